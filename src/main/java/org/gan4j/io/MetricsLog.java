@@ -19,7 +19,8 @@ import java.util.List;
  * <p>Numbers are written short and lossless: integral values as integers; values that are exactly a float (the
  * trainer's metrics are float32) as the shortest text of that float, so {@code "0.1"} for {@code 0.1f}, which reads
  * back as that float after a cast; other values as the shortest text of the double, which reads back exactly; NaN
- * and infinities as {@code NaN}, {@code Infinity}, {@code -Infinity}. Lines are flushed to the file at least once a second and on {@link #flush()}/{@link #close()}.
+ * and infinities as {@code NaN}, {@code Infinity}, {@code -Infinity}. Buffered lines reach the file when a row is
+ * appended a second or more after the last flush, and on {@link #flush()} and {@link #close()}.
  *
  * <p>{@link #resume} reopens the log of an interrupted run at its last checkpoint: it keeps the rows with
  * {@code step <= lastStep} (and drops a half-written last line), so the resumed run logs no step twice. Not

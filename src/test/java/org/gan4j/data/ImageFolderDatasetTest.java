@@ -95,7 +95,8 @@ class ImageFolderDatasetTest {
 
     @Test
     void resizesShorterSideAndCropsTheCentre() throws IOException {
-        // 30 x 10: black | white | black thirds. Shorter side 10 -> 10 (no scaling); the centre crop is the white third.
+        // 30 x 10: black | white | black thirds. Shorter side 10 -> 10 (no scaling): the centre crop is the white
+        // third.
         BufferedImage img = rgb(30, 10, 0, 0, 0);
         for (int y = 0; y < 10; y++) {
             for (int x = 10; x < 20; x++) {
