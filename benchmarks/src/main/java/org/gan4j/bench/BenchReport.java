@@ -26,7 +26,7 @@ public final class BenchReport {
 
     /** One JMH result row. */
     record Row(String benchmark, String method, Map<String, String> params, double score, double error,
-            String unit) {
+            String unit, double cpuMs) {
         /** Seconds per operation. */
         double seconds() {
             return score * switch (unit) {
@@ -61,8 +61,13 @@ public final class BenchReport {
             }
             JsonNode m = r.get("primaryMetric");
             double err = m.get("scoreError").asDouble();
+            double cpuMs = Double.NaN;
+            JsonNode sec = r.get("secondaryMetrics");
+            if (sec != null && sec.has("cpuNanos") && sec.has("calls")) {
+                cpuMs = sec.get("cpuNanos").get("score").asDouble() / sec.get("calls").get("score").asDouble() / 1e6;
+            }
             rows.add(new Row(cls, method, params, m.get("score").asDouble(), Double.isNaN(err) ? 0 : err,
-                    m.get("scoreUnit").asText()));
+                    m.get("scoreUnit").asText(), cpuMs));
         }
         return rows;
     }
@@ -70,24 +75,40 @@ public final class BenchReport {
     /** The Markdown report of {@code rows}. */
     static String report(List<Row> rows) {
         StringBuilder out = new StringBuilder();
-        out.append("| benchmark | parameters | time | images/s | GFLOP/s | GB/s |\n");
-        out.append("| --- | --- | --- | --- | --- | --- |\n");
+        out.append("| benchmark | parameters | time | images/s | GFLOP/s | GB/s | CPU ms/op "
+                + "| images/s by CPU time |\n");
+        out.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
         Map<String, Double> gan4jBest = new LinkedHashMap<>();
         Map<String, Double> torchBest = new LinkedHashMap<>();
+        Map<String, Double> gan4jCpu1 = new LinkedHashMap<>();
+        Map<String, Double> torchCpu1 = new LinkedHashMap<>();
         for (Row r : rows) {
             double s = r.seconds();
             String images = "";
             String gflops = "";
             String gbs = "";
+            String cpuMs = Double.isNaN(r.cpuMs()) ? "" : String.format("%.1f", r.cpuMs());
+            String cpuIps = "";
             if (r.method().equals("iteration")) {
                 GanConfig c = GanConfig.parse(r.params().get("config"));
                 double ips = c.batch() / s;
                 images = String.format("%.0f", ips);
                 gflops = String.format("%.1f", FlopCounter.iterationFlops(c) / s / 1e9);
+                boolean oneThread = "1".equals(r.params().get("threads"));
+                double ipsCpu = c.batch() / (r.cpuMs() / 1e3);
+                if (oneThread && !Double.isNaN(r.cpuMs())) {
+                    cpuIps = String.format("%.0f", ipsCpu);
+                }
                 if (r.benchmark().equals("LibtorchIterationBenchmark")) {
                     torchBest.merge(c.toString(), ips, Math::max);
+                    if (!cpuIps.isEmpty()) {
+                        torchCpu1.put(c.toString(), ipsCpu);
+                    }
                 } else if ("cpu".equals(r.params().get("backend"))) {
                     gan4jBest.merge(c.toString(), ips, Math::max);
+                    if (!cpuIps.isEmpty()) {
+                        gan4jCpu1.put(c.toString(), ipsCpu);
+                    }
                 }
             } else if (r.benchmark().equals("OpBenchmark")) {
                 boolean[] isFlops = new boolean[1];
@@ -98,17 +119,23 @@ public final class BenchReport {
                     gbs = String.format("%.1f", work / s / 1e9);
                 }
             }
-            out.append(String.format("| %s.%s | %s | %s ± %s %s | %s | %s | %s |%n", r.benchmark(), r.method(),
-                    r.paramString(), fmt(r.score()), fmt(r.error()), r.unit(), images, gflops, gbs));
+            out.append(String.format("| %s.%s | %s | %s ± %s %s | %s | %s | %s | %s | %s |%n", r.benchmark(),
+                    r.method(), r.paramString(), fmt(r.score()), fmt(r.error()), r.unit(), images, gflops, gbs,
+                    cpuMs, cpuIps));
         }
         List<String> both = new ArrayList<>(gan4jBest.keySet());
         both.retainAll(torchBest.keySet());
         if (!both.isEmpty()) {
-            out.append("\n| config | gan4j CPU best images/s | libtorch best images/s | gan4j / libtorch |\n");
-            out.append("| --- | --- | --- | --- |\n");
+            out.append("\n| config | gan4j CPU best images/s | libtorch best images/s | gan4j / libtorch | "
+                    + "1 thread, by CPU time: gan4j | libtorch | gan4j / libtorch |\n");
+            out.append("| --- | --- | --- | --- | --- | --- | --- |\n");
             for (String c : both) {
-                out.append(String.format("| %s | %.0f | %.0f | %.2fx |%n", c, gan4jBest.get(c), torchBest.get(c),
-                        gan4jBest.get(c) / torchBest.get(c)));
+                Double g1 = gan4jCpu1.get(c);
+                Double t1 = torchCpu1.get(c);
+                String cpu = g1 == null || t1 == null ? "| | |"
+                        : String.format("%.0f | %.0f | %.2fx |", g1, t1, g1 / t1);
+                out.append(String.format("| %s | %.0f | %.0f | %.2fx | %s%n", c, gan4jBest.get(c), torchBest.get(c),
+                        gan4jBest.get(c) / torchBest.get(c), cpu));
             }
         }
         return out.toString();

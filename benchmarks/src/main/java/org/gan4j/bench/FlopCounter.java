@@ -90,7 +90,7 @@ public final class FlopCounter {
                 + backwardFlops(d, x, true) + backwardFlops(g, z, false);
     }
 
-    /** The common estimate {@code 3 x forward} of G and D, each, per iteration, for comparison with published counts. */
+    /** The common estimate: 3 x the forward FLOPs of everything run forward (G once, D three times). */
     public static long threeTimesForwardFlops(GanConfig config) {
         return 3 * (forwardFlops(config.generator(), config.latentShape())
                 + 3 * forwardFlops(config.discriminator(), config.imageShape()));

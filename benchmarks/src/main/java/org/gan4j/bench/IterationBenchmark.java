@@ -53,9 +53,11 @@ public class IterationBenchmark {
     }
 
     @Benchmark
-    public void iteration() {
+    public void iteration(CpuClock clock) {
+        clock.start();
         iteration.step();
         b.synchronize();
+        clock.stop();
     }
 
     @TearDown(Level.Trial)

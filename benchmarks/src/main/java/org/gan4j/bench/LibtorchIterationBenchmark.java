@@ -45,9 +45,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The CPU peer of {@link IterationBenchmark}: the same DCGANs, layer for layer, and the same iteration (see
  * {@link DcganIteration}) in libtorch, PyTorch's C++ core, through JavaCPP's {@code org.bytedeco:pytorch} preset:
- * modules in order (as {@code nn::Sequential}), {@code binary_cross_entropy_with_logits}, {@code torch::optim::Adam} (lr 2e-4, betas
- * 0.5/0.999), eager mode, F32, {@code torch::set_num_threads(threads)}. Each step's temporaries are freed by a
- * {@link PointerScope}. The real batch is made once; the latent batch is drawn each step, as in gan4j.
+ * modules in order (as {@code nn::Sequential}), {@code binary_cross_entropy_with_logits},
+ * {@code torch::optim::Adam} (lr 2e-4, betas 0.5/0.999), eager mode, F32, {@code torch::set_num_threads(threads)}.
+ * Each step's temporaries are freed by a {@link PointerScope}. The real batch is made once; the latent batch is drawn
+ * each step, as in gan4j.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -98,7 +99,8 @@ public class LibtorchIterationBenchmark {
     }
 
     @Benchmark
-    public void iteration() {
+    public void iteration(CpuClock clock) {
+        clock.start();
         try (PointerScope scope = new PointerScope()) {
             optD.zero_grad();
             Tensor errReal = binary_cross_entropy_with_logits(d.forward(real), ones);
@@ -114,6 +116,7 @@ public class LibtorchIterationBenchmark {
             optG.step();
             lastLoss = errG.item_float();
         }
+        clock.stop();
     }
 
     @TearDown(Level.Trial)

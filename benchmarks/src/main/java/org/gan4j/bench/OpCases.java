@@ -55,7 +55,7 @@ public final class OpCases {
         }
     }
 
-    /** A batch norm (or bias + activation) input of one sample, {@code (C)} or {@code (C, H, W)}, and its activation. */
+    /** A batch norm (or bias + activation) input of one sample, {@code (C)} or {@code (C, H, W)}, with activation. */
     public record Norm(int[] sample, Activation act) {
         public Shape x(int n) {
             int[] d = new int[sample.length + 1];

@@ -48,22 +48,28 @@ public final class OpProfile {
                 it.step();
             }
             List<Map.Entry<String, long[]>> rows = new ArrayList<>(p.times().entrySet());
-            rows.sort((a, c) -> Long.compare(c.getValue()[1], a.getValue()[1]));
+            rows.sort((a, c) -> Long.compare(c.getValue()[2], a.getValue()[2]));
             double total = 0;
+            double totalCpu = 0;
             for (Map.Entry<String, long[]> r : rows) {
                 total += r.getValue()[1];
+                totalCpu += r.getValue()[2];
             }
             total = total / 1e6 / iterations;
-            System.out.printf("%s, %s: iteration %.2f ms unprofiled, %.2f ms as the sum of synchronised ops%n%n",
-                    p.deviceDescription(), config, plainMs, total);
-            System.out.println("| op | first tensor | calls/iter | ms/iter | share |");
-            System.out.println("| --- | --- | --- | --- | --- |");
+            totalCpu = totalCpu / 1e6 / iterations;
+            System.out.printf("%s, %s: iteration %.2f ms unprofiled, %.2f ms as the sum of synchronised ops "
+                    + "(%.2f ms CPU time of the calling thread%s)%n%n", p.deviceDescription(), config, plainMs, total,
+                    totalCpu, threads == 1 ? ", the whole work with one thread" : ", not counting worker threads");
+            System.out.println("| op | first tensor | calls/iter | ms/iter | CPU ms/iter | share of CPU time |");
+            System.out.println("| --- | --- | --- | --- | --- | --- |");
             for (Map.Entry<String, long[]> r : rows) {
                 String key = r.getKey();
                 int sp = key.lastIndexOf(" (");
                 double ms = r.getValue()[1] / 1e6 / iterations;
-                System.out.printf("| %s | %s | %d | %.3f | %.1f%% |%n", sp < 0 ? key : key.substring(0, sp),
-                        sp < 0 ? "" : key.substring(sp + 1), r.getValue()[0] / iterations, ms, 100 * ms / total);
+                double cpu = r.getValue()[2] / 1e6 / iterations;
+                System.out.printf("| %s | %s | %d | %.3f | %.3f | %.1f%% |%n", sp < 0 ? key : key.substring(0, sp),
+                        sp < 0 ? "" : key.substring(sp + 1), r.getValue()[0] / iterations, ms, cpu,
+                        100 * cpu / totalCpu);
             }
         }
     }

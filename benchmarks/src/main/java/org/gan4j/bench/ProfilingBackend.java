@@ -14,9 +14,13 @@ import org.gan4j.tensor.Tensor;
  * A backend that runs every op on an inner backend and times it (wall clock, synchronised after each op), keyed by
  * op name and the shape of its first tensor argument: where the time of an iteration goes, op by op. Tensors it
  * makes share storage with the inner backend's; each op re-labels its arguments as the inner backend's tensors (a
- * small object per argument, no copy). For profiling only: the synchronisation after each op removes any overlap.
+ * small object per argument, no copy). It also records the calling thread's CPU time per op, which is the op's
+ * whole work when the backend computes on one thread and is robust to other processes competing for the cores.
+ * For profiling only: the synchronisation after each op removes any overlap.
  */
 final class ProfilingBackend extends Backend {
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
     private final Backend inner;
     private final Map<String, long[]> times = new LinkedHashMap<>();
 
@@ -25,7 +29,7 @@ final class ProfilingBackend extends Backend {
         this.inner = inner;
     }
 
-    /** Per key: {calls, nanoseconds}; live view. */
+    /** Per key: {calls, wall-clock nanoseconds, CPU nanoseconds of the calling thread}; live view. */
     Map<String, long[]> times() {
         return times;
     }
@@ -39,13 +43,16 @@ final class ProfilingBackend extends Backend {
     }
 
     private void timed(String op, Tensor first, Runnable body) {
+        long c0 = THREADS.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         body.run();
         inner.synchronize();
         long dt = System.nanoTime() - t0;
-        long[] e = times.computeIfAbsent(op + " " + (first == null ? "" : first.shape()), k -> new long[2]);
+        long dc = THREADS.getCurrentThreadCpuTime() - c0;
+        long[] e = times.computeIfAbsent(op + " " + (first == null ? "" : first.shape()), k -> new long[3]);
         e[0]++;
         e[1] += dt;
+        e[2] += dc;
     }
 
     @Override
