@@ -81,7 +81,8 @@ final class TrainCommand implements Callable<Integer> {
     Float realLabel;
 
     @Option(names = "--label-noise", paramLabel = "W", description = "Uniform noise of half-width W added to every"
-            + " target. Default: 0.")
+            + " target; fake targets are then centred at W (so they stay in [0, 2W]) and real ones default to 1 - W."
+            + " Default: 0.")
     Float labelNoise;
 
     @Option(names = "--label-flip", paramLabel = "P", description = "Probability of swapping a target. Default: 0.")
@@ -270,7 +271,8 @@ final class TrainCommand implements Callable<Integer> {
         if (loss != null) {
             tb.loss(GanLoss.parse(loss));
         }
-        tb.labels(new Labels(realLabel != null ? realLabel : 1f, 0f, labelNoise != null ? labelNoise : 0f,
+        float noise = labelNoise != null ? labelNoise : 0f;
+        tb.labels(new Labels(realLabel != null ? realLabel : 1f - noise, noise, noise,
                 labelFlip != null ? labelFlip : 0f));
         tb.seed(seed != null ? seed : 1L);
         if (metricsEvery != null) {
