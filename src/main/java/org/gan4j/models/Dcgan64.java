@@ -1,0 +1,47 @@
+package org.gan4j.models;
+
+import org.gan4j.nn.BatchNorm2d;
+import org.gan4j.nn.Conv2d;
+import org.gan4j.nn.ConvTranspose2d;
+import org.gan4j.nn.Flatten;
+import org.gan4j.nn.LeakyReLU;
+import org.gan4j.nn.ReLU;
+import org.gan4j.nn.Sequential;
+import org.gan4j.nn.Tanh;
+
+/**
+ * The DCGAN of pytorch/examples {@code dcgan/main.py} for 64x64 images, layer for layer (so its {@code main.N.*}
+ * parameter names map to our {@code N.*}).
+ *
+ * <pre>
+ * G: z (N, nz, 1, 1) -> ConvT(nz, 8ngf, 4, 1, 0) BN ReLU -> ConvT(8ngf, 4ngf, 4, 2, 1) BN ReLU
+ *    -> ConvT(4ngf, 2ngf) BN ReLU -> ConvT(2ngf, ngf) BN ReLU -> ConvT(ngf, nc, 4, 2, 1) Tanh -> (N, nc, 64, 64)
+ * D: x (N, nc, 64, 64) -> Conv(nc, ndf, 4, 2, 1) LReLU(0.2) -> Conv(ndf, 2ndf) BN LReLU -> Conv(2ndf, 4ndf) BN LReLU
+ *    -> Conv(4ndf, 8ndf) BN LReLU -> Conv(8ndf, 1, 4, 1, 0) -> Flatten -> logits (N, 1)
+ * </pre>
+ * No biases; D ends in a logit (the reference's final Sigmoid lives in the loss, computed stably).
+ */
+public final class Dcgan64 {
+    private Dcgan64() {
+    }
+
+    /** pytorch/examples defaults: nz 100, ngf 64. */
+    public static Sequential generator(int nz, int ngf, int channels) {
+        return new Sequential(
+                new ConvTranspose2d(nz, ngf * 8, 4, 1, 0, false), new BatchNorm2d(ngf * 8), new ReLU(),
+                new ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, false), new BatchNorm2d(ngf * 4), new ReLU(),
+                new ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, false), new BatchNorm2d(ngf * 2), new ReLU(),
+                new ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, false), new BatchNorm2d(ngf), new ReLU(),
+                new ConvTranspose2d(ngf, channels, 4, 2, 1, false), new Tanh());
+    }
+
+    /** pytorch/examples defaults: ndf 64. */
+    public static Sequential discriminator(int ndf, int channels) {
+        return new Sequential(
+                new Conv2d(channels, ndf, 4, 2, 1, false), new LeakyReLU(0.2f),
+                new Conv2d(ndf, ndf * 2, 4, 2, 1, false), new BatchNorm2d(ndf * 2), new LeakyReLU(0.2f),
+                new Conv2d(ndf * 2, ndf * 4, 4, 2, 1, false), new BatchNorm2d(ndf * 4), new LeakyReLU(0.2f),
+                new Conv2d(ndf * 4, ndf * 8, 4, 2, 1, false), new BatchNorm2d(ndf * 8), new LeakyReLU(0.2f),
+                new Conv2d(ndf * 8, 1, 4, 1, 0, false), new Flatten());
+    }
+}

@@ -1,0 +1,257 @@
+package org.gan4j.nn;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.gan4j.backend.Backend;
+import org.gan4j.backend.RandomState;
+import org.gan4j.tensor.Shape;
+import org.gan4j.tensor.Tensor;
+
+/**
+ * A network on a backend: a root {@link Layer} whose parameters, gradients and state buffers live in three flat
+ * tensors (parameters and gradients in the same order), so an optimizer step is one op over one range, zeroing
+ * gradients is one fill and a checkpoint is one copy. Each parameter starts 64-element aligned; the padding between
+ * parameters stays zero and is harmless to optimizers.
+ *
+ * <p>Parameter names follow PyTorch's {@code state_dict}: the path of child names joined by dots, e.g.
+ * {@code 0.weight}, {@code 1.running_mean}. Not thread-safe; close it to free its memory.
+ */
+public final class Model implements AutoCloseable {
+    private static final int ALIGN = 64;
+
+    private final Backend backend;
+    private final Layer root;
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final Map<String, StateBuffer> buffers = new LinkedHashMap<>();
+    private final Tensor values;
+    private final Tensor grads;
+    private final Tensor state;
+    private final RandomState random;
+    private final long parameterCount;
+
+    /**
+     * Allocates {@code root}'s parameters on {@code backend} (zero until {@link #initialize}), sets buffers to their
+     * initial values and gives stochastic layers (dropout) a random stream keyed by {@code seed}.
+     */
+    public Model(Backend backend, Layer root, long seed) {
+        this.backend = backend;
+        this.root = root;
+        collect("", root);
+        long paramSize = 0;
+        long count = 0;
+        for (Parameter p : parameters.values()) {
+            paramSize = align(paramSize) + p.shape().size();
+            count += p.shape().size();
+        }
+        long stateSize = 0;
+        for (StateBuffer b : buffers.values()) {
+            stateSize += b.shape().size();
+        }
+        this.parameterCount = count;
+        this.values = backend.allocate(Shape.of((int) Math.max(1, align(paramSize))));
+        this.grads = backend.allocate(values.shape());
+        this.state = backend.allocate(Shape.of((int) Math.max(1, stateSize)));
+        long offset = 0;
+        for (Parameter p : parameters.values()) {
+            offset = align(offset);
+            p.bind(values.view(offset, p.shape()), grads.view(offset, p.shape()));
+            offset += p.shape().size();
+        }
+        offset = 0;
+        for (StateBuffer b : buffers.values()) {
+            b.bind(state.view(offset, b.shape()));
+            backend.fill(b.initialValue(), b.value());
+            offset += b.shape().size();
+        }
+        this.random = backend.newRandom(seed);
+        root.attach(backend, random);
+    }
+
+    private static long align(long n) {
+        return (n + ALIGN - 1) / ALIGN * ALIGN;
+    }
+
+    private void collect(String prefix, Layer layer) {
+        for (Parameter p : layer.localParameters()) {
+            putUnique(parameters, prefix + p.name(), p);
+        }
+        for (StateBuffer b : layer.localBuffers()) {
+            putUnique(buffers, prefix + b.name(), b);
+        }
+        for (Map.Entry<String, Layer> c : layer.children()) {
+            collect(prefix + c.getKey() + ".", c.getValue());
+        }
+    }
+
+    private static <T> void putUnique(Map<String, T> map, String name, T value) {
+        if (map.put(name, value) != null) {
+            throw new IllegalArgumentException("two tensors are named '" + name + "': is a layer used twice?");
+        }
+    }
+
+    /** Sets every parameter with {@code init}, drawing from a generator seeded with {@code seed} in name order. */
+    public Model initialize(Init init, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (Parameter p : parameters.values()) {
+            backend.copyFromHost(init.values(p, rng), p.value());
+        }
+        return this;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public Layer root() {
+        return root;
+    }
+
+    /** Output shape of the network for an input shape (including the batch dimension). */
+    public Shape outputShape(Shape input) {
+        return root.outputShape(input);
+    }
+
+    /** Runs the network; the output is owned by the last layer and valid until the next forward. */
+    public Tensor forward(Tensor x) {
+        return root.forward(x);
+    }
+
+    /** Backpropagates {@code dy}, accumulating into {@link #gradients()}; returns no input gradient. */
+    public void backward(Tensor dy) {
+        root.backward(dy, false);
+    }
+
+    /** Backpropagates {@code dy} and returns the gradient with respect to the input (owned by the first layer). */
+    public Tensor backwardToInput(Tensor dy) {
+        return root.backward(dy, true);
+    }
+
+    /** Sets every gradient to zero (one fill over the flat gradient buffer). */
+    public void zeroGrad() {
+        backend.fill(0f, grads);
+    }
+
+    /** Training mode: batch statistics, dropout active. */
+    public void train() {
+        root.setTraining(true);
+    }
+
+    /** Evaluation mode: running statistics, dropout off. */
+    public void eval() {
+        root.setTraining(false);
+    }
+
+    public boolean isTraining() {
+        return root.isTraining();
+    }
+
+    /** All parameter values, flat (with alignment padding). */
+    public Tensor parameters() {
+        return values;
+    }
+
+    /** All gradients, flat, in the order of {@link #parameters()}. */
+    public Tensor gradients() {
+        return grads;
+    }
+
+    /** All state buffers (running statistics), flat. */
+    public Tensor stateBuffers() {
+        return state;
+    }
+
+    /** Parameters by full name, in allocation order. */
+    public Map<String, Parameter> namedParameters() {
+        return Collections.unmodifiableMap(parameters);
+    }
+
+    /** State buffers by full name. */
+    public Map<String, StateBuffer> namedBuffers() {
+        return Collections.unmodifiableMap(buffers);
+    }
+
+    /** Number of trainable scalars (without padding). */
+    public long parameterCount() {
+        return parameterCount;
+    }
+
+    /** The random stream of stochastic layers (to save and restore its counter). */
+    public RandomState random() {
+        return random;
+    }
+
+    /** Copies every parameter and buffer to the host, by name (parameters first), e.g. for checkpoints. */
+    public Map<String, float[]> stateDict() {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+            out.put(e.getKey(), e.getValue().value().toFloatArray());
+        }
+        for (Map.Entry<String, StateBuffer> e : buffers.entrySet()) {
+            out.put(e.getKey(), e.getValue().value().toFloatArray());
+        }
+        return out;
+    }
+
+    /** The shape of every entry of {@link #stateDict()}. */
+    public Map<String, Shape> stateShapes() {
+        Map<String, Shape> out = new LinkedHashMap<>();
+        parameters.forEach((k, v) -> out.put(k, v.shape()));
+        buffers.forEach((k, v) -> out.put(k, v.shape()));
+        return out;
+    }
+
+    /**
+     * Loads parameters and buffers by name. Every entry of {@link #stateShapes()} must be present with the right
+     * element count; names the model does not have are an error unless listed in {@code ignored}.
+     */
+    public void loadStateDict(Map<String, float[]> dict, List<String> ignored) {
+        Map<String, Shape> shapes = stateShapes();
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, Shape> e : shapes.entrySet()) {
+            float[] v = dict.get(e.getKey());
+            if (v == null) {
+                problems.add("missing '" + e.getKey() + "' " + e.getValue());
+            } else if (v.length != e.getValue().size()) {
+                problems.add("'" + e.getKey() + "' has " + v.length + " values, model expects " + e.getValue());
+            }
+        }
+        for (String name : dict.keySet()) {
+            if (!shapes.containsKey(name) && !ignored.contains(name)) {
+                problems.add("unexpected '" + name + "'");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("state does not fit this model: " + String.join("; ", problems));
+        }
+        parameters.forEach((k, p) -> backend.copyFromHost(dict.get(k), p.value()));
+        buffers.forEach((k, b) -> backend.copyFromHost(dict.get(k), b.value()));
+    }
+
+    /** A one-line-per-layer summary with shapes for {@code input}. */
+    public String summary(Shape input) {
+        StringBuilder b = new StringBuilder();
+        b.append(root.getClass().getSimpleName()).append(" on ").append(backend.name()).append(", ")
+                .append(parameterCount).append(" parameters\n");
+        Shape s = input;
+        for (Map.Entry<String, Layer> c : root.children()) {
+            s = c.getValue().outputShape(s);
+            b.append(String.format("  %-4s %-50s -> %s%n", c.getKey(), c.getValue(), s));
+        }
+        return b.toString();
+    }
+
+    /** Frees activation buffers, parameters, gradients, state and the random stream. */
+    @Override
+    public void close() {
+        root.close();
+        random.close();
+        values.close();
+        grads.close();
+        state.close();
+    }
+}
