@@ -50,7 +50,7 @@ public final class Evaluation {
         ObjectNode json = Checkpoints.mapper().createObjectNode();
         json.put("checkpoint", String.valueOf(c.file()));
         json.put("step", Checkpoints.progress(c).step());
-        json.put("model", model.architecture());
+        json.put("model", model.name());
         json.put("dataset", data.describe());
         json.put("seed", seed);
         try (GanSampler sampler = GanSampler.of(c, 1)) {
