@@ -15,6 +15,15 @@ public final class ByteImageDataset implements Dataset {
     /** At most this many bytes per chunk (a Java array's practical limit is a little under 2^31). */
     static final int MAX_CHUNK_BYTES = 1 << 30;
 
+    /** {@code b / 127.5f - 1f} for every byte value b, computed once. */
+    private static final float[] TO_FLOAT = new float[256];
+
+    static {
+        for (int b = 0; b < 256; b++) {
+            TO_FLOAT[b] = b / 127.5f - 1f;
+        }
+    }
+
     private final String description;
     private final Shape sampleShape;
     private final int sampleSize;
@@ -114,7 +123,7 @@ public final class ByteImageDataset implements Dataset {
         byte[] chunk = chunks[index / samplesPerChunk];
         int src = (index % samplesPerChunk) * sampleSize;
         for (int i = 0; i < sampleSize; i++) {
-            dst[dstOffset + i] = (chunk[src + i] & 0xFF) / 127.5f - 1f;
+            dst[dstOffset + i] = TO_FLOAT[chunk[src + i] & 0xFF];
         }
     }
 

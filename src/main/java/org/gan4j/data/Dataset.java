@@ -7,8 +7,9 @@ import org.gan4j.tensor.Shape;
  * {@code torch.utils.data.Dataset}.
  *
  * <p>Image samples have shape {@code (C, H, W)} and {@link #get} gives pixels scaled to [-1, 1] as
- * {@code x / 127.5 - 1} (byte 0 gives -1, byte 255 gives 1): PyTorch's {@code ToTensor()} followed by {@code Normalize(0.5, 0.5)}. Point
- * samples ({@link Mixture2d}) have shape {@code (2,)} and come out as their coordinates, unscaled.
+ * {@code x / 127.5 - 1} (byte 0 gives -1, byte 255 gives 1): PyTorch's {@code ToTensor()} followed by
+ * {@code Normalize(0.5, 0.5)}. Point samples ({@link Mixture2d}) have shape {@code (2,)} and come out as their
+ * coordinates, unscaled.
  *
  * <p>Implementations in this package are immutable once built, so {@link #get} may be called from several threads.
  */

@@ -82,7 +82,7 @@ public final class ImageFolderDataset {
             }
         } catch (ExecutionException e) {
             if (e.getCause() instanceof DatasetException d) {
-                throw new DatasetException(d.getMessage(), d.getCause());
+                throw new DatasetException(d.getMessage(), d);
             }
             throw new DatasetException(dir + ": loading images failed: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {

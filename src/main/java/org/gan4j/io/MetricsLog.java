@@ -16,9 +16,11 @@ import java.util.List;
  * {@code step}), then one line of numbers per {@link #append}. A typical header is
  * {@code step,epoch,loss_D,loss_G,D_x,D_G_z1,D_G_z2,grad_norm_D,grad_norm_G,images_per_s}.
  *
- * <p>Numbers are written so they read back exactly: integral values as integers, values that are exactly a float as
- * the shortest float text, others as the shortest double text; NaN and infinities as {@code NaN}, {@code Infinity},
- * {@code -Infinity}. Lines are flushed to the file at least once a second and on {@link #flush()}/{@link #close()}.
+ * <p>Numbers are written short and lossless: integral values as integers; values that are exactly a float (the
+ * trainer's metrics are float32) as the shortest text of that float, so {@code "0.1"} for {@code 0.1f}, which reads
+ * back as that float after a cast; other values as the shortest text of the double, which reads back exactly; NaN
+ * and infinities as {@code NaN}, {@code Infinity}, {@code -Infinity}. Buffered lines reach the file when a row is
+ * appended a second or more after the last flush, and on {@link #flush()} and {@link #close()}.
  *
  * <p>{@link #resume} reopens the log of an interrupted run at its last checkpoint: it keeps the rows with
  * {@code step <= lastStep} (and drops a half-written last line), so the resumed run logs no step twice. Not
@@ -187,7 +189,7 @@ public final class MetricsLog implements AutoCloseable {
         }
     }
 
-    /** Shortest text that parses back to exactly {@code v}. */
+    /** Shortest text of {@code v}: of the float when {@code v} is exactly one, else of the double. */
     static String format(double v) {
         if (v == Math.rint(v) && Math.abs(v) < 1e15) {
             return Long.toString((long) v);
