@@ -10,7 +10,8 @@
 # bundle: `mvn -o -q -B package -DskipTests` (the `cuda` profile compiles the kernels into the jar; the jar is
 #   checked to contain them), test classes, test-scope dependencies (OpenBLAS stays: the parity suite runs the CPU
 #   reference), junit-platform-console-standalone 1.14.4 (JUnit 5.14.x; fetched once with `mvn dependency:get` if
-#   missing), and a jlink'd JRE (java.base, jdk.unsupported, java.management, java.logging) packed as jre.tgz.
+#   missing), and a jlink'd JRE (java.base, jdk.unsupported, java.management, java.logging, and java.xml for the
+#   launcher's XML reports) packed as jre.tgz.
 # run: LD_LIBRARY_PATH=/usr/local/cuda/lib64; runs every test class whose name contains Cuda or Gpu (the
 #   convention for GPU tests) with -Dgan4j.gpu.required=true, so a skip is a failure; then the benchmark hook if
 #   build/gpu/benchmarks.jar exists; writes logs under $OUT (build/gpu/out when unset); prints a table last.
@@ -35,6 +36,7 @@ bundle() {
                 exit 1
             fi
         done
+        touch "$bundle_dir/natives.ok" # run mode then expects the kernels (gan4j.native.expected)
     fi
     cp target/gan4j.jar "$bundle_dir/"
     cp -r target/test-classes "$bundle_dir/test-classes"
@@ -51,7 +53,7 @@ bundle() {
         cp benchmarks/target/benchmarks.jar "$bundle_dir/benchmarks.jar"
     fi
     echo "== jlink JRE"
-    jlink --add-modules java.base,jdk.unsupported,java.management,java.logging \
+    jlink --add-modules java.base,jdk.unsupported,java.management,java.logging,java.xml \
         --strip-debug --no-header-files --no-man-pages --compress=2 --output "$bundle_dir/jre"
     tar -C "$bundle_dir" -czf "$bundle_dir/jre.tgz" jre
     rm -rf "$bundle_dir/jre"
@@ -79,6 +81,9 @@ run() {
         cp="$cp:$jar"
     done
     local jvm=(-Xmx16g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Duser.home="$work")
+    if [[ -f "$bundle_dir/natives.ok" ]]; then
+        jvm+=(-Dgan4j.native.expected=true)
+    fi
 
     local card="none (nvidia-smi not found)"
     if command -v nvidia-smi >/dev/null; then
@@ -90,7 +95,7 @@ run() {
     local test_rc=0
     "$java" "${jvm[@]}" -Dgan4j.gpu.required="$required" -jar "$bundle_dir/junit-platform-console-standalone.jar" \
         execute --class-path "$cp" --scan-class-path "$bundle_dir/test-classes" \
-        --include-classname '.*(Cuda|Gpu).*' --details=tree --disable-banner \
+        --include-classname '.*(Cuda|Gpu).*' --details=tree --disable-banner --disable-ansi-colors \
         --reports-dir "$out/junit" > "$out/tests.log" 2>&1 || test_rc=$?
     tail -n 40 "$out/tests.log"
     local run_count fail_count skip_count
