@@ -18,8 +18,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A whole DCGAN training iteration ({@link DcganIteration}: D step on a real and a generated batch, G step, both
- * Adam steps), synchronised inside the measured method, so the time per operation is the time per iteration.
+ * A whole DCGAN training iteration, one {@code GanTrainer.step()} ({@link GanStep}: D step on a real and a generated
+ * batch, G step, both Adam steps), synchronised inside the measured method, so the time per operation is the time
+ * per iteration; {@link CpuClock} records the benchmark thread's CPU time beside it.
  * {@link BenchReport} adds images/s and GFLOP/s ({@link FlopCounter#iterationFlops}).
  *
  * <p>Every combination of the parameters runs by default, including the CPU at dcgan64-512 (minutes per
@@ -43,12 +44,12 @@ public class IterationBenchmark {
     public int threads;
 
     private Backend b;
-    private DcganIteration iteration;
+    private GanStep iteration;
 
     @Setup(Level.Trial)
     public void setUp() {
         b = BenchBackends.create(backend, threads);
-        iteration = new DcganIteration(b, GanConfig.parse(config), 42);
+        iteration = new GanStep(b, GanConfig.parse(config), 42);
         System.out.println("# " + b.deviceDescription());
     }
 
@@ -62,12 +63,7 @@ public class IterationBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        float[] l = iteration.losses();
-        for (float v : l) {
-            if (!Float.isFinite(v)) {
-                throw new IllegalStateException("a loss is not finite after the benchmark: " + v);
-            }
-        }
+        iteration.requireFinite();
         iteration.close();
         b.close();
     }

@@ -44,11 +44,13 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The CPU peer of {@link IterationBenchmark}: the same DCGANs, layer for layer, and the same iteration (see
- * {@link DcganIteration}) in libtorch, PyTorch's C++ core, through JavaCPP's {@code org.bytedeco:pytorch} preset:
+ * {@link GanStep}) in libtorch, PyTorch's C++ core, through JavaCPP's {@code org.bytedeco:pytorch} preset:
  * modules in order (as {@code nn::Sequential}), {@code binary_cross_entropy_with_logits},
  * {@code torch::optim::Adam} (lr 2e-4, betas 0.5/0.999), eager mode, F32, {@code torch::set_num_threads(threads)}.
  * Each step's temporaries are freed by a {@link PointerScope}. The real batch is made once; the latent batch is drawn
- * each step, as in gan4j.
+ * each step, as in gan4j. (gan4j's trainer also keeps device-side metrics: the means of D's outputs, the loss sum and
+ * both gradients' sums of squares: a few passes over small buffers that libtorch's loop does not make. It halves D's
+ * loss, as pytorch/examples reports it; that scales gradients, not work.)
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -7,9 +7,9 @@ import java.util.Map;
 import org.gan4j.backend.Backend;
 
 /**
- * Where the time of one gan4j iteration goes, op by op: runs {@link DcganIteration} on a {@link ProfilingBackend}
- * around the named backend and prints a Markdown table of ms per iteration per op and shape, largest first, with the
- * share of the total and the unprofiled iteration time beside it for reference.
+ * Where the time of one gan4j iteration goes, op by op: runs one {@link GanStep} (a GanTrainer step) per iteration
+ * on a {@link ProfilingBackend} around the named backend and prints a Markdown table of wall-clock and CPU ms per
+ * iteration per op and shape, largest CPU time first, with the unprofiled iteration time beside it for reference.
  *
  * <p>Usage: {@code java -cp benchmarks.jar org.gan4j.bench.OpProfile [backend] [config] [threads] [iterations]},
  * defaults {@code cpu dcgan28-64 2 10}.
@@ -26,7 +26,7 @@ public final class OpProfile {
 
         double plainMs;
         try (Backend b = BenchBackends.create(backend, threads);
-                DcganIteration it = new DcganIteration(b, config, 42)) {
+                GanStep it = new GanStep(b, config, 42)) {
             for (int i = 0; i < Math.max(3, iterations / 2); i++) {
                 it.step();
             }
@@ -39,7 +39,7 @@ public final class OpProfile {
             plainMs = (System.nanoTime() - t0) / 1e6 / iterations;
         }
         try (ProfilingBackend p = new ProfilingBackend(BenchBackends.create(backend, threads));
-                DcganIteration it = new DcganIteration(p, config, 42)) {
+                GanStep it = new GanStep(p, config, 42)) {
             for (int i = 0; i < Math.max(3, iterations / 2); i++) {
                 it.step();
             }
