@@ -66,6 +66,7 @@ public final class CudaBackend extends Backend {
     private long scratchChannels;
     private DeviceBuffer adamTicket;
     private DeviceBuffer workspace;
+    private DeviceBuffer cublasWorkspace;
     private boolean streamCreated;
     private boolean cudnnCreated;
     private boolean cublasCreated;
@@ -88,6 +89,11 @@ public final class CudaBackend extends Backend {
             checkCublas(cublasCreate_v2(cublas), "cublasCreate");
             cublasCreated = true;
             checkCublas(cublasSetStream_v2(cublas, stream), "cublasSetStream");
+            // An explicit workspace (after cublasSetStream, which resets it to the default pool): gemm then never
+            // allocates, which a captured iteration (captureGraph) relies on. Sizes as the cuBLAS docs advise.
+            long cublasBytes = (computeMajor(device) >= 9 ? 32L : 4L) << 20;
+            cublasWorkspace = DeviceBuffer.allocate(cublasBytes, "the cuBLAS workspace");
+            checkCublas(cublasSetWorkspace_v2(cublas, cublasWorkspace.pointer(0), cublasBytes), "cublasSetWorkspace");
             checkCublas(cublasSetMathMode(cublas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
                     "cublasSetMathMode");
             adamTicket = DeviceBuffer.allocate(Integer.BYTES, "the Adam step ticket");
@@ -119,6 +125,13 @@ public final class CudaBackend extends Backend {
             throw new IllegalStateException("the CUDA backend cannot run here: " + probe.reason());
         }
         return new CudaBackend(device, tf32);
+    }
+
+    private static int computeMajor(int device) {
+        int[] major = {0};
+        checkCuda(cudaDeviceGetAttribute(major, cudaDevAttrComputeCapabilityMajor, device),
+                "cudaDeviceGetAttribute(compute capability)");
+        return major[0];
     }
 
     private static String describe(int device, boolean tf32) {
@@ -194,7 +207,7 @@ public final class CudaBackend extends Backend {
             plan.close();
         }
         convPlans.clear();
-        for (DeviceBuffer b : new DeviceBuffer[] {scratch, adamTicket, workspace}) {
+        for (DeviceBuffer b : new DeviceBuffer[] {scratch, adamTicket, workspace, cublasWorkspace}) {
             if (b != null) {
                 b.close();
             }
