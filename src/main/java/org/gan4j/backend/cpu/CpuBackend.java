@@ -1,0 +1,917 @@
+package org.gan4j.backend.cpu;
+
+import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
+import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
+import static org.bytedeco.openblas.global.openblas.CblasTrans;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas;
+import org.gan4j.backend.Activation;
+import org.gan4j.backend.Backend;
+import org.gan4j.backend.ConvParams;
+import org.gan4j.backend.Philox;
+import org.gan4j.backend.RandomState;
+import org.gan4j.tensor.DType;
+import org.gan4j.tensor.Storage;
+import org.gan4j.tensor.Tensor;
+
+/**
+ * The reference backend: every op of {@link Backend} as plain Java loops over off-heap memory, matrix products and
+ * convolutions through OpenBLAS ({@code cblas_sgemm}/{@code cblas_dgemm}). F32 for training, F64 for
+ * finite-difference gradient checks. Its results are the spec the CUDA backend is tested against.
+ *
+ * <p><b>Numerics.</b> Every elementwise formula is evaluated in double and rounded once on store; reductions (means,
+ * batch-norm statistics, losses, bias gradients) accumulate in double, in a fixed order, so results do not depend on
+ * the thread count. Random ops follow the Philox stream layout of {@link Philox} exactly.
+ *
+ * <p><b>Convolution</b> ({@code x: (N, Cin, H, W)}, {@code w: (Cout, Cin, kH, kW)}, {@code y: (N, Cout, Ho, Wo)};
+ * PyTorch's {@code F.conv2d}, {@code conv_transpose2d} and the weight gradient): im2col + GEMM forward, GEMM + col2im
+ * for the data gradient, im2col + GEMM (accumulating) for the filter gradient, over chunks of samples sized so the
+ * column matrix fits a backend-owned workspace that grows as needed and is reused.
+ *
+ * <p><b>Threads.</b> The backend owns a pool of {@code threads} threads (loops over samples, channels or element
+ * ranges are split over it) and sets OpenBLAS to the same number of threads. OpenBLAS's thread count is
+ * process-global: the backend created last decides it for every backend in the process. As every backend, it is
+ * used by one thread at a time. {@link #close()} stops the pool and frees the workspace; ops after it throw
+ * {@link IllegalStateException}.
+ */
+public final class CpuBackend extends Backend {
+    /** Below this many element-operations a loop runs on the calling thread: splitting costs more than it saves. */
+    private static final long MIN_PARALLEL_WORK = 1 << 15;
+    /** Target size of the convolution workspace in elements (16 MiB in F32): big GEMMs, bounded memory. */
+    private static final long CONV_WORKSPACE_TARGET = 1 << 22;
+
+    private final int threads;
+    private final ExecutorService pool;
+    /** Workspace target of this backend; tests lower it to exercise the chunked convolution paths. */
+    long convWorkspaceTarget = CONV_WORKSPACE_TARGET;
+    private CpuStorage workspace;
+    private boolean closed;
+
+    private CpuBackend(DType dtype, int threads) {
+        super(dtype);
+        if (dtype == null) {
+            throw new IllegalArgumentException("dtype must not be null; use DType.F32 or DType.F64");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        this.threads = threads;
+        AtomicInteger count = new AtomicInteger();
+        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
+            Thread t = new Thread(r, "gan4j-cpu-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        openblas.blas_set_num_threads(threads);
+    }
+
+    /** An F32 backend using every available processor. */
+    public static CpuBackend create() {
+        return create(DType.F32);
+    }
+
+    /** A backend of this dtype using every available processor. */
+    public static CpuBackend create(DType dtype) {
+        return create(dtype, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** A backend of this dtype using {@code threads} threads (its own pool, and OpenBLAS's process-wide count). */
+    public static CpuBackend create(DType dtype, int threads) {
+        return new CpuBackend(dtype, threads);
+    }
+
+    /** Number of threads the backend computes with. */
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String deviceDescription() {
+        return "CPU (" + dtype() + "), " + threads + (threads == 1 ? " thread, " : " threads, ")
+                + openblas.OPENBLAS_VERSION.trim();
+    }
+
+    @Override
+    public void synchronize() {
+        ensureOpen();
+    }
+
+    @Override
+    public RandomState newRandom(long seed) {
+        ensureOpen();
+        return new CpuRandomState(seed);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+        if (workspace != null) {
+            workspace.close();
+            workspace = null;
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("this CPU backend is closed; create a new one (CpuBackend.create())");
+        }
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    protected Storage allocateStorage(long elements) {
+        ensureOpen();
+        return new CpuStorage(dtype(), elements);
+    }
+
+    @Override
+    protected void doCopyFromHost(float[] src, Tensor dst) {
+        ensureOpen();
+        CpuStorage s = storage(dst);
+        if (s.dtype() == DType.F32) {
+            s.floats().duplicate().position((int) dst.offset()).put(src);
+        } else {
+            Acc d = Acc.of(dst);
+            for (int i = 0; i < src.length; i++) {
+                d.set(i, src[i]);
+            }
+        }
+    }
+
+    @Override
+    protected void doCopyFromHost(double[] src, Tensor dst) {
+        ensureOpen();
+        CpuStorage s = storage(dst);
+        if (s.dtype() == DType.F64) {
+            s.doubles().duplicate().position((int) dst.offset()).put(src);
+        } else {
+            Acc d = Acc.of(dst);
+            for (int i = 0; i < src.length; i++) {
+                d.set(i, src[i]);
+            }
+        }
+    }
+
+    @Override
+    protected void doCopyToHost(Tensor src, float[] dst) {
+        ensureOpen();
+        CpuStorage s = storage(src);
+        if (s.dtype() == DType.F32) {
+            FloatBuffer b = s.floats().duplicate();
+            b.position((int) src.offset());
+            b.get(dst);
+        } else {
+            Acc a = Acc.of(src);
+            for (int i = 0; i < dst.length; i++) {
+                dst[i] = (float) a.get(i);
+            }
+        }
+    }
+
+    @Override
+    protected void doCopyToHost(Tensor src, double[] dst) {
+        ensureOpen();
+        CpuStorage s = storage(src);
+        if (s.dtype() == DType.F64) {
+            DoubleBuffer b = s.doubles().duplicate();
+            b.position((int) src.offset());
+            b.get(dst);
+        } else {
+            Acc a = Acc.of(src);
+            for (int i = 0; i < dst.length; i++) {
+                dst[i] = a.get(i);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- elementwise and reductions
+
+    @Override
+    protected void doFill(float value, Tensor dst) {
+        ensureOpen();
+        Acc d = Acc.of(dst);
+        parallelFor(dst.size(), 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                d.set(i, value);
+            }
+        });
+    }
+
+    @Override
+    protected void doCopy(Tensor src, Tensor dst) {
+        ensureOpen();
+        Acc s = Acc.of(src);
+        Acc d = Acc.of(dst);
+        parallelFor(dst.size(), 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                d.set(i, s.get(i));
+            }
+        });
+    }
+
+    @Override
+    protected void doScale(float alpha, Tensor x) {
+        ensureOpen();
+        Acc a = Acc.of(x);
+        parallelFor(x.size(), 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                a.set(i, alpha * a.get(i));
+            }
+        });
+    }
+
+    @Override
+    protected void doAxpy(float alpha, Tensor x, Tensor y) {
+        ensureOpen();
+        Acc xa = Acc.of(x);
+        Acc ya = Acc.of(y);
+        parallelFor(x.size(), 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                ya.set(i, ya.get(i) + alpha * xa.get(i));
+            }
+        });
+    }
+
+    @Override
+    protected void doMultiply(Tensor a, Tensor b, Tensor out) {
+        ensureOpen();
+        Acc aa = Acc.of(a);
+        Acc ba = Acc.of(b);
+        Acc oa = Acc.of(out);
+        parallelFor(a.size(), 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                oa.set(i, aa.get(i) * ba.get(i));
+            }
+        });
+    }
+
+    @Override
+    protected void doMean(Tensor x, Activation act, Tensor out) {
+        ensureOpen();
+        Acc a = Acc.of(x);
+        double sum = 0;
+        for (int i = 0; i < x.size(); i++) {
+            sum += act.apply(a.get(i));
+        }
+        Acc.of(out).set(0, sum / x.size());
+    }
+
+    @Override
+    protected void doSumOfSquares(Tensor x, Tensor out) {
+        ensureOpen();
+        Acc a = Acc.of(x);
+        double sum = 0;
+        for (int i = 0; i < x.size(); i++) {
+            double v = a.get(i);
+            sum += v * v;
+        }
+        Acc.of(out).set(0, sum);
+    }
+
+    // ---------------------------------------------------------------- matrix product
+
+    @Override
+    protected void doGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, Tensor b,
+            float beta, Tensor c) {
+        ensureOpen();
+        gemm(transA, transB, m, n, k, alpha, storage(a), a.offset(), transA ? m : k, storage(b), b.offset(),
+                transB ? k : n, beta, storage(c), c.offset(), n);
+    }
+
+    /**
+     * Row-major {@code c = alpha op(a) op(b) + beta c} on storage windows starting at the given offsets, with leading
+     * dimensions {@code lda, ldb, ldc} (elements between rows as stored). Callers have checked every bound.
+     */
+    private void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, CpuStorage a, long aOff,
+            int lda, CpuStorage b, long bOff, int ldb, double beta, CpuStorage c, long cOff, int ldc) {
+        int ta = transA ? CblasTrans : CblasNoTrans;
+        int tb = transB ? CblasTrans : CblasNoTrans;
+        if (c.dtype() == DType.F32) {
+            openblas.cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, (float) alpha, (FloatPointer) a.pointerAt(aOff), lda,
+                    (FloatPointer) b.pointerAt(bOff), ldb, (float) beta, (FloatPointer) c.pointerAt(cOff), ldc);
+        } else {
+            openblas.cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, (DoublePointer) a.pointerAt(aOff), lda,
+                    (DoublePointer) b.pointerAt(bOff), ldb, beta, (DoublePointer) c.pointerAt(cOff), ldc);
+        }
+    }
+
+    // ---------------------------------------------------------------- bias + activation
+
+    @Override
+    protected void doBiasActivationForward(Tensor x, Tensor bias, Activation act, Tensor y) {
+        ensureOpen();
+        Acc xa = Acc.of(x);
+        Acc ya = Acc.of(y);
+        Acc ba = bias == null ? null : Acc.of(bias);
+        int channels = x.shape().rank() >= 2 ? x.dim(1) : 1;
+        int spatial = x.size() / (x.dim(0) * channels);
+        int planes = x.size() / spatial;
+        parallelFor(planes, spatial, (from, to) -> {
+            for (int plane = from; plane < to; plane++) {
+                double b = ba == null ? 0 : ba.get(plane % channels);
+                int base = plane * spatial;
+                for (int i = base; i < base + spatial; i++) {
+                    ya.set(i, act.apply(xa.get(i) + b));
+                }
+            }
+        });
+    }
+
+    @Override
+    protected void doBiasActivationBackward(Tensor y, Tensor dy, Activation act, Tensor dx, Tensor dbias) {
+        ensureOpen();
+        Acc ya = Acc.of(y);
+        Acc dya = Acc.of(dy);
+        Acc dxa = Acc.of(dx);
+        Acc dba = dbias == null ? null : Acc.of(dbias);
+        int n = y.dim(0);
+        int channels = y.shape().rank() >= 2 ? y.dim(1) : 1;
+        int spatial = y.size() / (n * channels);
+        parallelFor(channels, (long) n * spatial, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                double sum = 0;
+                for (int s = 0; s < n; s++) {
+                    int base = (s * channels + c) * spatial;
+                    for (int i = base; i < base + spatial; i++) {
+                        double d = dya.get(i) * act.derivativeFromOutput(ya.get(i));
+                        dxa.set(i, d);
+                        sum += d;
+                    }
+                }
+                if (dba != null) {
+                    dba.add(c, sum);
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- batch norm
+
+    @Override
+    protected void doBatchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
+            Activation act, Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        ensureOpen();
+        Acc xa = Acc.of(x);
+        Acc ya = Acc.of(y);
+        Acc ga = Acc.of(gamma);
+        Acc ba = beta == null ? null : Acc.of(beta);
+        Acc rm = runningMean == null ? null : Acc.of(runningMean);
+        Acc rv = runningVar == null ? null : Acc.of(runningVar);
+        Acc sm = Acc.of(saveMean);
+        Acc si = Acc.of(saveInvStd);
+        int n = x.dim(0);
+        int channels = x.dim(1);
+        int spatial = x.size() / (n * channels);
+        long count = (long) n * spatial;
+        parallelFor(channels, 3 * count, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                double sum = 0;
+                for (int s = 0; s < n; s++) {
+                    int base = (s * channels + c) * spatial;
+                    for (int i = base; i < base + spatial; i++) {
+                        sum += xa.get(i);
+                    }
+                }
+                double mean = sum / count;
+                double sq = 0;
+                for (int s = 0; s < n; s++) {
+                    int base = (s * channels + c) * spatial;
+                    for (int i = base; i < base + spatial; i++) {
+                        double d = xa.get(i) - mean;
+                        sq += d * d;
+                    }
+                }
+                double var = sq / count;
+                double invStd = 1 / Math.sqrt(var + eps);
+                double g = ga.get(c);
+                double b = ba == null ? 0 : ba.get(c);
+                for (int s = 0; s < n; s++) {
+                    int base = (s * channels + c) * spatial;
+                    for (int i = base; i < base + spatial; i++) {
+                        ya.set(i, act.apply(g * (xa.get(i) - mean) * invStd + b));
+                    }
+                }
+                sm.set(c, mean);
+                si.set(c, invStd);
+                if (rm != null) {
+                    rm.set(c, (1 - (double) momentum) * rm.get(c) + momentum * mean);
+                }
+                if (rv != null) {
+                    rv.set(c, (1 - (double) momentum) * rv.get(c) + momentum * var * count / (count - 1));
+                }
+            }
+        });
+    }
+
+    @Override
+    protected void doBatchNormTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean,
+            Tensor saveInvStd, Activation act, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        ensureOpen();
+        Acc xa = Acc.of(x);
+        Acc ya = Acc.of(y);
+        Acc dya = Acc.of(dy);
+        Acc dxa = Acc.of(dx);
+        Acc ga = Acc.of(gamma);
+        Acc sm = Acc.of(saveMean);
+        Acc si = Acc.of(saveInvStd);
+        Acc dga = dgamma == null ? null : Acc.of(dgamma);
+        Acc dba = dbeta == null ? null : Acc.of(dbeta);
+        int n = x.dim(0);
+        int channels = x.dim(1);
+        int spatial = x.size() / (n * channels);
+        long count = (long) n * spatial;
+        parallelFor(channels, 2 * count, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                double mean = sm.get(c);
+                double invStd = si.get(c);
+                double sumDz = 0;
+                double sumDzXhat = 0;
+                for (int s = 0; s < n; s++) {
+                    int base = (s * channels + c) * spatial;
+                    for (int i = base; i < base + spatial; i++) {
+                        double dz = dya.get(i) * act.derivativeFromOutput(ya.get(i));
+                        sumDz += dz;
+                        sumDzXhat += dz * (xa.get(i) - mean) * invStd;
+                    }
+                }
+                double k = ga.get(c) * invStd / count;
+                for (int s = 0; s < n; s++) {
+                    int base = (s * channels + c) * spatial;
+                    for (int i = base; i < base + spatial; i++) {
+                        double dz = dya.get(i) * act.derivativeFromOutput(ya.get(i));
+                        double xhat = (xa.get(i) - mean) * invStd;
+                        dxa.set(i, k * (count * dz - sumDz - xhat * sumDzXhat));
+                    }
+                }
+                if (dga != null) {
+                    dga.add(c, sumDzXhat);
+                }
+                if (dba != null) {
+                    dba.add(c, sumDz);
+                }
+            }
+        });
+    }
+
+    @Override
+    protected void doBatchNormEvalForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+            Tensor runningVar, float eps, Activation act, Tensor y) {
+        ensureOpen();
+        Acc xa = Acc.of(x);
+        Acc ya = Acc.of(y);
+        Acc ga = Acc.of(gamma);
+        Acc ba = beta == null ? null : Acc.of(beta);
+        Acc rm = Acc.of(runningMean);
+        Acc rv = Acc.of(runningVar);
+        int channels = x.dim(1);
+        int spatial = x.size() / (x.dim(0) * channels);
+        parallelFor(x.size() / spatial, spatial, (from, to) -> {
+            for (int plane = from; plane < to; plane++) {
+                int c = plane % channels;
+                double mean = rm.get(c);
+                double invStd = 1 / Math.sqrt(rv.get(c) + eps);
+                double g = ga.get(c);
+                double b = ba == null ? 0 : ba.get(c);
+                int base = plane * spatial;
+                for (int i = base; i < base + spatial; i++) {
+                    ya.set(i, act.apply(g * (xa.get(i) - mean) * invStd + b));
+                }
+            }
+        });
+    }
+
+    @Override
+    protected void doBatchNormEvalBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor runningMean,
+            Tensor runningVar, float eps, Activation act, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        ensureOpen();
+        Acc xa = Acc.of(x);
+        Acc ya = Acc.of(y);
+        Acc dya = Acc.of(dy);
+        Acc dxa = Acc.of(dx);
+        Acc ga = Acc.of(gamma);
+        Acc rm = Acc.of(runningMean);
+        Acc rv = Acc.of(runningVar);
+        Acc dga = dgamma == null ? null : Acc.of(dgamma);
+        Acc dba = dbeta == null ? null : Acc.of(dbeta);
+        int n = x.dim(0);
+        int channels = x.dim(1);
+        int spatial = x.size() / (n * channels);
+        parallelFor(channels, (long) n * spatial, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                double mean = rm.get(c);
+                double invStd = 1 / Math.sqrt(rv.get(c) + eps);
+                double k = ga.get(c) * invStd;
+                double sumDz = 0;
+                double sumDzXhat = 0;
+                for (int s = 0; s < n; s++) {
+                    int base = (s * channels + c) * spatial;
+                    for (int i = base; i < base + spatial; i++) {
+                        double dz = dya.get(i) * act.derivativeFromOutput(ya.get(i));
+                        sumDz += dz;
+                        sumDzXhat += dz * (xa.get(i) - mean) * invStd;
+                        dxa.set(i, k * dz);
+                    }
+                }
+                if (dga != null) {
+                    dga.add(c, sumDzXhat);
+                }
+                if (dba != null) {
+                    dba.add(c, sumDz);
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    private static Im2col lowering(Tensor x, Tensor w, ConvParams p, Tensor y) {
+        return new Im2col(x.dim(1), x.dim(2), x.dim(3), w.dim(2), w.dim(3), p.strideH(), p.strideW(), p.padH(),
+                p.padW(), y.dim(2), y.dim(3));
+    }
+
+    /** Samples per chunk: as many as fit the workspace target with {@code perSample} elements each, at least 1. */
+    private int chunkSamples(int n, long perSample) {
+        return (int) Math.max(1, Math.min(n, convWorkspaceTarget / perSample));
+    }
+
+    /** The backend's workspace, grown to at least {@code elements}; its contents are scratch. */
+    private CpuStorage workspace(long elements) {
+        if (workspace == null || workspace.capacity() < elements) {
+            if (workspace != null) {
+                workspace.close();
+                workspace = null;
+            }
+            workspace = new CpuStorage(dtype(), elements);
+        }
+        return workspace;
+    }
+
+    /**
+     * Moves a chunk of {@code nb} samples between the sample-major layout {@code (nb, C, P)} of a tensor and the
+     * channel-major layout {@code (C, nb*P)} the GEMMs use, in the direction {@code toChannelMajor}.
+     */
+    private void transposeChunk(Acc sampleMajor, Acc channelMajor, int nb, int channels, int p,
+            boolean toChannelMajor) {
+        parallelFor(nb * channels, p, (from, to) -> {
+            for (int sc = from; sc < to; sc++) {
+                int s = sc / channels;
+                int c = sc % channels;
+                int a = sc * p;
+                int b = c * nb * p + s * p;
+                for (int i = 0; i < p; i++) {
+                    if (toChannelMajor) {
+                        channelMajor.set(b + i, sampleMajor.get(a + i));
+                    } else {
+                        sampleMajor.set(a + i, channelMajor.get(b + i));
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    protected void doConvForward(Tensor x, Tensor w, ConvParams p, Tensor y) {
+        ensureOpen();
+        Im2col low = lowering(x, w, p, y);
+        int n = x.dim(0);
+        int cout = w.dim(0);
+        int k = low.k();
+        int pp = low.p();
+        int nb = chunkSamples(n, (long) (k + cout) * pp);
+        CpuStorage ws = workspace((long) (k + cout) * nb * pp);
+        for (int n0 = 0; n0 < n; n0 += nb) {
+            int cnt = Math.min(nb, n - n0);
+            int cols = cnt * pp;
+            Acc xa = Acc.of(storage(x), x.offset() + (long) n0 * x.shape().sampleSize());
+            Acc col = Acc.of(ws, 0);
+            parallelFor(cnt * low.cin, (long) pp * low.kh * low.kw, (from, to) -> {
+                for (int sc = from; sc < to; sc++) {
+                    low.im2col(xa, sc / low.cin, sc % low.cin, col, cols);
+                }
+            });
+            long yOff = y.offset() + (long) n0 * y.shape().sampleSize();
+            if (cnt == 1) {
+                gemm(false, false, cout, cols, k, 1, storage(w), w.offset(), k, ws, 0, cols, 0, storage(y), yOff,
+                        cols);
+            } else {
+                long tmp = (long) k * cols;
+                gemm(false, false, cout, cols, k, 1, storage(w), w.offset(), k, ws, 0, cols, 0, ws, tmp, cols);
+                transposeChunk(Acc.of(storage(y), yOff), Acc.of(ws, tmp), cnt, cout, pp, false);
+            }
+        }
+    }
+
+    @Override
+    protected void doConvBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
+        ensureOpen();
+        Im2col low = lowering(dx, w, p, dy);
+        int n = dx.dim(0);
+        int cout = w.dim(0);
+        int k = low.k();
+        int pp = low.p();
+        int nb = chunkSamples(n, (long) (k + cout) * pp);
+        CpuStorage ws = workspace((long) (k + cout) * nb * pp);
+        for (int n0 = 0; n0 < n; n0 += nb) {
+            int cnt = Math.min(nb, n - n0);
+            int cols = cnt * pp;
+            long dyOff = dy.offset() + (long) n0 * dy.shape().sampleSize();
+            CpuStorage dyStore = storage(dy);
+            long dyT = (long) k * cols;
+            if (cnt > 1) {
+                transposeChunk(Acc.of(dyStore, dyOff), Acc.of(ws, dyT), cnt, cout, pp, true);
+                dyStore = ws;
+                dyOff = dyT;
+            }
+            gemm(true, false, k, cols, cout, 1, storage(w), w.offset(), k, dyStore, dyOff, cols, 0, ws, 0, cols);
+            Acc col = Acc.of(ws, 0);
+            Acc dxa = Acc.of(storage(dx), dx.offset() + (long) n0 * dx.shape().sampleSize());
+            parallelFor(cnt * low.cin, (long) pp * low.kh * low.kw, (from, to) -> {
+                for (int sc = from; sc < to; sc++) {
+                    low.col2im(col, cols, sc / low.cin, sc % low.cin, dxa);
+                }
+            });
+        }
+    }
+
+    @Override
+    protected void doConvBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
+        ensureOpen();
+        Im2col low = lowering(x, dw, p, dy);
+        int n = x.dim(0);
+        int cout = dw.dim(0);
+        int k = low.k();
+        int pp = low.p();
+        int nb = chunkSamples(n, (long) (k + cout) * pp);
+        CpuStorage ws = workspace((long) (k + cout) * nb * pp);
+        for (int n0 = 0; n0 < n; n0 += nb) {
+            int cnt = Math.min(nb, n - n0);
+            int cols = cnt * pp;
+            Acc xa = Acc.of(storage(x), x.offset() + (long) n0 * x.shape().sampleSize());
+            Acc col = Acc.of(ws, 0);
+            parallelFor(cnt * low.cin, (long) pp * low.kh * low.kw, (from, to) -> {
+                for (int sc = from; sc < to; sc++) {
+                    low.im2col(xa, sc / low.cin, sc % low.cin, col, cols);
+                }
+            });
+            long dyOff = dy.offset() + (long) n0 * dy.shape().sampleSize();
+            CpuStorage dyStore = storage(dy);
+            long dyT = (long) k * cols;
+            if (cnt > 1) {
+                transposeChunk(Acc.of(dyStore, dyOff), Acc.of(ws, dyT), cnt, cout, pp, true);
+                dyStore = ws;
+                dyOff = dyT;
+            }
+            gemm(false, true, cout, k, cols, 1, dyStore, dyOff, cols, ws, 0, cols, 1, storage(dw), dw.offset(), k);
+        }
+    }
+
+    // ---------------------------------------------------------------- losses
+
+    @Override
+    protected void doBceWithLogitsLoss(Tensor logits, Tensor targets, float scale, Tensor loss, Tensor dlogits) {
+        ensureOpen();
+        Acc xa = Acc.of(logits);
+        Acc ta = Acc.of(targets);
+        Acc da = Acc.of(dlogits);
+        int n = logits.size();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double x = xa.get(i);
+            double t = ta.get(i);
+            sum += Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
+            da.set(i, scale * (Activation.SIGMOID.apply(x) - t) / n);
+        }
+        Acc.of(loss).set(0, scale * sum / n);
+    }
+
+    @Override
+    protected void doSquaredErrorLoss(Tensor pred, Tensor targets, float scale, Tensor loss, Tensor dpred) {
+        ensureOpen();
+        Acc xa = Acc.of(pred);
+        Acc ta = Acc.of(targets);
+        Acc da = Acc.of(dpred);
+        int n = pred.size();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double d = xa.get(i) - ta.get(i);
+            sum += d * d;
+            da.set(i, scale * 2 * d / n);
+        }
+        Acc.of(loss).set(0, scale * sum / n);
+    }
+
+    // ---------------------------------------------------------------- optimizers
+
+    @Override
+    protected void doAdamStep(Tensor grad, float lr, float beta1, float beta2, float eps, float weightDecay,
+            Tensor param, Tensor m, Tensor v, Tensor step) {
+        ensureOpen();
+        Acc sa = Acc.of(step);
+        double t = sa.get(0) + 1;
+        sa.set(0, t);
+        double b1 = beta1;
+        double b2 = beta2;
+        double bc1 = 1 - Math.pow(b1, t);
+        double bc2 = 1 - Math.pow(b2, t);
+        Acc ga = Acc.of(grad);
+        Acc pa = Acc.of(param);
+        Acc ma = Acc.of(m);
+        Acc va = Acc.of(v);
+        parallelFor(grad.size(), 8, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double p = pa.get(i);
+                double g = ga.get(i) + weightDecay * p;
+                double mi = b1 * ma.get(i) + (1 - b1) * g;
+                double vi = b2 * va.get(i) + (1 - b2) * g * g;
+                ma.set(i, mi);
+                va.set(i, vi);
+                pa.set(i, p - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps));
+            }
+        });
+    }
+
+    @Override
+    protected void doSgdStep(Tensor grad, float lr, float momentum, float weightDecay, Tensor param,
+            Tensor momentumBuffer) {
+        ensureOpen();
+        Acc ga = Acc.of(grad);
+        Acc pa = Acc.of(param);
+        Acc ba = momentum == 0f ? null : Acc.of(momentumBuffer);
+        parallelFor(grad.size(), 4, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double p = pa.get(i);
+                double g = ga.get(i) + weightDecay * p;
+                if (ba != null) {
+                    g = momentum * ba.get(i) + g;
+                    ba.set(i, g);
+                }
+                pa.set(i, p - lr * g);
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- random
+
+    /** Body of a random op: fills elements {@code from..to-1}, all drawn from the four {@code words} of one block. */
+    private interface BlockBody {
+        void run(int[] words, int from, int to);
+    }
+
+    /**
+     * Runs {@code body} for every Philox block an op over {@code n} elements uses with {@code perBlock} elements per
+     * block (blocks {@code counter .. counter+ceil(n/perBlock)-1}), then advances the counter past them.
+     */
+    private void forEachBlock(RandomState rng, int n, int perBlock, BlockBody body) {
+        if (!(rng instanceof CpuRandomState state)) {
+            throw new IllegalArgumentException("random state " + rng.getClass().getName()
+                    + " was not made by a CPU backend; use this backend's newRandom(seed)");
+        }
+        long seed = state.seed();
+        long counter = state.counter();
+        int blocks = (int) Philox.blocks(n, perBlock);
+        parallelFor(blocks, 16L * perBlock, (from, to) -> {
+            int[] words = new int[4];
+            for (int b = from; b < to; b++) {
+                Philox.block(seed, counter + b, words);
+                body.run(words, b * perBlock, Math.min(n, (b + 1) * perBlock));
+            }
+        });
+        state.setCounter(counter + blocks);
+    }
+
+    @Override
+    protected void doRandomNormal(RandomState rng, float mean, float std, Tensor dst) {
+        ensureOpen();
+        Acc d = Acc.of(dst);
+        forEachBlock(rng, dst.size(), 4, (words, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int pair = (i - from) & ~1;
+                double r = Math.sqrt(-2 * Math.log(Philox.uniformOpenZero(words[pair])));
+                double theta = 2 * Math.PI * Philox.uniform(words[pair + 1]);
+                double z = ((i - from) & 1) == 0 ? r * Math.cos(theta) : r * Math.sin(theta);
+                d.set(i, mean + std * z);
+            }
+        });
+    }
+
+    @Override
+    protected void doRandomUniform(RandomState rng, float low, float high, Tensor dst) {
+        ensureOpen();
+        Acc d = Acc.of(dst);
+        double range = (double) high - low;
+        forEachBlock(rng, dst.size(), 4, (words, from, to) -> {
+            for (int i = from; i < to; i++) {
+                d.set(i, low + range * Philox.uniform(words[i - from]));
+            }
+        });
+    }
+
+    @Override
+    protected void doFillTargets(RandomState rng, float value, float flippedValue, float flipProbability,
+            float noise, Tensor dst) {
+        ensureOpen();
+        Acc d = Acc.of(dst);
+        forEachBlock(rng, dst.size(), Philox.UNIFORMS_PER_ELEMENT_2, (words, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int j = 2 * (i - from);
+                double u1 = Philox.uniform(words[j]);
+                double u2 = Philox.uniform(words[j + 1]);
+                d.set(i, (u1 < flipProbability ? flippedValue : value) + noise * (2 * u2 - 1));
+            }
+        });
+    }
+
+    @Override
+    protected void doDropoutForward(RandomState rng, float p, Tensor x, Tensor mask, Tensor y) {
+        ensureOpen();
+        Acc xa = Acc.of(x);
+        Acc ma = Acc.of(mask);
+        Acc ya = Acc.of(y);
+        double keep = 1 / (1 - (double) p);
+        forEachBlock(rng, x.size(), 4, (words, from, to) -> {
+            for (int i = from; i < to; i++) {
+                double mi = Philox.uniform(words[i - from]) >= p ? keep : 0;
+                ma.set(i, mi);
+                ya.set(i, xa.get(i) * mi);
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static CpuStorage storage(Tensor t) {
+        return (CpuStorage) t.storage();
+    }
+
+    /** Body of a parallel loop over the index range {@code [from, to)}. */
+    private interface RangeBody {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} split into contiguous ranges, one per thread, when the total work
+     * ({@code n * workPerItem} element-operations) is worth it; the calling thread takes the first range. Each item is
+     * handled by exactly one range, so bodies whose items write disjoint outputs give the same result for any split.
+     */
+    private void parallelFor(int n, long workPerItem, RangeBody body) {
+        long work = n * Math.max(1, workPerItem);
+        int tasks = (int) Math.min(Math.min(threads, n), Math.max(1, work / MIN_PARALLEL_WORK));
+        if (tasks <= 1 || pool == null) {
+            body.run(0, n);
+            return;
+        }
+        List<Future<?>> futures = new ArrayList<>(tasks - 1);
+        for (int t = 1; t < tasks; t++) {
+            int from = (int) ((long) n * t / tasks);
+            int to = (int) ((long) n * (t + 1) / tasks);
+            futures.add(pool.submit(() -> body.run(from, to)));
+        }
+        RuntimeException failure = null;
+        try {
+            body.run(0, (int) ((long) n / tasks));
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException r ? r
+                            : new IllegalStateException("CPU backend worker failed", e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                if (failure == null) {
+                    failure = new IllegalStateException("interrupted while waiting for CPU backend workers", e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package org.gan4j.data;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.gan4j.tensor.Shape;
+
+/**
+ * Loads every PNG and JPEG under a folder (CelebA, LSUN exports, your own pictures) into a {@link ByteImageDataset}
+ * of {@code (channels, size, size)} images, like torchvision's {@code ImageFolder} with
+ * {@code Resize(size), CenterCrop(size)} (and {@code Grayscale()} for one channel), without labels.
+ *
+ * <p>Files are found recursively by extension ({@code .png}, {@code .jpg}, {@code .jpeg}, any case; other files are
+ * ignored) and sorted by path, so sample {@code i} is the same file on every run. Each image is resized so its
+ * shorter side is {@code size} (bilinear, halving the size step by step while it is more than twice the target, so
+ * large downscales average all pixels instead of aliasing), then centre-cropped to {@code size x size}. One channel is
+ * the luminance {@code L = 0.299 R + 0.587 G + 0.114 B} rounded (PIL's {@code convert("L")}); three channels are RGB.
+ * Grey source images are read from their raster directly, so a grey value v stays v (no gamma conversion). Alpha is
+ * dropped (composited on black).
+ *
+ * <p>Decoding runs on a pool of {@code availableProcessors} threads. Memory: {@code files x channels x size^2}
+ * bytes (CelebA at 64x64x3 is 2.5 GB, so give the JVM {@code -Xmx4g}). An empty folder, an unreadable, corrupt or
+ * non-image file is a {@link DatasetException} naming the file.
+ */
+public final class ImageFolderDataset {
+    private ImageFolderDataset() {
+    }
+
+    /**
+     * Loads the images under {@code dir}.
+     *
+     * @param size     side of the square output images, >= 1
+     * @param channels 1 (luminance) or 3 (RGB)
+     */
+    public static ByteImageDataset load(Path dir, int size, int channels) {
+        if (size < 1 || size > 8192) {
+            throw new IllegalArgumentException("image size must be in [1, 8192], got " + size);
+        }
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 (grey) or 3 (RGB), got " + channels);
+        }
+        List<Path> files = listImages(dir);
+        int sampleSize = channels * size * size;
+        byte[][] chunks = ByteImageDataset.allocateChunks(files.size(), sampleSize);
+        int perChunk = ByteImageDataset.samplesPerChunk(sampleSize);
+        int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), files.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "gan4j-image-decode");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            // One task per thread, each over an interleaved share of the files: few tasks, balanced work.
+            Future<?>[] tasks = new Future<?>[threads];
+            for (int t = 0; t < threads; t++) {
+                int first = t;
+                tasks[t] = pool.submit(() -> {
+                    for (int i = first; i < files.size(); i += threads) {
+                        byte[] chunk = chunks[i / perChunk];
+                        decodeInto(files.get(i), size, channels, chunk, (i % perChunk) * sampleSize);
+                    }
+                    return null;
+                });
+            }
+            for (Future<?> f : tasks) {
+                f.get();
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DatasetException d) {
+                throw new DatasetException(d.getMessage(), d);
+            }
+            throw new DatasetException(dir + ": loading images failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DatasetException(dir + ": interrupted while loading images", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        return new ByteImageDataset("images in " + dir, Shape.of(channels, size, size), files.size(), chunks, null,
+                0);
+    }
+
+    /** The PNG/JPEG files under {@code dir}, recursively, sorted by path. */
+    static List<Path> listImages(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new DatasetException(dir + ": not a folder; pass the folder that holds your PNG/JPEG images");
+        }
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            files = walk.filter(Files::isRegularFile).filter(ImageFolderDataset::isImageName).sorted()
+                    .collect(Collectors.toList());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new DatasetException(dir + ": cannot list the folder: " + e, e);
+        }
+        if (files.isEmpty()) {
+            throw new DatasetException(dir + ": no .png, .jpg or .jpeg files in this folder or below it");
+        }
+        return files;
+    }
+
+    private static boolean isImageName(Path p) {
+        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
+    }
+
+    /** Decodes, resizes, crops and converts one file into {@code dst[off .. off + channels*size*size)} (CHW). */
+    static void decodeInto(Path file, int size, int channels, byte[] dst, int off) {
+        BufferedImage src;
+        try (InputStream in = Files.newInputStream(file)) {
+            src = ImageIO.read(in);
+        } catch (IOException | RuntimeException e) {
+            // ImageIO throws IIOException for corrupt data, and sometimes runtime exceptions from inside a decoder.
+            throw new DatasetException(file + ": cannot decode the image (" + e + "); delete or replace the file", e);
+        }
+        if (src == null) {
+            throw new DatasetException(file + ": not a PNG or JPEG image (no decoder recognises its content) "
+                    + "although its name says so; delete or rename the file");
+        }
+        BufferedImage rgb = toRgb(src);
+        int w = rgb.getWidth();
+        int h = rgb.getHeight();
+        // Shorter side -> size; the longer side rounds to the nearest pixel (torchvision's Resize truncates).
+        int tw = w <= h ? size : Math.max(size, (int) Math.round((double) w * size / h));
+        int th = w <= h ? Math.max(size, (int) Math.round((double) h * size / w)) : size;
+        BufferedImage scaled = resize(rgb, tw, th);
+        int x0 = (tw - size) / 2;
+        int y0 = (th - size) / 2;
+        int plane = size * size;
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int p = scaled.getRGB(x0 + x, y0 + y);
+                int r = p >> 16 & 0xFF;
+                int g = p >> 8 & 0xFF;
+                int b = p & 0xFF;
+                int i = off + y * size + x;
+                if (channels == 1) {
+                    dst[i] = (byte) Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+                } else {
+                    dst[i] = (byte) r;
+                    dst[i + plane] = (byte) g;
+                    dst[i + 2 * plane] = (byte) b;
+                }
+            }
+        }
+    }
+
+    /** The image as TYPE_INT_RGB; 8- and 16-bit grey rasters are copied as values, not colour-converted. */
+    private static BufferedImage toRgb(BufferedImage src) {
+        int w = src.getWidth();
+        int h = src.getHeight();
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Raster raster = src.getRaster();
+        int bands = raster.getNumBands();
+        if (src.getColorModel() instanceof ComponentColorModel && (bands == 1 || bands == 2)) {
+            int bits = src.getColorModel().getComponentSize(0);
+            int shift = Math.max(0, bits - 8);
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    int v = row[x] >> shift;
+                    row[x] = v << 16 | v << 8 | v;
+                }
+                out.setRGB(0, y, w, 1, row, 0, w);
+            }
+            return out;
+        }
+        Graphics2D g = out.createGraphics();
+        try {
+            g.drawImage(src, 0, 0, null);
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    /** Bilinear resize to (tw, th), halving first while the image is more than twice the target in a direction. */
+    static BufferedImage resize(BufferedImage img, int tw, int th) {
+        BufferedImage cur = img;
+        while (cur.getWidth() >= 2 * tw || cur.getHeight() >= 2 * th) {
+            int nw = cur.getWidth() >= 2 * tw ? cur.getWidth() / 2 : cur.getWidth();
+            int nh = cur.getHeight() >= 2 * th ? cur.getHeight() / 2 : cur.getHeight();
+            cur = draw(cur, nw, nh);
+        }
+        return cur.getWidth() == tw && cur.getHeight() == th ? cur : draw(cur, tw, th);
+    }
+
+    private static BufferedImage draw(BufferedImage src, int w, int h) {
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+            g.drawImage(src, 0, 0, w, h, null);
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+}

@@ -1,0 +1,91 @@
+package org.gan4j.io;
+
+import java.awt.image.RenderedImage;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import javax.imageio.ImageIO;
+
+/**
+ * The one place where gan4j writes files: the content goes to a temporary file in the target's folder, is forced to
+ * disk ({@code fsync}), and is then renamed over the target with {@code ATOMIC_MOVE} (falling back to
+ * {@code REPLACE_EXISTING} where the file system cannot move atomically). Readers see either the old file or the whole
+ * new one; on any failure the temporary file is deleted and the target is untouched.
+ */
+public final class AtomicFiles {
+    private AtomicFiles() {
+    }
+
+    /** Writes the content of a file to a stream. */
+    @FunctionalInterface
+    public interface Content {
+        /** Writes everything to {@code out}; do not close it. */
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes {@code target} atomically, creating its parent folders if needed.
+     *
+     * @throws IOException if the target is a folder, or writing, syncing or renaming fails (the target is then
+     *                     unchanged and no temporary file remains)
+     */
+    public static void write(Path target, Content content) throws IOException {
+        Path abs = target.toAbsolutePath();
+        if (Files.isDirectory(abs)) {
+            throw new IOException(abs + ": is a folder, cannot write a file there; choose a file name");
+        }
+        Path dir = abs.getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        boolean done = false;
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+                content.writeTo(out);
+                out.flush();
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+            done = true;
+            syncFolder(dir);
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /** Writes {@code bytes} to {@code target} atomically. */
+    public static void writeBytes(Path target, byte[] bytes) throws IOException {
+        write(target, out -> out.write(bytes));
+    }
+
+    /** Writes {@code image} as {@code format} ("png", "jpg") to {@code target} atomically. */
+    public static void writeImage(Path target, RenderedImage image, String format) throws IOException {
+        write(target, out -> {
+            if (!ImageIO.write(image, format, out)) {
+                throw new IOException(target + ": no ImageIO writer for format '" + format + "'");
+            }
+        });
+    }
+
+    /** Makes the rename durable where the platform allows syncing a folder (Linux does); elsewhere a no-op. */
+    private static void syncFolder(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Not supported on this platform (Windows): the file itself is already synced.
+        }
+    }
+}
