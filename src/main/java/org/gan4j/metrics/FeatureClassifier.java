@@ -306,7 +306,12 @@ public final class FeatureClassifier implements AutoCloseable {
             Map<String, String> meta = new LinkedHashMap<>(expected);
             meta.put("test_sha256", testSha);
             meta.put("test_accuracy", Double.toString(result.testAccuracy()));
-            result.writeCache(file, meta);
+            try {
+                result.writeCache(file, meta);
+            } catch (RuntimeException e) {
+                result.close();
+                throw e;
+            }
             progress.update(0, 0, String.format("feature classifier: %.2f%% test accuracy, cached in %s",
                     100 * result.testAccuracy(), file));
         }
