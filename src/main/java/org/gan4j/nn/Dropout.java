@@ -12,6 +12,7 @@ import org.gan4j.tensor.Tensor;
 public final class Dropout extends Layer {
     private final float p;
     private RandomState random;
+    private Shape lastShape;
     private Tensor mask;
     private boolean forwardWasTraining;
 
@@ -40,6 +41,7 @@ public final class Dropout extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
+        lastShape = x.shape();
         forwardWasTraining = isTraining();
         if (!forwardWasTraining) {
             mask = null;
@@ -53,14 +55,16 @@ public final class Dropout extends Layer {
 
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
+        if (lastShape == null) {
+            throw new IllegalStateException(this + ": backward called before forward");
+        }
+        requireShape(dy.shape(), lastShape, "gradient");
         if (!needInputGrad) {
             return null;
         }
         if (!forwardWasTraining) {
             return dy;
         }
-        requireForward(mask, this);
-        requireShape(dy.shape(), mask.shape(), "gradient");
         Tensor dx = buffer("dx", dy.shape());
         backend().multiply(dy, mask, dx);
         return dx;

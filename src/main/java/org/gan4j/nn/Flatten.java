@@ -23,6 +23,7 @@ public final class Flatten extends Layer {
         if (inputShape == null) {
             throw new IllegalStateException(this + ": backward called before forward");
         }
+        requireShape(dy.shape(), outputShape(inputShape), "gradient");
         return needInputGrad ? dy.reshape(inputShape) : null;
     }
 

@@ -133,6 +133,11 @@ public abstract class Layer implements AutoCloseable {
         }
     }
 
+    /** True once a {@link Model} has adopted this layer. */
+    final boolean isAttached() {
+        return backend != null;
+    }
+
     /** Throws unless {@code actual} equals {@code expected}, naming the layer and both shapes. */
     protected final void requireShape(Shape actual, Shape expected, String what) {
         if (!actual.equals(expected)) {

@@ -2,9 +2,11 @@ package org.gan4j.nn;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 import org.gan4j.backend.Backend;
@@ -41,6 +43,7 @@ public final class Model implements AutoCloseable {
     public Model(Backend backend, Layer root, long seed) {
         this.backend = backend;
         this.root = root;
+        checkFresh(root, Collections.newSetFromMap(new IdentityHashMap<>()));
         collect("", root);
         long paramSize = 0;
         long count = 0;
@@ -70,6 +73,23 @@ public final class Model implements AutoCloseable {
         }
         this.random = backend.newRandom(seed);
         root.attach(backend, random);
+    }
+
+    /**
+     * Before any memory is bound: every layer must be new to models and appear once, else binding would rebind the
+     * parameter views of the model that owns it (or of its first position here).
+     */
+    private static void checkFresh(Layer layer, Set<Layer> seen) {
+        if (layer.isAttached()) {
+            throw new IllegalStateException(layer + " already belongs to a Model: build a new layer for each model");
+        }
+        if (!seen.add(layer)) {
+            throw new IllegalStateException(layer + " appears twice in this model: build a separate layer for each "
+                    + "position (layers keep their own activations for backward)");
+        }
+        for (Map.Entry<String, Layer> c : layer.children()) {
+            checkFresh(c.getValue(), seen);
+        }
     }
 
     private static long align(long n) {

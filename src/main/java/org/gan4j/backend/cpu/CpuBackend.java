@@ -53,6 +53,8 @@ public final class CpuBackend extends Backend {
 
     private final int threads;
     private final ExecutorService pool;
+    /** Workspace target of this backend; tests lower it to exercise the chunked convolution paths. */
+    long convWorkspaceTarget = CONV_WORKSPACE_TARGET;
     private CpuStorage workspace;
     private boolean closed;
 
@@ -551,8 +553,8 @@ public final class CpuBackend extends Backend {
     }
 
     /** Samples per chunk: as many as fit the workspace target with {@code perSample} elements each, at least 1. */
-    private static int chunkSamples(int n, long perSample) {
-        return (int) Math.max(1, Math.min(n, CONV_WORKSPACE_TARGET / perSample));
+    private int chunkSamples(int n, long perSample) {
+        return (int) Math.max(1, Math.min(n, convWorkspaceTarget / perSample));
     }
 
     /** The backend's workspace, grown to at least {@code elements}; its contents are scratch. */
