@@ -54,11 +54,15 @@ import org.gan4j.tensor.Tensor;
  * older architecture or recipe) or that cannot be read (truncated, corrupted, altered weights) is reported through
  * the progress callback and replaced by a newly trained classifier. The checksum of a dataset is SHA-256 over its
  * sample shape, size and class count and, for every sample, the bits of its floats as {@link Dataset#get} gives them
- * and its label. Not thread-safe; close it to free its memory (the
- * backend stays the caller's).
+ * and its label; the seed only matters when training.
+ *
+ * <p><b>Accuracy floor.</b> {@link #loadOrTrain} refuses a classifier below {@code minAccuracy}:
+ * {@value #FASHION_MNIST_MIN_ACCURACY} by default (Fashion-MNIST), {@value #MNIST_MIN_ACCURACY} to pass for MNIST.
+ *
+ * <p>Not thread-safe; close it to free its memory (the backend stays the caller's).
  */
 public final class FeatureClassifier implements AutoCloseable {
-    /** Bumped whenever the architecture or the training recipe changes, so old cache files are retrained. */
+    /** Bumped whenever the architecture or the training code changes, so old cache files are retrained. */
     public static final int ARCHITECTURE_VERSION = 1;
     /** Width of the feature layer. */
     public static final int FEATURE_DIM = 128;
@@ -95,9 +99,12 @@ public final class FeatureClassifier implements AutoCloseable {
             }
         }
 
-        /** 2 epochs of batch 64 at learning rate 2e-3. */
+        /**
+         * 3 epochs of batch 64 at learning rate 2e-3. Measured on Fashion-MNIST: 2 epochs gave 90.5% and 91.0% with
+         * two seeds, too close to the 90% floor for other seeds or backends; the third epoch buys the margin.
+         */
         public static TrainOptions defaults() {
-            return new TrainOptions(2, 64, 2e-3f);
+            return new TrainOptions(3, 64, 2e-3f);
         }
 
         /** A stable text form, stored in cache files: a different recipe invalidates the cache. */
