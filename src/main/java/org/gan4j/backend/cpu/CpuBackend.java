@@ -53,6 +53,8 @@ public final class CpuBackend extends Backend {
 
     private final int threads;
     private final ExecutorService pool;
+    /** Per-thread scratch of the F32 fast paths, grown as needed and reused (no allocation per op once warm). */
+    private final ThreadLocal<F32Loops.Scratch> scratch = ThreadLocal.withInitial(() -> new F32Loops.Scratch(0));
     /** Workspace target of this backend; tests lower it to exercise the chunked convolution paths. */
     long convWorkspaceTarget = CONV_WORKSPACE_TARGET;
     private CpuStorage workspace;
@@ -323,6 +325,10 @@ public final class CpuBackend extends Backend {
     @Override
     protected void doBiasActivationForward(Tensor x, Tensor bias, Activation act, Tensor y) {
         ensureOpen();
+        if (dtype() == DType.F32) {
+            biasActivationForwardF32(x, bias, act, y);
+            return;
+        }
         Acc xa = Acc.of(x);
         Acc ya = Acc.of(y);
         Acc ba = bias == null ? null : Acc.of(bias);
@@ -343,6 +349,10 @@ public final class CpuBackend extends Backend {
     @Override
     protected void doBiasActivationBackward(Tensor y, Tensor dy, Activation act, Tensor dx, Tensor dbias) {
         ensureOpen();
+        if (dtype() == DType.F32) {
+            biasActivationBackwardF32(y, dy, act, dx, dbias);
+            return;
+        }
         Acc ya = Acc.of(y);
         Acc dya = Acc.of(dy);
         Acc dxa = Acc.of(dx);
@@ -374,6 +384,11 @@ public final class CpuBackend extends Backend {
     protected void doBatchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
             Activation act, Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
         ensureOpen();
+        if (dtype() == DType.F32) {
+            batchNormTrainForwardF32(x, gamma, beta, eps, momentum, act, runningMean, runningVar, y, saveMean,
+                    saveInvStd);
+            return;
+        }
         Acc xa = Acc.of(x);
         Acc ya = Acc.of(y);
         Acc ga = Acc.of(gamma);
@@ -430,6 +445,10 @@ public final class CpuBackend extends Backend {
     protected void doBatchNormTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean,
             Tensor saveInvStd, Activation act, Tensor dx, Tensor dgamma, Tensor dbeta) {
         ensureOpen();
+        if (dtype() == DType.F32) {
+            batchNormTrainBackwardF32(x, y, dy, gamma, saveMean, saveInvStd, act, dx, dgamma, dbeta);
+            return;
+        }
         Acc xa = Acc.of(x);
         Acc ya = Acc.of(y);
         Acc dya = Acc.of(dy);
@@ -466,6 +485,188 @@ public final class CpuBackend extends Backend {
                         dxa.set(i, k * (count * dz - sumDz - xhat * sumDzXhat));
                     }
                 }
+                if (dga != null) {
+                    dga.add(c, sumDzXhat);
+                }
+                if (dba != null) {
+                    dba.add(c, sumDz);
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- F32 fast paths of the memory-bound ops
+    // Same formulas, order and rounding as the reference loops above (see F32Loops); CpuF32FastPathTest holds them
+    // to the F64 reference.
+
+    /** This thread's scratch, with room for at least {@code count} values. */
+    private F32Loops.Scratch scratch(int count) {
+        F32Loops.Scratch s = scratch.get();
+        if (s.a.length < count) {
+            s = new F32Loops.Scratch(count);
+            scratch.set(s);
+        }
+        return s;
+    }
+
+    private void biasActivationForwardF32(Tensor x, Tensor bias, Activation act, Tensor y) {
+        FloatBuffer xb = storage(x).floats();
+        FloatBuffer yb = storage(y).floats();
+        int xo = (int) x.offset();
+        int yo = (int) y.offset();
+        Acc ba = bias == null ? null : Acc.of(bias);
+        int channels = x.shape().rank() >= 2 ? x.dim(1) : 1;
+        int spatial = x.size() / (x.dim(0) * channels);
+        // Planes of fewer than 256 values are handled in groups, so every bulk move is at least that long.
+        int group = Math.max(1, 256 / spatial);
+        int planes = x.size() / spatial;
+        parallelFor((planes + group - 1) / group, (long) group * spatial, (from, to) -> {
+            F32Loops.Scratch sc = scratch(group * spatial);
+            for (int g = from; g < to; g++) {
+                int p0 = g * group;
+                int p1 = Math.min(planes, p0 + group);
+                int len = (p1 - p0) * spatial;
+                xb.get(xo + p0 * spatial, sc.a, 0, len);
+                for (int plane = p0; plane < p1; plane++) {
+                    double b = ba == null ? 0 : ba.get(plane % channels);
+                    int base = (plane - p0) * spatial;
+                    for (int i = base; i < base + spatial; i++) {
+                        sc.d[i] = sc.a[i] + b;
+                    }
+                }
+                F32Loops.activate(act, sc.d, sc.b, len);
+                yb.put(yo + p0 * spatial, sc.b, 0, len);
+            }
+        });
+    }
+
+    private void biasActivationBackwardF32(Tensor y, Tensor dy, Activation act, Tensor dx, Tensor dbias) {
+        FloatBuffer yb = storage(y).floats();
+        FloatBuffer dyb = storage(dy).floats();
+        FloatBuffer dxb = storage(dx).floats();
+        int yo = (int) y.offset();
+        int dyo = (int) dy.offset();
+        int dxo = (int) dx.offset();
+        Acc dba = dbias == null ? null : Acc.of(dbias);
+        int n = y.dim(0);
+        int channels = y.shape().rank() >= 2 ? y.dim(1) : 1;
+        int spatial = y.size() / (n * channels);
+        int count = n * spatial;
+        parallelFor(channels, count, (from, to) -> {
+            F32Loops.Scratch sc = scratch(count);
+            for (int c = from; c < to; c++) {
+                F32Loops.gather(yb, yo, n, channels, spatial, c, sc.a);
+                F32Loops.gather(dyb, dyo, n, channels, spatial, c, sc.b);
+                F32Loops.activationGrad(act, sc.a, sc.b, sc.d, count);
+                double sum = 0;
+                for (int i = 0; i < count; i++) {
+                    sum += sc.d[i];
+                    sc.c[i] = (float) sc.d[i];
+                }
+                F32Loops.scatter(sc.c, dxb, dxo, n, channels, spatial, c);
+                if (dba != null) {
+                    dba.add(c, sum);
+                }
+            }
+        });
+    }
+
+    private void batchNormTrainForwardF32(Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
+            Activation act, Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        FloatBuffer xb = storage(x).floats();
+        FloatBuffer yb = storage(y).floats();
+        int xo = (int) x.offset();
+        int yo = (int) y.offset();
+        Acc ga = Acc.of(gamma);
+        Acc ba = beta == null ? null : Acc.of(beta);
+        Acc rm = runningMean == null ? null : Acc.of(runningMean);
+        Acc rv = runningVar == null ? null : Acc.of(runningVar);
+        Acc sm = Acc.of(saveMean);
+        Acc si = Acc.of(saveInvStd);
+        int n = x.dim(0);
+        int channels = x.dim(1);
+        int spatial = x.size() / (n * channels);
+        int count = n * spatial;
+        parallelFor(channels, 3L * count, (from, to) -> {
+            F32Loops.Scratch sc = scratch(count);
+            float[] v = sc.a;
+            double[] t = sc.d;
+            for (int c = from; c < to; c++) {
+                F32Loops.gather(xb, xo, n, channels, spatial, c, v);
+                double sum = 0;
+                for (int i = 0; i < count; i++) {
+                    sum += v[i];
+                }
+                double mean = sum / count;
+                double sq = 0;
+                for (int i = 0; i < count; i++) {
+                    double d = v[i] - mean;
+                    sq += d * d;
+                }
+                double var = sq / count;
+                double invStd = 1 / Math.sqrt(var + eps);
+                double g = ga.get(c);
+                double b = ba == null ? 0 : ba.get(c);
+                for (int i = 0; i < count; i++) {
+                    t[i] = g * (v[i] - mean) * invStd + b;
+                }
+                F32Loops.activate(act, t, sc.b, count);
+                F32Loops.scatter(sc.b, yb, yo, n, channels, spatial, c);
+                sm.set(c, mean);
+                si.set(c, invStd);
+                if (rm != null) {
+                    rm.set(c, (1 - (double) momentum) * rm.get(c) + momentum * mean);
+                }
+                if (rv != null) {
+                    rv.set(c, (1 - (double) momentum) * rv.get(c) + momentum * var * count / (count - 1));
+                }
+            }
+        });
+    }
+
+    private void batchNormTrainBackwardF32(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean,
+            Tensor saveInvStd, Activation act, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        FloatBuffer xb = storage(x).floats();
+        FloatBuffer yb = storage(y).floats();
+        FloatBuffer dyb = storage(dy).floats();
+        FloatBuffer dxb = storage(dx).floats();
+        int xo = (int) x.offset();
+        int yo = (int) y.offset();
+        int dyo = (int) dy.offset();
+        int dxo = (int) dx.offset();
+        Acc ga = Acc.of(gamma);
+        Acc sm = Acc.of(saveMean);
+        Acc si = Acc.of(saveInvStd);
+        Acc dga = dgamma == null ? null : Acc.of(dgamma);
+        Acc dba = dbeta == null ? null : Acc.of(dbeta);
+        int n = x.dim(0);
+        int channels = x.dim(1);
+        int spatial = x.size() / (n * channels);
+        long count = (long) n * spatial;
+        int cnt = (int) count;
+        parallelFor(channels, 2 * count, (from, to) -> {
+            F32Loops.Scratch sc = scratch(cnt);
+            float[] xv = sc.a;
+            double[] dz = sc.d;
+            for (int c = from; c < to; c++) {
+                double mean = sm.get(c);
+                double invStd = si.get(c);
+                F32Loops.gather(xb, xo, n, channels, spatial, c, xv);
+                F32Loops.gather(yb, yo, n, channels, spatial, c, sc.b);
+                F32Loops.gather(dyb, dyo, n, channels, spatial, c, sc.c);
+                F32Loops.activationGrad(act, sc.b, sc.c, dz, cnt);
+                double sumDz = 0;
+                double sumDzXhat = 0;
+                for (int i = 0; i < cnt; i++) {
+                    sumDz += dz[i];
+                    sumDzXhat += dz[i] * (xv[i] - mean) * invStd;
+                }
+                double k = ga.get(c) * invStd / count;
+                for (int i = 0; i < cnt; i++) {
+                    double xhat = (xv[i] - mean) * invStd;
+                    sc.b[i] = (float) (k * (count * dz[i] - sumDz - xhat * sumDzXhat));
+                }
+                F32Loops.scatter(sc.b, dxb, dxo, n, channels, spatial, c);
                 if (dga != null) {
                     dga.add(c, sumDzXhat);
                 }
@@ -571,25 +772,86 @@ public final class CpuBackend extends Backend {
 
     /**
      * Moves a chunk of {@code nb} samples between the sample-major layout {@code (nb, C, P)} of a tensor and the
-     * channel-major layout {@code (C, nb*P)} the GEMMs use, in the direction {@code toChannelMajor}.
+     * channel-major layout {@code (C, nb*P)} the GEMMs use, in the direction {@code toChannelMajor}: {@code nb*C}
+     * contiguous runs of {@code P} elements, each one bulk copy.
      */
-    private void transposeChunk(Acc sampleMajor, Acc channelMajor, int nb, int channels, int p,
-            boolean toChannelMajor) {
+    private void transposeChunk(CpuStorage sampleMajor, long smOff, CpuStorage channelMajor, long cmOff, int nb,
+            int channels, int p, boolean toChannelMajor) {
         parallelFor(nb * channels, p, (from, to) -> {
             for (int sc = from; sc < to; sc++) {
                 int s = sc / channels;
                 int c = sc % channels;
-                int a = sc * p;
-                int b = c * nb * p + s * p;
-                for (int i = 0; i < p; i++) {
-                    if (toChannelMajor) {
-                        channelMajor.set(b + i, sampleMajor.get(a + i));
-                    } else {
-                        sampleMajor.set(a + i, channelMajor.get(b + i));
-                    }
+                int a = (int) smOff + sc * p;
+                int b = (int) cmOff + c * nb * p + s * p;
+                if (toChannelMajor) {
+                    copyRun(sampleMajor, a, channelMajor, b, p);
+                } else {
+                    copyRun(channelMajor, b, sampleMajor, a, p);
                 }
             }
         });
+    }
+
+    /** {@code dst[dstOff .. dstOff+len) = src[srcOff .. srcOff+len)}, one bulk copy (same dtype). */
+    private static void copyRun(CpuStorage src, int srcOff, CpuStorage dst, int dstOff, int len) {
+        if (src.dtype() == DType.F32) {
+            dst.floats().put(dstOff, src.floats(), srcOff, len);
+        } else {
+            dst.doubles().put(dstOff, src.doubles(), srcOff, len);
+        }
+    }
+
+    /**
+     * Lowers {@code cnt} samples of {@code x} (from element {@code xOff}) into the column matrix at element 0 of
+     * {@code col} (leading dimension {@code ldc}): the F32 fast path, or the reference loop for F64.
+     */
+    private void im2colChunk(Im2col low, CpuStorage x, long xOff, int cnt, CpuStorage col, int ldc) {
+        long work = (long) low.p() * low.kh * low.kw;
+        if (x.dtype() == DType.F32) {
+            FloatBuffer xb = x.floats();
+            FloatBuffer cb = col.floats();
+            parallelFor(cnt * low.cin, work, (from, to) -> {
+                float[] plane = new float[low.planeScratch()];
+                float[] padded = new float[low.paddedScratch()];
+                float[] rows = new float[low.rowsScratch()];
+                for (int sc = from; sc < to; sc++) {
+                    low.im2colF32(xb, (int) xOff, sc / low.cin, sc % low.cin, cb, ldc, plane, padded, rows);
+                }
+            });
+        } else {
+            Acc xa = Acc.of(x, xOff);
+            Acc ca = Acc.of(col, 0);
+            parallelFor(cnt * low.cin, work, (from, to) -> {
+                for (int sc = from; sc < to; sc++) {
+                    low.im2col(xa, sc / low.cin, sc % low.cin, ca, ldc);
+                }
+            });
+        }
+    }
+
+    /** The adjoint of {@link #im2colChunk}: overwrites {@code cnt} samples of {@code dx} from element {@code dxOff}. */
+    private void col2imChunk(Im2col low, CpuStorage col, int ldc, int cnt, CpuStorage dx, long dxOff) {
+        long work = (long) low.p() * low.kh * low.kw;
+        if (dx.dtype() == DType.F32) {
+            FloatBuffer cb = col.floats();
+            FloatBuffer db = dx.floats();
+            parallelFor(cnt * low.cin, work, (from, to) -> {
+                float[] plane = new float[low.planeScratch()];
+                float[] padded = new float[low.paddedScratch()];
+                float[] rows = new float[low.rowsScratch()];
+                for (int sc = from; sc < to; sc++) {
+                    low.col2imF32(cb, ldc, sc / low.cin, sc % low.cin, db, (int) dxOff, plane, padded, rows);
+                }
+            });
+        } else {
+            Acc ca = Acc.of(col, 0);
+            Acc da = Acc.of(dx, dxOff);
+            parallelFor(cnt * low.cin, work, (from, to) -> {
+                for (int sc = from; sc < to; sc++) {
+                    low.col2im(ca, ldc, sc / low.cin, sc % low.cin, da);
+                }
+            });
+        }
     }
 
     @Override
@@ -605,13 +867,7 @@ public final class CpuBackend extends Backend {
         for (int n0 = 0; n0 < n; n0 += nb) {
             int cnt = Math.min(nb, n - n0);
             int cols = cnt * pp;
-            Acc xa = Acc.of(storage(x), x.offset() + (long) n0 * x.shape().sampleSize());
-            Acc col = Acc.of(ws, 0);
-            parallelFor(cnt * low.cin, (long) pp * low.kh * low.kw, (from, to) -> {
-                for (int sc = from; sc < to; sc++) {
-                    low.im2col(xa, sc / low.cin, sc % low.cin, col, cols);
-                }
-            });
+            im2colChunk(low, storage(x), x.offset() + (long) n0 * x.shape().sampleSize(), cnt, ws, cols);
             long yOff = y.offset() + (long) n0 * y.shape().sampleSize();
             if (cnt == 1) {
                 gemm(false, false, cout, cols, k, 1, storage(w), w.offset(), k, ws, 0, cols, 0, storage(y), yOff,
@@ -619,7 +875,7 @@ public final class CpuBackend extends Backend {
             } else {
                 long tmp = (long) k * cols;
                 gemm(false, false, cout, cols, k, 1, storage(w), w.offset(), k, ws, 0, cols, 0, ws, tmp, cols);
-                transposeChunk(Acc.of(storage(y), yOff), Acc.of(ws, tmp), cnt, cout, pp, false);
+                transposeChunk(storage(y), yOff, ws, tmp, cnt, cout, pp, false);
             }
         }
     }
@@ -641,18 +897,12 @@ public final class CpuBackend extends Backend {
             CpuStorage dyStore = storage(dy);
             long dyT = (long) k * cols;
             if (cnt > 1) {
-                transposeChunk(Acc.of(dyStore, dyOff), Acc.of(ws, dyT), cnt, cout, pp, true);
+                transposeChunk(dyStore, dyOff, ws, dyT, cnt, cout, pp, true);
                 dyStore = ws;
                 dyOff = dyT;
             }
             gemm(true, false, k, cols, cout, 1, storage(w), w.offset(), k, dyStore, dyOff, cols, 0, ws, 0, cols);
-            Acc col = Acc.of(ws, 0);
-            Acc dxa = Acc.of(storage(dx), dx.offset() + (long) n0 * dx.shape().sampleSize());
-            parallelFor(cnt * low.cin, (long) pp * low.kh * low.kw, (from, to) -> {
-                for (int sc = from; sc < to; sc++) {
-                    low.col2im(col, cols, sc / low.cin, sc % low.cin, dxa);
-                }
-            });
+            col2imChunk(low, ws, cols, cnt, storage(dx), dx.offset() + (long) n0 * dx.shape().sampleSize());
         }
     }
 
@@ -669,18 +919,12 @@ public final class CpuBackend extends Backend {
         for (int n0 = 0; n0 < n; n0 += nb) {
             int cnt = Math.min(nb, n - n0);
             int cols = cnt * pp;
-            Acc xa = Acc.of(storage(x), x.offset() + (long) n0 * x.shape().sampleSize());
-            Acc col = Acc.of(ws, 0);
-            parallelFor(cnt * low.cin, (long) pp * low.kh * low.kw, (from, to) -> {
-                for (int sc = from; sc < to; sc++) {
-                    low.im2col(xa, sc / low.cin, sc % low.cin, col, cols);
-                }
-            });
+            im2colChunk(low, storage(x), x.offset() + (long) n0 * x.shape().sampleSize(), cnt, ws, cols);
             long dyOff = dy.offset() + (long) n0 * dy.shape().sampleSize();
             CpuStorage dyStore = storage(dy);
             long dyT = (long) k * cols;
             if (cnt > 1) {
-                transposeChunk(Acc.of(dyStore, dyOff), Acc.of(ws, dyT), cnt, cout, pp, true);
+                transposeChunk(dyStore, dyOff, ws, dyT, cnt, cout, pp, true);
                 dyStore = ws;
                 dyOff = dyT;
             }
@@ -736,6 +980,10 @@ public final class CpuBackend extends Backend {
         double b2 = beta2;
         double bc1 = 1 - Math.pow(b1, t);
         double bc2 = 1 - Math.pow(b2, t);
+        if (dtype() == DType.F32) {
+            adamStepF32(grad, lr, b1, b2, bc1, bc2, eps, weightDecay, param, m, v);
+            return;
+        }
         Acc ga = Acc.of(grad);
         Acc pa = Acc.of(param);
         Acc ma = Acc.of(m);
@@ -749,6 +997,48 @@ public final class CpuBackend extends Backend {
                 ma.set(i, mi);
                 va.set(i, vi);
                 pa.set(i, p - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps));
+            }
+        });
+    }
+
+    /**
+     * The F32 path of {@link #doAdamStep}: the reference's expression, in double, over blocks moved in bulk between
+     * the buffers and arrays (plain array loops the JIT can vectorise).
+     */
+    private void adamStepF32(Tensor grad, float lr, double b1, double b2, double bc1, double bc2, float eps,
+            float weightDecay, Tensor param, Tensor m, Tensor v) {
+        final int block = 1024;
+        FloatBuffer gb = storage(grad).floats();
+        FloatBuffer pb = storage(param).floats();
+        FloatBuffer mb = storage(m).floats();
+        FloatBuffer vb = storage(v).floats();
+        int go = (int) grad.offset();
+        int po = (int) param.offset();
+        int mo = (int) m.offset();
+        int vo = (int) v.offset();
+        int n = grad.size();
+        parallelFor((n + block - 1) / block, 8L * block, (from, to) -> {
+            F32Loops.Scratch sc = scratch(block);
+            float[] pv = new float[block];
+            for (int k = from; k < to; k++) {
+                int i0 = k * block;
+                int len = Math.min(block, n - i0);
+                gb.get(go + i0, sc.a, 0, len);
+                pb.get(po + i0, pv, 0, len);
+                mb.get(mo + i0, sc.b, 0, len);
+                vb.get(vo + i0, sc.c, 0, len);
+                for (int i = 0; i < len; i++) {
+                    double p = pv[i];
+                    double g = sc.a[i] + weightDecay * p;
+                    double mi = b1 * sc.b[i] + (1 - b1) * g;
+                    double vi = b2 * sc.c[i] + (1 - b2) * g * g;
+                    sc.b[i] = (float) mi;
+                    sc.c[i] = (float) vi;
+                    pv[i] = (float) (p - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps));
+                }
+                pb.put(po + i0, pv, 0, len);
+                mb.put(mo + i0, sc.b, 0, len);
+                vb.put(vo + i0, sc.c, 0, len);
             }
         });
     }

@@ -1,0 +1,39 @@
+package org.gan4j.bench;
+
+import java.lang.reflect.InvocationTargetException;
+
+import org.gan4j.backend.Backend;
+import org.gan4j.backend.cpu.CpuBackend;
+import org.gan4j.tensor.DType;
+
+/**
+ * Creates the backend a benchmark parameter names: {@code cpu} (F32, {@code threads} threads) or {@code cuda}
+ * (through {@code org.gan4j.backend.Backends.create("cuda")}, looked up at run time so that the benchmarks build
+ * against a gan4j without the CUDA backend; the thread count does not apply to it).
+ */
+final class BenchBackends {
+    private BenchBackends() {
+    }
+
+    static Backend create(String name, int threads) {
+        switch (name) {
+            case "cpu":
+                return CpuBackend.create(DType.F32, threads);
+            case "cuda":
+                try {
+                    Class<?> backends = Class.forName("org.gan4j.backend.Backends");
+                    return (Backend) backends.getMethod("create", String.class).invoke(null, "cuda");
+                } catch (ClassNotFoundException | NoSuchMethodException e) {
+                    throw new IllegalStateException("this gan4j build has no org.gan4j.backend.Backends.create(String):"
+                            + " build the benchmarks against a gan4j with the CUDA backend, or pass -p backend=cpu", e);
+                } catch (InvocationTargetException e) {
+                    throw new IllegalStateException("could not create the CUDA backend (no GPU or driver here?): "
+                            + e.getCause(), e.getCause());
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            default:
+                throw new IllegalArgumentException("unknown backend '" + name + "': use cpu or cuda");
+        }
+    }
+}

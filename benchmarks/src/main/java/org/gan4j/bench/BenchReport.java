@@ -1,0 +1,155 @@
+package org.gan4j.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Reads a JMH JSON result ({@code java -jar benchmarks.jar ... -rf json -rff result.json}) and prints, per row, the
+ * time with its error, and what it means against the hardware: images/s and GFLOP/s for whole iterations
+ * ({@link FlopCounter#iterationFlops}), GFLOP/s for convolutions and GB/s for memory-bound ops ({@link OpCases}).
+ * Then, for each configuration run by both {@link IterationBenchmark} on the CPU and
+ * {@link LibtorchIterationBenchmark}, the best images/s of each and their ratio. Output is a Markdown table.
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar org.gan4j.bench.BenchReport result.json}
+ */
+public final class BenchReport {
+    private BenchReport() {
+    }
+
+    /** One JMH result row. */
+    record Row(String benchmark, String method, Map<String, String> params, double score, double error,
+            String unit, double cpuMs) {
+        /** Seconds per operation. */
+        double seconds() {
+            return score * switch (unit) {
+                case "s/op" -> 1;
+                case "ms/op" -> 1e-3;
+                case "us/op" -> 1e-6;
+                case "ns/op" -> 1e-9;
+                default -> throw new IllegalArgumentException("unsupported JMH unit " + unit
+                        + ": run in average-time mode (the default of these benchmarks)");
+            };
+        }
+
+        String paramString() {
+            StringBuilder b = new StringBuilder();
+            params.forEach((k, v) -> b.append(b.length() == 0 ? "" : " ").append(k).append('=').append(v));
+            return b.toString();
+        }
+    }
+
+    static List<Row> read(File json) throws IOException {
+        JsonNode root = new ObjectMapper().readTree(json);
+        List<Row> rows = new ArrayList<>();
+        for (JsonNode r : root) {
+            String full = r.get("benchmark").asText();
+            String[] parts = full.split("\\.");
+            String method = parts[parts.length - 1];
+            String cls = parts[parts.length - 2];
+            Map<String, String> params = new TreeMap<>();
+            JsonNode p = r.get("params");
+            if (p != null) {
+                p.fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+            }
+            JsonNode m = r.get("primaryMetric");
+            double err = m.get("scoreError").asDouble();
+            double cpuMs = Double.NaN;
+            JsonNode sec = r.get("secondaryMetrics");
+            if (sec != null && sec.has("cpuNanos") && sec.has("calls")) {
+                cpuMs = sec.get("cpuNanos").get("score").asDouble() / sec.get("calls").get("score").asDouble() / 1e6;
+            }
+            rows.add(new Row(cls, method, params, m.get("score").asDouble(), Double.isNaN(err) ? 0 : err,
+                    m.get("scoreUnit").asText(), cpuMs));
+        }
+        return rows;
+    }
+
+    /** The Markdown report of {@code rows}. */
+    static String report(List<Row> rows) {
+        StringBuilder out = new StringBuilder();
+        out.append("| benchmark | parameters | time | images/s | GFLOP/s | GB/s | CPU ms/op "
+                + "| images/s by CPU time |\n");
+        out.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        Map<String, Double> gan4jBest = new LinkedHashMap<>();
+        Map<String, Double> torchBest = new LinkedHashMap<>();
+        Map<String, Double> gan4jCpu1 = new LinkedHashMap<>();
+        Map<String, Double> torchCpu1 = new LinkedHashMap<>();
+        for (Row r : rows) {
+            double s = r.seconds();
+            String images = "";
+            String gflops = "";
+            String gbs = "";
+            String cpuMs = Double.isNaN(r.cpuMs()) ? "" : String.format("%.1f", r.cpuMs());
+            String cpuIps = "";
+            if (r.method().equals("iteration")) {
+                GanConfig c = GanConfig.parse(r.params().get("config"));
+                double ips = c.batch() / s;
+                images = String.format("%.0f", ips);
+                gflops = String.format("%.1f", FlopCounter.iterationFlops(c) / s / 1e9);
+                boolean oneThread = "1".equals(r.params().get("threads"));
+                double ipsCpu = c.batch() / (r.cpuMs() / 1e3);
+                if (oneThread && !Double.isNaN(r.cpuMs())) {
+                    cpuIps = String.format("%.0f", ipsCpu);
+                }
+                if (r.benchmark().equals("LibtorchIterationBenchmark")) {
+                    torchBest.merge(c.toString(), ips, Math::max);
+                    if (!cpuIps.isEmpty()) {
+                        torchCpu1.put(c.toString(), ipsCpu);
+                    }
+                } else if ("cpu".equals(r.params().get("backend"))) {
+                    gan4jBest.merge(c.toString(), ips, Math::max);
+                    if (!cpuIps.isEmpty()) {
+                        gan4jCpu1.put(c.toString(), ipsCpu);
+                    }
+                }
+            } else if (r.benchmark().equals("OpBenchmark")) {
+                boolean[] isFlops = new boolean[1];
+                long work = OpCases.work(r.method(), r.params(), isFlops);
+                if (work >= 0 && isFlops[0]) {
+                    gflops = String.format("%.1f", work / s / 1e9);
+                } else if (work >= 0) {
+                    gbs = String.format("%.1f", work / s / 1e9);
+                }
+            }
+            out.append(String.format("| %s.%s | %s | %s ± %s %s | %s | %s | %s | %s | %s |%n", r.benchmark(),
+                    r.method(), r.paramString(), fmt(r.score()), fmt(r.error()), r.unit(), images, gflops, gbs,
+                    cpuMs, cpuIps));
+        }
+        List<String> both = new ArrayList<>(gan4jBest.keySet());
+        both.retainAll(torchBest.keySet());
+        if (!both.isEmpty()) {
+            out.append("\n| config | gan4j CPU best images/s | libtorch best images/s | gan4j / libtorch | "
+                    + "1 thread, by CPU time: gan4j | libtorch | gan4j / libtorch |\n");
+            out.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+            for (String c : both) {
+                Double g1 = gan4jCpu1.get(c);
+                Double t1 = torchCpu1.get(c);
+                String cpu = g1 == null || t1 == null ? "| | |"
+                        : String.format("%.0f | %.0f | %.2fx |", g1, t1, g1 / t1);
+                out.append(String.format("| %s | %.0f | %.0f | %.2fx | %s%n", c, gan4jBest.get(c), torchBest.get(c),
+                        gan4jBest.get(c) / torchBest.get(c), cpu));
+            }
+        }
+        return out.toString();
+    }
+
+    private static String fmt(double v) {
+        return v >= 100 ? String.format("%.1f", v) : v >= 1 ? String.format("%.2f", v) : String.format("%.3f", v);
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length != 1) {
+            System.err.println("usage: java -cp benchmarks.jar org.gan4j.bench.BenchReport <jmh-result.json>");
+            System.exit(2);
+        }
+        System.out.print(report(read(new File(args[0]))));
+    }
+}

@@ -1,0 +1,278 @@
+package org.gan4j.backend.cpu;
+
+import static org.gan4j.backend.cpu.TestSupport.gaussian;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.SplittableRandom;
+import org.gan4j.backend.Activation;
+import org.gan4j.backend.ConvParams;
+import org.gan4j.tensor.DType;
+import org.gan4j.tensor.Shape;
+import org.gan4j.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The F32 fast paths (bulk im2col/col2im over Java arrays) against the F64 reference loops, on the geometries the
+ * gradient checks use (odd strides, padding, non-square, chunked workspaces) and on DCGAN layer shapes. Inputs are
+ * floats, so both backends see the same values; the only differences are F32 rounding of the products and sums, held
+ * to {@code terms * u * sum|products| + u |exact|} (u = 2^-24; standard forward error bound of a float dot product of
+ * {@code terms} terms), which a wrong index or a lost term exceeds by orders of magnitude.
+ */
+class CpuF32FastPathTest {
+    private static final double U = Math.scalb(1.0, -24);
+    private static CpuBackend f32;
+    private static CpuBackend f64;
+
+    @BeforeAll
+    static void open() {
+        f32 = CpuBackend.create(DType.F32, 2);
+        f64 = CpuBackend.create(DType.F64, 2);
+    }
+
+    @AfterAll
+    static void close() {
+        f32.close();
+        f64.close();
+    }
+
+    private interface ConvOp {
+        void run(CpuBackend b, Tensor in1, Tensor in2, Tensor out);
+    }
+
+    private static float[] floats(SplittableRandom r, int n) {
+        double[] g = gaussian(r, n);
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = (float) g[i];
+        }
+        return f;
+    }
+
+    private static float[] abs(float[] v) {
+        float[] a = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            a[i] = Math.abs(v[i]);
+        }
+        return a;
+    }
+
+    private static double[] run(CpuBackend b, ConvOp op, Shape s1, float[] v1, Shape s2, float[] v2, Shape so) {
+        try (Tensor a = b.allocate(s1); Tensor c = b.allocate(s2); Tensor o = b.allocate(so)) {
+            b.copyFromHost(v1, a);
+            b.copyFromHost(v2, c);
+            b.fill(0f, o); // the filter gradient accumulates onto it; the other ops overwrite it
+            op.run(b, a, c, o);
+            return o.toDoubleArray();
+        }
+    }
+
+    private static void compare(String what, ConvOp op, Shape s1, float[] v1, Shape s2, float[] v2, Shape so,
+            int terms, long workspace) {
+        long saved = f32.convWorkspaceTarget;
+        f32.convWorkspaceTarget = workspace;
+        double[] lo;
+        try {
+            lo = run(f32, op, s1, v1, s2, v2, so);
+        } finally {
+            f32.convWorkspaceTarget = saved;
+        }
+        double[] hi = run(f64, op, s1, v1, s2, v2, so);
+        double[] absSum = run(f64, op, s1, abs(v1), s2, abs(v2), so);
+        for (int i = 0; i < hi.length; i++) {
+            double err = Math.abs(lo[i] - hi[i]);
+            if (!(err <= terms * U * absSum[i] + U * Math.abs(hi[i]))) {
+                fail(what + ": element " + i + " F32 " + lo[i] + " F64 " + hi[i] + " bound "
+                        + (terms * U * absSum[i]));
+            }
+        }
+    }
+
+    private static void checkConv(int n, int cin, int h, int w, int cout, int kh, int kw, ConvParams p, long seed,
+            long workspace) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Shape xs = Shape.of(n, cin, h, w);
+        Shape ws = Shape.of(cout, cin, kh, kw);
+        Shape ys = p.outputShape(xs, ws);
+        float[] x = floats(r, xs.size());
+        float[] wv = floats(r, ws.size());
+        float[] dy = floats(r, ys.size());
+        String what = "x " + xs + " w " + ws + " " + p + " workspace " + workspace;
+        compare("forward " + what, (b, a, c, o) -> b.convForward(a, c, p, o), xs, x, ws, wv, ys, cin * kh * kw,
+                workspace);
+        compare("backward data " + what, (b, a, c, o) -> b.convBackwardData(a, c, p, o), ys, dy, ws, wv, xs,
+                cout * kh * kw, workspace);
+        compare("backward filter " + what, (b, a, c, o) -> b.convBackwardFilter(a, c, p, o), xs, x, ys, dy, ws,
+                n * ys.dim(2) * ys.dim(3), workspace);
+    }
+
+    @Test
+    void convolutionFastPathMatchesTheReferenceOnAwkwardGeometries() {
+        long big = Long.MAX_VALUE / 4;
+        checkConv(2, 3, 5, 5, 4, 3, 3, ConvParams.of(1, 1), 1, big); // stride 1: the row-copy branch
+        checkConv(2, 2, 8, 8, 3, 4, 4, ConvParams.of(2, 1), 2, big);
+        checkConv(3, 2, 7, 6, 2, 3, 2, new ConvParams(2, 1, 1, 0), 3, big);
+        checkConv(2, 1, 6, 6, 2, 2, 2, ConvParams.of(3, 2), 4, big); // rows entirely in the padding
+        checkConv(2, 2, 5, 5, 3, 5, 5, ConvParams.of(1, 0), 5, big);
+        checkConv(2, 2, 6, 6, 3, 3, 3, ConvParams.of(2, 0), 6, big);
+        checkConv(2, 2, 3, 3, 2, 3, 3, ConvParams.of(1, 2), 7, big); // padding wider than the image's reach
+        checkConv(3, 2, 8, 8, 3, 4, 4, ConvParams.of(2, 1), 8, 1); // one sample per chunk
+        checkConv(3, 2, 8, 8, 3, 4, 4, ConvParams.of(2, 1), 9, 2 * 560); // chunks of 2 and 1
+    }
+
+    @Test
+    void convolutionFastPathMatchesTheReferenceOnDcganShapes() {
+        long big = Long.MAX_VALUE / 4;
+        checkConv(4, 1, 28, 28, 64, 4, 4, ConvParams.of(2, 1), 11, big); // D28 conv1 / G28's last ConvT
+        checkConv(4, 64, 14, 14, 128, 4, 4, ConvParams.of(2, 1), 12, big); // D28 conv2 / G28's first ConvT
+        checkConv(2, 512, 4, 4, 100, 4, 4, ConvParams.of(1, 0), 13, big); // G64's first ConvT
+    }
+
+    // ---------------------------------------------------------------- memory-bound ops
+    // The F32 paths evaluate the reference's formulas in double, in the reference's order, on the same float inputs,
+    // and round once on store: each F32 output must equal the F64 result rounded to float, exactly.
+
+    private static final Activation[] ACTS = {Activation.IDENTITY, Activation.RELU, Activation.leakyRelu(0.2f),
+            Activation.TANH, Activation.SIGMOID};
+
+    /** Runs {@code op} on both backends over the same float inputs; returns {F32 outputs, F64 outputs} per output. */
+    private interface ManyOp {
+        void run(CpuBackend b, Tensor[] in, Tensor[] out);
+    }
+
+    private static void compareExact(String what, ManyOp op, Shape[] inShapes, float[][] inValues,
+            Shape[] outShapes, float[][] outStart) {
+        double[][][] results = new double[2][][];
+        CpuBackend[] bs = {f32, f64};
+        for (int k = 0; k < 2; k++) {
+            CpuBackend b = bs[k];
+            Tensor[] in = new Tensor[inShapes.length];
+            Tensor[] out = new Tensor[outShapes.length];
+            try {
+                for (int i = 0; i < in.length; i++) {
+                    in[i] = b.allocate(inShapes[i]);
+                    b.copyFromHost(inValues[i], in[i]);
+                }
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = b.allocate(outShapes[i]);
+                    b.copyFromHost(outStart[i], out[i]);
+                }
+                op.run(b, in, out);
+                results[k] = new double[out.length][];
+                for (int i = 0; i < out.length; i++) {
+                    results[k][i] = out[i].toDoubleArray();
+                }
+            } finally {
+                for (Tensor t : in) {
+                    if (t != null) {
+                        t.close();
+                    }
+                }
+                for (Tensor t : out) {
+                    if (t != null) {
+                        t.close();
+                    }
+                }
+            }
+        }
+        for (int o = 0; o < outShapes.length; o++) {
+            for (int i = 0; i < results[0][o].length; i++) {
+                float expected = (float) results[1][o][i];
+                if (Float.floatToIntBits((float) results[0][o][i]) != Float.floatToIntBits(expected)
+                        && !(results[0][o][i] == 0 && expected == 0)) {
+                    fail(what + ": output " + o + " element " + i + " F32 " + results[0][o][i] + ", F64 rounded "
+                            + expected);
+                }
+            }
+        }
+    }
+
+    private static float[] positive(SplittableRandom r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (0.5 + r.nextDouble());
+        }
+        return v;
+    }
+
+    @Test
+    void biasActivationFastPathEqualsTheReferenceRounded() {
+        SplittableRandom r = new SplittableRandom(21);
+        // (N, C, H, W) with large planes, (N, C) with one-value planes (grouped), and a plane size that does not
+        // divide the group of 256.
+        Shape[] shapes = {Shape.of(3, 4, 9, 9), Shape.of(5, 7), Shape.of(2, 3, 5, 5), Shape.of(600, 3)};
+        for (Shape xs : shapes) {
+            Shape cs = Shape.of(xs.dim(1));
+            for (Activation act : ACTS) {
+                for (boolean withBias : new boolean[] {true, false}) {
+                    String what = "bias+act " + xs + " " + act + " bias " + withBias;
+                    compareExact(what + " forward", (b, in, out) -> b.biasActivationForward(in[0],
+                            withBias ? in[1] : null, act, out[0]), new Shape[] {xs, cs},
+                            new float[][] {floats(r, xs.size()), floats(r, cs.size())}, new Shape[] {xs},
+                            new float[][] {new float[xs.size()]});
+                    // y is an input here (any values in the activation's range), so both see the same y.
+                    float[] y = act == Activation.TANH || act == Activation.SIGMOID ? positive(r, xs.size())
+                            : floats(r, xs.size());
+                    if (act == Activation.TANH || act == Activation.SIGMOID) {
+                        for (int i = 0; i < y.length; i++) {
+                            y[i] -= 0.6f; // into (-0.1, 0.9): inside both ranges
+                        }
+                    }
+                    compareExact(what + " backward", (b, in, out) -> b.biasActivationBackward(in[0], in[1], act,
+                            out[0], withBias ? out[1] : null), new Shape[] {xs, xs},
+                            new float[][] {y, floats(r, xs.size())}, new Shape[] {xs, cs},
+                            new float[][] {new float[xs.size()], floats(r, cs.size())});
+                }
+            }
+        }
+    }
+
+    @Test
+    void batchNormFastPathEqualsTheReferenceRounded() {
+        SplittableRandom r = new SplittableRandom(22);
+        Shape[] shapes = {Shape.of(4, 3, 5, 5), Shape.of(6, 10), Shape.of(2, 5, 1, 1), Shape.of(8, 64, 7, 7)};
+        for (Shape xs : shapes) {
+            int c = xs.dim(1);
+            Shape cs = Shape.of(c);
+            for (Activation act : ACTS) {
+                String what = "batch norm " + xs + " " + act;
+                float[] x = floats(r, xs.size());
+                compareExact(what + " forward", (b, in, out) -> b.batchNormTrainForward(in[0], in[1], in[2], 1e-5f,
+                        0.1f, act, out[1], out[2], out[0], out[3], out[4]), new Shape[] {xs, cs, cs},
+                        new float[][] {x, positive(r, c), floats(r, c)}, new Shape[] {xs, cs, cs, cs, cs},
+                        new float[][] {new float[xs.size()], floats(r, c), positive(r, c), new float[c],
+                                new float[c]});
+                // Backward: x, y, dy, gamma, mean, invStd are all given as inputs.
+                float[] y = floats(r, xs.size());
+                if (act == Activation.TANH || act == Activation.SIGMOID) {
+                    y = positive(r, xs.size());
+                    for (int i = 0; i < y.length; i++) {
+                        y[i] -= 0.6f;
+                    }
+                }
+                compareExact(what + " backward", (b, in, out) -> b.batchNormTrainBackward(in[0], in[1], in[2], in[3],
+                        in[4], in[5], act, out[0], out[1], out[2]), new Shape[] {xs, xs, xs, cs, cs, cs},
+                        new float[][] {x, y, floats(r, xs.size()), positive(r, c), floats(r, c), positive(r, c)},
+                        new Shape[] {xs, cs, cs}, new float[][] {new float[xs.size()], floats(r, c), floats(r, c)});
+            }
+        }
+    }
+
+    @Test
+    void adamFastPathEqualsTheReferenceRounded() {
+        SplittableRandom r = new SplittableRandom(23);
+        // Sizes around the 1024-element block: one partial block, exact blocks, blocks plus a tail.
+        for (int n : new int[] {7, 1024, 2 * 1024 + 5, 40_000}) {
+            Shape s = Shape.of(n);
+            float[] vStart = positive(r, n);
+            for (float wd : new float[] {0f, 0.01f}) {
+                // One step (a second would start from F32-rounded state on one side only); step count 3 -> 4.
+                compareExact("adam n=" + n + " weight decay " + wd, (b, in, out) -> b.adamStep(in[0], 2e-4f, 0.5f,
+                        0.999f, 1e-8f, wd, out[0], out[1], out[2], out[3]), new Shape[] {s},
+                        new float[][] {floats(r, n)}, new Shape[] {s, s, s, Shape.of(1)},
+                        new float[][] {floats(r, n), floats(r, n), vStart, new float[] {3}});
+            }
+        }
+    }
+}
