@@ -1,0 +1,105 @@
+/*
+ * gan4j_kernels.h - the C interface of gan4j's own CUDA kernels: the only symbols Java binds
+ * (org.gan4j.backend.cuda.CudaKernels, through JavaCPP).
+ *
+ * Conventions shared by every launcher:
+ * - Pointers are device pointers to float32 (or the stated type), contiguous, row-major (NCHW for images).
+ * - Inputs first, outputs last, then scratch, then the stream; the stream is a plain pointer (a cudaStream_t).
+ * - Every launcher only enqueues work on the stream: no allocation, no host-device copy, no synchronisation.
+ * - The result is a cudaError_t as int: 0 on success, never exit().
+ * - Activations cross the boundary as an int enum (GAN4J_ACT_*) plus the LeakyReLU slope.
+ * - Per-channel ops take (n, channels, spatial): the tensor is (n, channels, spatial) with spatial = H*W (1 for
+ *   (N, C) inputs).
+ * - Reductions write to a caller-owned double scratch buffer of gan4j_scratch_bytes(channels) bytes; all ops on one
+ *   stream may share it, since the stream orders them.
+ *
+ * This header is plain C with no CUDA include, so JavaCPP's JNI glue compiles with an ordinary C++ compiler.
+ */
+#ifndef GAN4J_KERNELS_H
+#define GAN4J_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Activation kinds (org.gan4j.backend.Activation.Kind); derivatives are taken from the output y. */
+enum gan4j_activation {
+    GAN4J_ACT_IDENTITY = 0,
+    GAN4J_ACT_RELU = 1,
+    GAN4J_ACT_LEAKY_RELU = 2,
+    GAN4J_ACT_TANH = 3,
+    GAN4J_ACT_SIGMOID = 4
+};
+
+/* ---------------------------------------------------------------- elementwise.cu */
+
+/* Bytes of scratch that every reduction launcher may use for per-channel ops over `channels` channels. */
+long long gan4j_scratch_bytes(long long channels);
+
+int gan4j_fill(float value, float* dst, long long n, void* stream);
+int gan4j_copy(const float* src, float* dst, long long n, void* stream);
+int gan4j_scale(float alpha, float* x, long long n, void* stream);
+int gan4j_axpy(float alpha, const float* x, float* y, long long n, void* stream);
+int gan4j_multiply(const float* a, const float* b, float* out, long long n, void* stream);
+int gan4j_mean(const float* x, long long n, int act, float slope, float* out, double* scratch, void* stream);
+int gan4j_sum_of_squares(const float* x, long long n, float* out, double* scratch, void* stream);
+
+/* ---------------------------------------------------------------- activations.cu */
+
+int gan4j_bias_activation_forward(const float* x, const float* bias, int n, int channels, int spatial, int act,
+                                  float slope, float* y, void* stream);
+int gan4j_bias_activation_backward(const float* y, const float* dy, int n, int channels, int spatial, int act,
+                                   float slope, float* dx, float* dbias, double* scratch, void* stream);
+
+/* ---------------------------------------------------------------- batchnorm.cu */
+
+int gan4j_batchnorm_train_forward(const float* x, const float* gamma, const float* beta, int n, int channels,
+                                  int spatial, float eps, float momentum, int act, float slope, float* running_mean,
+                                  float* running_var, float* y, float* save_mean, float* save_inv_std,
+                                  double* scratch, void* stream);
+int gan4j_batchnorm_train_backward(const float* x, const float* y, const float* dy, const float* gamma,
+                                   const float* save_mean, const float* save_inv_std, int n, int channels,
+                                   int spatial, int act, float slope, float* dx, float* dgamma, float* dbeta,
+                                   double* scratch, void* stream);
+int gan4j_batchnorm_eval_forward(const float* x, const float* gamma, const float* beta, const float* running_mean,
+                                 const float* running_var, int n, int channels, int spatial, float eps, int act,
+                                 float slope, float* y, void* stream);
+int gan4j_batchnorm_eval_backward(const float* x, const float* y, const float* dy, const float* gamma,
+                                  const float* running_mean, const float* running_var, int n, int channels,
+                                  int spatial, float eps, int act, float slope, float* dx, float* dgamma,
+                                  float* dbeta, double* scratch, void* stream);
+
+/* ---------------------------------------------------------------- losses.cu */
+
+int gan4j_bce_with_logits_loss(const float* logits, const float* targets, long long n, float scale, float* loss,
+                               float* dlogits, double* scratch, void* stream);
+int gan4j_squared_error_loss(const float* pred, const float* targets, long long n, float scale, float* loss,
+                             float* dpred, double* scratch, void* stream);
+
+/* ---------------------------------------------------------------- optimizers.cu */
+
+int gan4j_adam_step(const float* grad, long long n, float lr, float beta1, float beta2, float eps,
+                    float weight_decay, float* param, float* m, float* v, float* step, unsigned int* ticket,
+                    void* stream);
+int gan4j_sgd_step(const float* grad, long long n, float lr, float momentum, float weight_decay, float* param,
+                   float* momentum_buffer, void* stream);
+
+/* ---------------------------------------------------------------- random.cu */
+
+int gan4j_random_normal(long long seed, unsigned long long* counter, float mean, float std, float* dst,
+                        long long n, void* stream);
+int gan4j_random_uniform(long long seed, unsigned long long* counter, float low, float high, float* dst,
+                         long long n, void* stream);
+int gan4j_fill_targets(long long seed, unsigned long long* counter, float value, float flipped_value,
+                       float flip_probability, float noise, float* dst, long long n, void* stream);
+int gan4j_dropout_forward(long long seed, unsigned long long* counter, float p, const float* x, float* mask,
+                          float* y, long long n, void* stream);
+int gan4j_random_set_counter(long long value, unsigned long long* counter, void* stream);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GAN4J_KERNELS_H */

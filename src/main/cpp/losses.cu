@@ -1,0 +1,71 @@
+/*
+ * losses.cu - loss and gradient in one pass, the loss reduced on the device (no host round-trip).
+ *
+ * Shapes: logits/pred, targets, dlogits/dpred: n elements (any shape, read flat); loss: element 0 is written.
+ * Contract (org.gan4j.backend.Backend):
+ *   BCE with logits  loss[0] = scale * mean_i (max(x, 0) - x t + log(1 + exp(-|x|)))   (stable form)
+ *                    dlogits_i = scale * (sigmoid(x_i) - t_i) / n
+ *   squared error    loss[0] = scale * mean_i (x_i - t_i)^2,  dpred_i = scale * 2 (x_i - t_i) / n
+ * CPU reference: CpuBackend.doBceWithLogitsLoss / doSquaredErrorLoss (double); here per-element math in float, the
+ * sum in double in a fixed order (see gan4j_device.cuh), the final scale in double.
+ */
+#include "gan4j_device.cuh"
+
+using namespace gan4j;
+
+namespace {
+
+/* bce_with_logits_loss_kernel: the sum_reduce_kernel instantiated with this op. */
+struct BceWithLogitsLossOp {
+    const float* logits;
+    const float* targets;
+    float grad_scale; /* scale / n */
+    double loss_scale; /* scale / n */
+    float* loss;
+    float* dlogits;
+    __device__ double element(long long i) const {
+        const float x = logits[i];
+        const float t = targets[i];
+        dlogits[i] = grad_scale * (activate(x, GAN4J_ACT_SIGMOID, 0.f) - t);
+        return (double)(fmaxf(x, 0.f) - x * t) + (double)log1pf(expf(-fabsf(x)));
+    }
+    __device__ void finish(double sum) const { loss[0] = (float)(loss_scale * sum); }
+};
+
+/* squared_error_loss_kernel: the sum_reduce_kernel instantiated with this op. */
+struct SquaredErrorLossOp {
+    const float* pred;
+    const float* targets;
+    float grad_scale; /* 2 scale / n */
+    double loss_scale; /* scale / n */
+    float* loss;
+    float* dpred;
+    __device__ double element(long long i) const {
+        const float d = pred[i] - targets[i];
+        dpred[i] = grad_scale * d;
+        return (double)d * d;
+    }
+    __device__ void finish(double sum) const { loss[0] = (float)(loss_scale * sum); }
+};
+
+}  // namespace
+
+extern "C" {
+
+int gan4j_bce_with_logits_loss(const float* logits, const float* targets, long long n, float scale, float* loss,
+                               float* dlogits, double* scratch, void* stream) {
+    if (n <= 0) return (int)cudaErrorInvalidValue;
+    const double per = (double)scale / (double)n;
+    return launch_sum_reduce(BceWithLogitsLossOp{logits, targets, (float)per, per, loss, dlogits}, n, scratch,
+                             as_stream(stream));
+}
+
+int gan4j_squared_error_loss(const float* pred, const float* targets, long long n, float scale, float* loss,
+                             float* dpred, double* scratch, void* stream) {
+    if (n <= 0) return (int)cudaErrorInvalidValue;
+    const double per = (double)scale / (double)n;
+    return launch_sum_reduce(SquaredErrorLossOp{pred, targets, (float)(2.0 * per), per, loss, dpred}, n, scratch,
+                             as_stream(stream));
+}
+
+}  // extern "C"

@@ -1,0 +1,371 @@
+package org.gan4j.api;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.gan4j.backend.Backend;
+import org.gan4j.data.BatchLoader;
+import org.gan4j.data.Dataset;
+import org.gan4j.data.Mixture2d;
+import org.gan4j.gan.GanTrainer;
+import org.gan4j.gan.StepMetrics;
+import org.gan4j.gan.TrainerState;
+import org.gan4j.gan.TrainingListener;
+import org.gan4j.io.Checkpoint;
+import org.gan4j.io.ImageGrid;
+import org.gan4j.io.MetricsLog;
+import org.gan4j.io.TrainingPlot;
+import org.gan4j.metrics.MixtureMetrics;
+import org.gan4j.nn.Model;
+import org.gan4j.tensor.Shape;
+
+/**
+ * One GAN training run, configured by a {@link TrainingConfig}, writing into its output folder:
+ * <pre>
+ * samples/epoch_NNN.png     64 samples (images: a grid; 2-D points: a scatter of 1000) from a fixed noise batch,
+ *                           after every epoch and at the end
+ * metrics.csv               step, epoch, loss_D, loss_G, D_x, D_G_z1, D_G_z2, grad_norm_D, grad_norm_G, images_per_s
+ * losses.png                losses and D outputs over the steps, refreshed each epoch and at the end
+ * checkpoints/step_N.safetensors   the newest keepCheckpoints checkpoints (see {@link Checkpoints})
+ * summary.json              steps, time, images/s, backend, final metrics (and mixture metrics for mlp2d)
+ * </pre>
+ * The loop is pytorch/examples dcgan's: batches come from a {@link BatchLoader} (background thread, seeded per-epoch
+ * shuffle), are copied into {@link GanTrainer#realInput()}, and {@link GanTrainer#step()} runs one iteration.
+ *
+ * <p><b>Resume.</b> {@link #resume} restores both networks, both optimizers, every random-stream counter, the step
+ * count and the position in the data (epoch, batch) from a checkpoint, so a run continued from step k produces the
+ * same metrics as an uninterrupted one, bit for bit on the CPU backend.
+ *
+ * <p><b>Threads.</b> {@link #run} runs on the calling thread (the listener is called there too); {@link #cancel()} may
+ * be called from any thread and makes {@code run} stop after the current step, write a final checkpoint and return.
+ * {@link #close()} cancels a running run and waits for it to finish. A {@code GanTraining} runs once.
+ *
+ * <pre>{@code
+ * TrainingConfig config = TrainingConfig.builder()
+ *         .model(ModelConfig.of("mlp2d")).dataset(DatasetConfig.ring(20_000))
+ *         .trainer(TrainerConfig.builder().batchSize(256).lr(1e-3f).build())
+ *         .steps(2_000).output(Path.of("runs/ring")).build();
+ * try (GanTraining run = GanTraining.create(config)) {
+ *     TrainingResult result = run.run(new GanTraining.Listener() {});
+ * }
+ * }</pre>
+ */
+public final class GanTraining implements AutoCloseable {
+    /** Number of images in each fixed-noise grid. */
+    public static final int GRID_SAMPLES = 64;
+    /** Number of points in each fixed-noise scatter of a 2-D model. */
+    public static final int SCATTER_POINTS = 1000;
+    /** Number of points MixtureMetrics is computed on at the end of a 2-D run. */
+    public static final int MIXTURE_POINTS = 2500;
+    /** Metrics columns of metrics.csv. */
+    public static final List<String> COLUMNS = List.of("step", "epoch", "loss_D", "loss_G", "D_x", "D_G_z1",
+            "D_G_z2", "grad_norm_D", "grad_norm_G", "images_per_s");
+
+    /** Key offsets of the fixed-noise streams (independent of the training stream, same at every epoch). */
+    private static final long FIXED_NOISE_KEY = 0x5EED_F1CE_D000L;
+    private static final long MIXTURE_NOISE_KEY = 0x5EED_F1CE_D001L;
+
+    /** Receives progress on the thread that calls {@link #run}; every method does nothing by default. */
+    public interface Listener {
+        /** Once, before the first step. */
+        default void onStart(RunInfo info) {
+        }
+
+        /** After every step; {@code metrics} is null on steps whose metrics were not read (see metricsEvery). */
+        default void onStep(StepReport report) {
+        }
+
+        /** After an epoch's sample grid was written. */
+        default void onEpochEnd(int epoch, Path samples) {
+        }
+
+        /** After a checkpoint was written. */
+        default void onCheckpoint(Path file) {
+        }
+
+        /** A problem that does not stop training (e.g. a collapsing discriminator). */
+        default void onWarning(String message) {
+        }
+    }
+
+    /**
+     * What a run is about to do.
+     *
+     * @param startStep       steps already done (0, or the checkpoint's step when resuming)
+     * @param totalSteps      the step at which it stops
+     * @param batchesPerEpoch steps per epoch
+     * @param backend         backend name
+     * @param device          device description
+     * @param dataset         dataset description
+     * @param output          the run folder
+     */
+    public record RunInfo(long startStep, long totalSteps, int batchesPerEpoch, String backend, String device,
+            String dataset, Path output) {
+    }
+
+    /**
+     * One step done.
+     *
+     * @param step            steps done so far
+     * @param totalSteps      the step at which the run stops
+     * @param epoch           0-based epoch of the batch just trained on
+     * @param metrics         the step's metrics, or null when not read on this step
+     * @param imagesPerSecond real samples per second since the run (or resume) started
+     */
+    public record StepReport(long step, long totalSteps, int epoch, StepMetrics metrics, double imagesPerSecond) {
+    }
+
+    private final TrainingConfig config;
+    private final Checkpoint resumeFrom;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile boolean cancelled;
+    private volatile boolean started;
+
+    private GanTraining(TrainingConfig config, Checkpoint resumeFrom) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.resumeFrom = resumeFrom;
+    }
+
+    /** A new run. Its output folder must not hold checkpoints already (resume those instead). */
+    public static GanTraining create(TrainingConfig config) {
+        return new GanTraining(config, null);
+    }
+
+    /**
+     * Continues the run of {@code checkpoint} with {@code config}, which must equal the checkpoint's
+     * {@link Checkpoints#trainingConfig} except for the length (epochs, steps), the output folder, backend, threads and
+     * checkpoint cadence ({@link #resumeConfig} makes one).
+     *
+     * @throws IllegalArgumentException when {@code config} changes anything else
+     */
+    public static GanTraining resume(Checkpoint checkpoint, TrainingConfig config) {
+        TrainingConfig saved = Checkpoints.trainingConfig(checkpoint);
+        if (!saved.model().equals(config.model()) || !saved.dataset().equals(config.dataset())
+                || !saved.trainer().equals(config.trainer())) {
+            throw new IllegalArgumentException("a resumed run must keep the model, dataset and trainer settings of "
+                    + checkpoint.file() + "; only epochs/steps, output, backend, threads and checkpoint options may"
+                    + " change");
+        }
+        return new GanTraining(config, checkpoint);
+    }
+
+    /** The checkpoint's configuration, to change the length or output before {@link #resume}. */
+    public static TrainingConfig.Builder resumeConfig(Checkpoint checkpoint) {
+        return Checkpoints.trainingConfig(checkpoint).toBuilder();
+    }
+
+    public TrainingConfig config() {
+        return config;
+    }
+
+    /** Asks a running {@link #run} to stop after its current step and write a final checkpoint. Any thread. */
+    public void cancel() {
+        cancelled = true;
+    }
+
+    /** Whether {@link #cancel()} was called. */
+    public boolean isCancelled() {
+        return cancelled;
+    }
+
+    /**
+     * Trains until the configured length or {@link #cancel()}, then writes a final checkpoint, sample grid, plot and
+     * summary.json.
+     *
+     * @throws IOException                       when an output file cannot be written
+     * @throws org.gan4j.data.DatasetException   when the data cannot be loaded
+     * @throws org.gan4j.gan.TrainingDivergedException when a loss becomes NaN or infinite (the last checkpoint stays)
+     * @throws IllegalStateException             when called twice
+     */
+    public TrainingResult run(Listener listener) throws IOException {
+        synchronized (this) {
+            if (started) {
+                throw new IllegalStateException("a GanTraining runs once; create another to train again");
+            }
+            started = true;
+        }
+        try {
+            return train(Objects.requireNonNull(listener, "listener"));
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private TrainingResult train(Listener listener) throws IOException {
+        Path out = config.output();
+        Path checkpointDir = out.resolve("checkpoints");
+        if (resumeFrom == null && !Checkpoint.list(checkpointDir).isEmpty()) {
+            throw new IllegalArgumentException("output folder " + out + " already holds checkpoints; resume it"
+                    + " (--resume " + out + ") or choose another output folder");
+        }
+        ModelConfig mc = config.model();
+        long seed = config.trainer().seed();
+        Dataset dataset = config.dataset().load(mc, seed);
+        Files.createDirectories(out.resolve("samples"));
+        try (Backend backend = BackendChoice.open(config.backend(), config.threads());
+                Model g = new Model(backend, mc.generator(), seed ^ 0x4747L).initialize(mc.init(), seed);
+                Model d = new Model(backend, mc.discriminator(), seed ^ 0x4444L).initialize(mc.init(), seed + 1);
+                GanTrainer trainer = new GanTrainer(backend, g, d, withoutBatch(mc.latentShape(1)), config.trainer())) {
+            int startEpoch = 0;
+            int startBatch = 0;
+            double elapsedBefore = 0;
+            if (resumeFrom != null) {
+                Checkpoints.Progress p = Checkpoints.progress(resumeFrom);
+                Checkpoints.load(resumeFrom, Checkpoint.GENERATOR, g);
+                Checkpoints.load(resumeFrom, Checkpoint.DISCRIMINATOR, d);
+                trainer.restore(new TrainerState(p.step(), p.generatorSteps(), p.trainerRandom(),
+                        p.generatorRandom(), p.discriminatorRandom(), Checkpoints.optimizerState(resumeFrom)));
+                startEpoch = p.epoch();
+                startBatch = p.batchInEpoch();
+                elapsedBefore = p.elapsedSeconds();
+            }
+            trainer.addListener(new TrainingListener() {
+                @Override
+                public void onWarning(String message) {
+                    listener.onWarning(message);
+                }
+            });
+            int batch = config.trainer().batchSize();
+            try (BatchLoader loader = new BatchLoader(dataset, batch, seed, startEpoch, startBatch);
+                    MetricsLog log = resumeFrom == null ? MetricsLog.create(out.resolve("metrics.csv"), COLUMNS)
+                            : MetricsLog.resume(out.resolve("metrics.csv"), COLUMNS, trainer.stepCount())) {
+                int perEpoch = loader.batchesPerEpoch();
+                long total = config.steps() > 0 ? config.steps() : (long) config.epochs() * perEpoch;
+                long startStep = trainer.stepCount();
+                listener.onStart(new RunInfo(startStep, total, perEpoch, backend.name(), backend.deviceDescription(),
+                        dataset.description(), out));
+                List<TrainingPlot.Row> plot = resumeFrom == null ? new ArrayList<>() : plotRows(out);
+                int epoch = startEpoch;
+                int batchInEpoch = startBatch;
+                long lastCheckpoint = resumeFrom == null ? -1 : startStep;
+                StepMetrics last = null;
+                long t0 = System.nanoTime();
+                while (trainer.stepCount() < total && !cancelled) {
+                    BatchLoader.Batch b = loader.next();
+                    backend.copyFromHost(b.data(), trainer.realInput());
+                    StepMetrics m = trainer.step();
+                    long step = trainer.stepCount();
+                    epoch = b.epoch();
+                    boolean epochEnd = b.index() == perEpoch - 1;
+                    batchInEpoch = epochEnd ? 0 : b.index() + 1;
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    double ips = seconds > 0 ? (step - startStep) * (double) batch / seconds : 0;
+                    if (m != null) {
+                        last = m;
+                        log.append(step, b.epoch(), m.lossD(), m.lossG(), m.dReal(), m.dFakeBefore(),
+                                m.dFakeAfter(), m.gradNormD(), m.gradNormG(), ips);
+                        plot.add(new TrainingPlot.Row(step, m.lossD(), m.lossG(), m.dReal(), m.dFakeBefore()));
+                    }
+                    listener.onStep(new StepReport(step, total, b.epoch(), m, ips));
+                    if (epochEnd) {
+                        Path png = writeSamples(trainer, out, b.epoch() + 1, dataset);
+                        log.flush();
+                        TrainingPlot.write(out.resolve("losses.png"), plot, 1000, 600);
+                        listener.onEpochEnd(b.epoch() + 1, png);
+                    }
+                    if (epochEnd) {
+                        epoch = b.epoch() + 1;
+                    }
+                    boolean due = config.checkpointEvery() > 0 ? step % config.checkpointEvery() == 0 : epochEnd;
+                    if (due && step < total) {
+                        log.flush();
+                        listener.onCheckpoint(save(trainer, checkpointDir, epoch, batchInEpoch,
+                                elapsedBefore + (System.nanoTime() - t0) / 1e9));
+                        lastCheckpoint = step;
+                    }
+                }
+                long step = trainer.stepCount();
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                log.flush();
+                Path finalCheckpoint = Checkpoint.fileFor(checkpointDir, step);
+                if (lastCheckpoint != step || !Files.exists(finalCheckpoint)) {
+                    finalCheckpoint = save(trainer, checkpointDir, epoch, batchInEpoch, elapsedBefore + seconds);
+                    listener.onCheckpoint(finalCheckpoint);
+                }
+                boolean atEpochEnd = batchInEpoch == 0 && step > startStep;
+                if (!atEpochEnd) {
+                    writeSamples(trainer, out, epoch + 1, dataset);
+                }
+                TrainingPlot.write(out.resolve("losses.png"), plot, 1000, 600);
+                MixtureMetrics.Result mixture = null;
+                if (dataset instanceof Mixture2d mix) {
+                    mixture = MixtureMetrics.evaluate(trainer.generate(MIXTURE_POINTS, seed ^ MIXTURE_NOISE_KEY,
+                            GanTrainer.SamplingMode.EVAL), mix);
+                }
+                double ips = seconds > 0 ? (step - startStep) * (double) batch / seconds : 0;
+                TrainingResult result = new TrainingResult(out, step, step - startStep,
+                        step == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, epoch), elapsedBefore + seconds, seconds,
+                        ips, backend.name(), backend.deviceDescription(), dataset.description(), last, mixture,
+                        finalCheckpoint, cancelled);
+                ObjectNode summary = result.toJson();
+                summary.set("config", Checkpoints.trainingJson(config));
+                org.gan4j.io.AtomicFiles.writeBytes(out.resolve("summary.json"),
+                        Checkpoints.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+                return result;
+            }
+        }
+    }
+
+    private static Shape withoutBatch(Shape s) {
+        int[] d = s.dims();
+        return Shape.of(java.util.Arrays.copyOfRange(d, 1, d.length));
+    }
+
+    private Path save(GanTrainer trainer, Path dir, int epoch, int batchInEpoch, double elapsed) throws IOException {
+        TrainerState s = trainer.state();
+        Checkpoints.Progress p = new Checkpoints.Progress(s.step(), s.generatorSteps(), epoch, batchInEpoch,
+                s.randomCounter(), s.generatorRandomCounter(), s.discriminatorRandomCounter(), elapsed);
+        Checkpoint c = Checkpoints.of(config, p, trainer.generator(), trainer.discriminator(), s.optimizerState());
+        Path file = Checkpoint.fileFor(dir, s.step());
+        c.write(file);
+        Checkpoint.prune(dir, config.keepCheckpoints());
+        return file;
+    }
+
+    /** Writes samples/epoch_NNN.png from the fixed noise, G in eval mode. */
+    private Path writeSamples(GanTrainer trainer, Path out, int epoch, Dataset dataset) throws IOException {
+        Path png = out.resolve("samples").resolve(String.format("epoch_%03d.png", epoch));
+        long key = config.trainer().seed() ^ FIXED_NOISE_KEY;
+        ModelConfig mc = config.model();
+        if (mc.isImage()) {
+            float[] x = trainer.generate(GRID_SAMPLES, key, GanTrainer.SamplingMode.EVAL);
+            Shape s = mc.sampleShape();
+            ImageGrid.write(png, x, Shape.of(GRID_SAMPLES, s.dim(0), s.dim(1), s.dim(2)), 8);
+        } else {
+            float[] p = trainer.generate(SCATTER_POINTS, key, GanTrainer.SamplingMode.EVAL);
+            ScatterPlot.write(png, p, dataset instanceof Mixture2d m ? m.modes() : new double[0][], 512);
+        }
+        return png;
+    }
+
+    private static List<TrainingPlot.Row> plotRows(Path out) throws IOException {
+        List<TrainingPlot.Row> rows = new ArrayList<>();
+        Path csv = out.resolve("metrics.csv");
+        if (Files.exists(csv)) {
+            for (double[] r : MetricsLog.read(csv).rows()) {
+                rows.add(new TrainingPlot.Row((long) r[0], r[2], r[3], r[4], r[5]));
+            }
+        }
+        return rows;
+    }
+
+    /** Cancels a running {@link #run} and waits until it has returned. */
+    @Override
+    public void close() {
+        cancel();
+        if (started) {
+            try {
+                finished.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

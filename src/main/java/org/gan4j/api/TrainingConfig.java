@@ -1,0 +1,149 @@
+package org.gan4j.api;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+import org.gan4j.gan.TrainerConfig;
+
+/**
+ * Everything a {@link GanTraining} run needs: networks, data, the trainer's hyper-parameters, how long, where and on
+ * what it runs. Saved in every checkpoint (metadata {@code training}) so that a run resumes with the same settings.
+ * Immutable; build with {@link #builder()}.
+ *
+ * @param model           architecture and options
+ * @param dataset         the training data
+ * @param trainer         batch size, learning rates, Adam betas, loss, labels, seed, D steps per G step
+ * @param epochs          passes over the data; used when {@code steps} is 0
+ * @param steps           total steps (discriminator updates), or 0 to train {@code epochs} epochs
+ * @param backend         {@code auto}, {@code cpu} or {@code cuda}
+ * @param threads         CPU threads, or 0 for every processor
+ * @param output          the run folder (samples/, checkpoints/, metrics.csv, losses.png, summary.json)
+ * @param checkpointEvery write a checkpoint every this many steps, or 0 for one at the end of each epoch; a final
+ *                        one is always written
+ * @param keepCheckpoints how many of the newest checkpoints to keep, {@code >= 1}
+ */
+public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerConfig trainer, int epochs, long steps,
+        String backend, int threads, Path output, long checkpointEvery, int keepCheckpoints) {
+
+    /** Validates the fields (the trainer's are validated by {@link TrainerConfig}). */
+    public TrainingConfig {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(dataset, "dataset");
+        Objects.requireNonNull(trainer, "trainer");
+        Objects.requireNonNull(output, "output");
+        if (steps < 0) {
+            throw new IllegalArgumentException("steps must be >= 0 (0: train by epochs), got " + steps);
+        }
+        if (steps == 0 && epochs < 1) {
+            throw new IllegalArgumentException("epochs must be >= 1 when steps is not given, got " + epochs);
+        }
+        if (!"auto".equals(backend) && !"cpu".equals(backend) && !"cuda".equals(backend)) {
+            throw new IllegalArgumentException("backend must be auto, cpu or cuda, got '" + backend + "'");
+        }
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must be >= 0 (0: every processor), got " + threads);
+        }
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException("checkpoint interval must be >= 0 steps (0: every epoch), got "
+                    + checkpointEvery);
+        }
+        if (keepCheckpoints < 1) {
+            throw new IllegalArgumentException("keep-checkpoints must be >= 1, got " + keepCheckpoints);
+        }
+    }
+
+    /** A builder with the defaults: dcgan28 on Fashion-MNIST, 1 epoch, pytorch/examples hyper-parameters. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.model = model;
+        b.dataset = dataset;
+        b.trainer = trainer;
+        b.epochs = epochs;
+        b.steps = steps;
+        b.backend = backend;
+        b.threads = threads;
+        b.output = output;
+        b.checkpointEvery = checkpointEvery;
+        b.keepCheckpoints = keepCheckpoints;
+        return b;
+    }
+
+    /** Builds a {@link TrainingConfig}; every setter returns the builder. Not thread-safe. */
+    public static final class Builder {
+        private ModelConfig model = ModelConfig.of("dcgan28");
+        private DatasetConfig dataset = DatasetConfig.fashionMnist();
+        private TrainerConfig trainer = TrainerConfig.builder().build();
+        private int epochs = 1;
+        private long steps;
+        private String backend = "auto";
+        private int threads;
+        private Path output = Path.of("runs", "run");
+        private long checkpointEvery;
+        private int keepCheckpoints = 3;
+
+        private Builder() {
+        }
+
+        public Builder model(ModelConfig model) {
+            this.model = model;
+            return this;
+        }
+
+        public Builder dataset(DatasetConfig dataset) {
+            this.dataset = dataset;
+            return this;
+        }
+
+        /** The trainer's hyper-parameters (see {@link TrainerConfig#builder()}). */
+        public Builder trainer(TrainerConfig trainer) {
+            this.trainer = trainer;
+            return this;
+        }
+
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            this.steps = 0;
+            return this;
+        }
+
+        public Builder steps(long steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        public Builder backend(String backend) {
+            this.backend = backend;
+            return this;
+        }
+
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        public Builder output(Path output) {
+            this.output = output;
+            return this;
+        }
+
+        public Builder checkpointEvery(long steps) {
+            this.checkpointEvery = steps;
+            return this;
+        }
+
+        public Builder keepCheckpoints(int keep) {
+            this.keepCheckpoints = keep;
+            return this;
+        }
+
+        public TrainingConfig build() {
+            return new TrainingConfig(model, dataset, trainer, epochs, steps, backend, threads, output,
+                    checkpointEvery, keepCheckpoints);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package org.gan4j.backend;
+
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.gan4j.backend.cpu.CpuBackend;
+import org.gan4j.backend.cuda.CudaBackend;
+import org.gan4j.backend.cuda.CudaProbe;
+
+/**
+ * Chooses a backend: CUDA when it can run here, else the CPU, with a one-line log saying why. The choice can be
+ * forced with {@code -Dgan4j.backend=cpu|cuda|auto} (or by name with {@link #create(String)}), as PyTorch code picks
+ * {@code torch.device("cuda" if torch.cuda.is_available() else "cpu")}.
+ *
+ * <p>CUDA is probed once per JVM ({@link CudaProbe}: runtime and driver, a device, cuBLAS, cuDNN, gan4j's kernels),
+ * catching every {@link Throwable} that native loading may throw; the answer is cached. The CPU path never touches
+ * the CUDA libraries: with {@code -Dgan4j.backend=cpu} nothing is probed at all.
+ */
+public final class Backends {
+    /** System property naming the backend: {@code cpu}, {@code cuda} or {@code auto} (the default). */
+    public static final String PROPERTY = "gan4j.backend";
+
+    private static final System.Logger LOG = System.getLogger(Backends.class.getName());
+
+    private Backends() {
+    }
+
+    /** The probe's answer, computed on first use and then constant (guarded: the CUDA classes may be absent). */
+    private static final class Probe {
+        static final CudaProbe.Result RESULT = runProbe();
+
+        private static CudaProbe.Result runProbe() {
+            try {
+                return CudaProbe.result();
+            } catch (Throwable t) { // e.g. NoClassDefFoundError when the CUDA presets are not on the class path
+                return new CudaProbe.Result(false, "CUDA libraries missing: " + t);
+            }
+        }
+    }
+
+    /** Whether the CUDA backend can run here and, if not, why (probes once, then cached). */
+    public static CudaProbe.Result cudaStatus() {
+        return Probe.RESULT;
+    }
+
+    /** The backend {@code -Dgan4j.backend} names, or CUDA when usable, else the CPU (logging why, at INFO). */
+    public static Backend auto() {
+        return auto(message -> LOG.log(System.Logger.Level.INFO, message));
+    }
+
+    /** As {@link #auto()}, sending the one-line explanation of a CPU fallback to {@code log}. */
+    public static Backend auto(Consumer<String> log) {
+        String forced = System.getProperty(PROPERTY);
+        if (forced != null && !forced.isBlank() && !forced.trim().equalsIgnoreCase("auto")) {
+            return create(forced);
+        }
+        CudaProbe.Result cuda = cudaStatus();
+        if (cuda.usable()) {
+            return CudaBackend.create();
+        }
+        log.accept("gan4j: using the CPU backend because CUDA is not usable: " + cuda.reason());
+        return CpuBackend.create();
+    }
+
+    /**
+     * A backend by name: {@code "cpu"} ({@link CpuBackend#create()}), {@code "cuda"} ({@link CudaBackend#create()})
+     * or {@code "auto"} ({@link #auto()}).
+     *
+     * @throws IllegalArgumentException for another name
+     * @throws IllegalStateException    for {@code "cuda"} where CUDA cannot run, with the probe's reason
+     */
+    public static Backend create(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("backend name must not be null; use cpu, cuda or auto");
+        }
+        return switch (name.trim().toLowerCase(Locale.ROOT)) {
+            case "cpu" -> CpuBackend.create();
+            case "cuda" -> {
+                CudaProbe.Result cuda = cudaStatus();
+                if (!cuda.usable()) {
+                    throw new IllegalStateException("the CUDA backend was requested but cannot run here: "
+                            + cuda.reason() + ". Use the CPU backend (-D" + PROPERTY + "=cpu) or auto.");
+                }
+                yield CudaBackend.create();
+            }
+            case "auto" -> auto();
+            default -> throw new IllegalArgumentException("unknown backend '" + name + "'; use cpu, cuda or auto (-D"
+                    + PROPERTY + "=...)");
+        };
+    }
+}

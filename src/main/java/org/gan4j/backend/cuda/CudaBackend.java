@@ -1,0 +1,586 @@
+package org.gan4j.backend.cuda;
+
+import static org.bytedeco.cuda.global.cublas.*;
+import static org.bytedeco.cuda.global.cudart.*;
+import static org.bytedeco.cuda.global.cudnn.*;
+import static org.gan4j.backend.cuda.CudaException.checkCublas;
+import static org.gan4j.backend.cuda.CudaException.checkCuda;
+import static org.gan4j.backend.cuda.CudaException.checkCudnn;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.bytedeco.cuda.cublas.cublasContext;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.cuda.cudart.cudaDeviceProp;
+import org.bytedeco.cuda.cudnn.cudnnContext;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.gan4j.backend.Activation;
+import org.gan4j.backend.Backend;
+import org.gan4j.backend.ConvParams;
+import org.gan4j.backend.RandomState;
+import org.gan4j.tensor.DType;
+import org.gan4j.tensor.Shape;
+import org.gan4j.tensor.Storage;
+import org.gan4j.tensor.Tensor;
+
+/**
+ * The CUDA backend: float32 tensors in GPU memory, every op enqueued on one stream this backend owns, so ops return
+ * before the GPU has finished; {@link #copyToHost}, {@link #readScalar} and {@link #synchronize()} wait. Nothing on
+ * the hot path allocates, copies between host and device, or synchronises: workspaces, scratch and cuDNN
+ * descriptors are planned on the first call with a given shape and reused.
+ *
+ * <ul>
+ *   <li>Convolutions: cuDNN (legacy API), NCHW, algorithm per shape and direction measured once with
+ *       {@code cudnnFind*}; TF32 allowed unless turned off ({@link #create(int, boolean)} or
+ *       {@code -Dgan4j.tf32=false}), as PyTorch's {@code torch.backends.cudnn.allow_tf32}.</li>
+ *   <li>gemm: cuBLAS {@code sgemm}, row-major through the transposition identity
+ *       {@code C^T = op(B)^T op(A)^T}; TF32 likewise ({@code CUBLAS_TF32_TENSOR_OP_MATH}).</li>
+ *   <li>Everything else: gan4j's kernels ({@code src/main/cpp}), matching the CPU backend (the reference).</li>
+ * </ul>
+ *
+ * <p>Errors: every status is checked and raises {@link CudaException} naming the call. Threads: one thread at a
+ * time, as every backend; the device is selected for the creating thread.
+ */
+public final class CudaBackend extends Backend {
+    /** System property that turns TF32 off for convolutions and gemm when {@code false}. */
+    public static final String TF32_PROPERTY = "gan4j.tf32";
+
+    private final int device;
+    private final boolean tf32;
+    private final String description;
+    private final CUstream_st stream = new CUstream_st();
+    private final cudnnContext cudnn = new cudnnContext();
+    private final cublasContext cublas = new cublasContext();
+    /** Host scalars 1 and 0 for cuDNN's alpha/beta (read by cuDNN at call time). */
+    private final FloatPointer one = new FloatPointer(1f);
+    private final FloatPointer zero = new FloatPointer(0f);
+    /** Host scalars for cuBLAS's alpha/beta (host pointer mode: read before cublasSgemm returns). */
+    private final FloatPointer gemmAlpha = new FloatPointer(1);
+    private final FloatPointer gemmBeta = new FloatPointer(1);
+    private final Map<ConvKey, ConvPlan> convPlans = new HashMap<>();
+    private DeviceBuffer scratch;
+    private long scratchChannels;
+    private DeviceBuffer adamTicket;
+    private DeviceBuffer workspace;
+    private boolean streamCreated;
+    private boolean cudnnCreated;
+    private boolean cublasCreated;
+    private boolean closed;
+
+    private record ConvKey(Shape x, Shape w, ConvParams p) {
+    }
+
+    private CudaBackend(int device, boolean tf32) {
+        super(DType.F32);
+        this.device = device;
+        this.tf32 = tf32;
+        try {
+            checkCuda(cudaSetDevice(device), "cudaSetDevice(" + device + ")");
+            checkCuda(cudaStreamCreateWithFlags(stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+            streamCreated = true;
+            checkCudnn(cudnnCreate(cudnn), "cudnnCreate");
+            cudnnCreated = true;
+            checkCudnn(cudnnSetStream(cudnn, stream), "cudnnSetStream");
+            checkCublas(cublasCreate_v2(cublas), "cublasCreate");
+            cublasCreated = true;
+            checkCublas(cublasSetStream_v2(cublas, stream), "cublasSetStream");
+            checkCublas(cublasSetMathMode(cublas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
+                    "cublasSetMathMode");
+            adamTicket = DeviceBuffer.allocate(Integer.BYTES, "the Adam step ticket");
+            checkCuda(cudaMemsetAsync(adamTicket.pointer(0), 0, Integer.BYTES, stream), "cudaMemsetAsync");
+            ensureScratch(1024);
+            description = describe(device, tf32);
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** A backend on GPU 0 with TF32 as {@code -Dgan4j.tf32} says (allowed by default). */
+    public static CudaBackend create() {
+        return create(0, !"false".equalsIgnoreCase(System.getProperty(TF32_PROPERTY, "true")));
+    }
+
+    /**
+     * A backend on GPU {@code device}, TF32 allowed or not for convolutions and gemm.
+     *
+     * @throws IllegalStateException when CUDA cannot run here, with the reason from {@link CudaProbe}
+     */
+    public static CudaBackend create(int device, boolean tf32) {
+        if (device < 0) {
+            throw new IllegalArgumentException("CUDA device index must be >= 0, got " + device);
+        }
+        CudaProbe.Result probe = CudaProbe.result();
+        if (!probe.usable()) {
+            throw new IllegalStateException("the CUDA backend cannot run here: " + probe.reason());
+        }
+        return new CudaBackend(device, tf32);
+    }
+
+    private static String describe(int device, boolean tf32) {
+        cudaDeviceProp p = new cudaDeviceProp();
+        checkCuda(cudaGetDeviceProperties(p, device), "cudaGetDeviceProperties");
+        int[] driver = {0};
+        cudaDriverGetVersion(driver);
+        return String.format(Locale.ROOT, "%s (GPU %d, sm_%d%d, %d SMs, %.1f GiB), CUDA driver %d.%d, cuDNN %d, TF32 %s",
+                p.name().getString(), device, p.major(), p.minor(), p.multiProcessorCount(),
+                p.totalGlobalMem() / (1024.0 * 1024 * 1024), driver[0] / 1000, (driver[0] % 1000) / 10,
+                cudnnGetVersion(), tf32 ? "on" : "off");
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public String deviceDescription() {
+        return description;
+    }
+
+    /** Whether TF32 tensor cores may be used for convolutions and gemm. */
+    public boolean tf32() {
+        return tf32;
+    }
+
+    @Override
+    public void synchronize() {
+        ensureOpen();
+        checkCuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+    }
+
+    @Override
+    public RandomState newRandom(long seed) {
+        ensureOpen();
+        DeviceBuffer counter = DeviceBuffer.allocate(Long.BYTES, "a random stream's counter");
+        try {
+            checkCuda(cudaMemsetAsync(counter.pointer(0), 0, Long.BYTES, stream), "cudaMemsetAsync");
+        } catch (RuntimeException e) {
+            counter.close();
+            throw e;
+        }
+        return new CudaRandomState(this, seed, counter);
+    }
+
+    long readCounter(CudaRandomState rng) {
+        ensureOpen();
+        try (LongPointer host = new LongPointer(1)) {
+            checkCuda(cudaMemcpyAsync(host, rng.counterBuffer().pointer(0), Long.BYTES, cudaMemcpyDeviceToHost,
+                    stream), "cudaMemcpyAsync(counter to host)");
+            synchronize();
+            return host.get();
+        }
+    }
+
+    void writeCounter(CudaRandomState rng, long value) {
+        ensureOpen();
+        checkCuda(CudaKernels.gan4j_random_set_counter(value, counterOf(rng), stream), "gan4j_random_set_counter");
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (streamCreated) {
+            cudaStreamSynchronize(stream); // let pending work finish before its memory goes
+        }
+        for (ConvPlan plan : convPlans.values()) {
+            plan.close();
+        }
+        convPlans.clear();
+        for (DeviceBuffer b : new DeviceBuffer[] {scratch, adamTicket, workspace}) {
+            if (b != null) {
+                b.close();
+            }
+        }
+        if (cublasCreated) {
+            cublasDestroy_v2(cublas);
+        }
+        if (cudnnCreated) {
+            cudnnDestroy(cudnn);
+        }
+        if (streamCreated) {
+            cudaStreamDestroy(stream);
+        }
+        one.close();
+        zero.close();
+        gemmAlpha.close();
+        gemmBeta.close();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("this CUDA backend is closed; create a new one (Backends.create(\"cuda\"))");
+        }
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    protected Storage allocateStorage(long elements) {
+        ensureOpen();
+        DeviceBuffer buffer = DeviceBuffer.allocate(elements * Float.BYTES, "a tensor of " + elements + " floats");
+        try {
+            checkCuda(cudaMemsetAsync(buffer.pointer(0), 0, elements * Float.BYTES, stream), "cudaMemsetAsync");
+        } catch (RuntimeException e) {
+            buffer.close();
+            throw e;
+        }
+        return new CudaStorage(buffer, elements);
+    }
+
+    @Override
+    protected void doCopyFromHost(float[] src, Tensor dst) {
+        ensureOpen();
+        try (FloatPointer host = new FloatPointer(src)) {
+            checkCuda(cudaMemcpyAsync(ptr(dst), host, (long) src.length * Float.BYTES, cudaMemcpyHostToDevice, stream),
+                    "cudaMemcpyAsync(host to device)");
+            synchronize(); // the host buffer is freed when this returns
+        }
+    }
+
+    @Override
+    protected void doCopyFromHost(double[] src, Tensor dst) {
+        float[] f = new float[src.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) src[i];
+        }
+        doCopyFromHost(f, dst);
+    }
+
+    @Override
+    protected void doCopyToHost(Tensor src, float[] dst) {
+        ensureOpen();
+        try (FloatPointer host = new FloatPointer(dst.length)) {
+            checkCuda(cudaMemcpyAsync(host, ptr(src), (long) dst.length * Float.BYTES, cudaMemcpyDeviceToHost, stream),
+                    "cudaMemcpyAsync(device to host)");
+            synchronize();
+            host.get(dst);
+        }
+    }
+
+    @Override
+    protected void doCopyToHost(Tensor src, double[] dst) {
+        float[] f = new float[dst.length];
+        doCopyToHost(src, f);
+        for (int i = 0; i < f.length; i++) {
+            dst[i] = f[i];
+        }
+    }
+
+    /** Device pointer to element 0 of {@code t}; null for a null tensor. */
+    private static DevicePointer ptr(Tensor t) {
+        return t == null ? null : new DevicePointer(((CudaStorage) t.storage()).address(t.offset()));
+    }
+
+    /** Reduction scratch big enough for per-channel ops over {@code channels} channels (grows at plan time). */
+    private DoublePointer scratch(long channels) {
+        ensureScratch(channels);
+        return new DoublePointer(scratch.pointer(0));
+    }
+
+    private void ensureScratch(long channels) {
+        if (scratch == null || channels > scratchChannels) {
+            long bytes = CudaKernels.gan4j_scratch_bytes(channels);
+            if (scratch != null) {
+                synchronize(); // kernels still queued may use the old scratch
+                scratch.close();
+                scratch = null;
+            }
+            scratch = DeviceBuffer.allocate(bytes, "reduction scratch");
+            scratchChannels = channels;
+        }
+    }
+
+    /** The convolution workspace, at least {@code bytes} (grows at plan time; null when none is needed). */
+    private DevicePointer workspace(long bytes) {
+        if (bytes == 0) {
+            return null;
+        }
+        if (workspace == null || workspace.bytes() < bytes) {
+            if (workspace != null) {
+                synchronize();
+                workspace.close();
+                workspace = null;
+            }
+            workspace = DeviceBuffer.allocate(bytes, "the cuDNN convolution workspace");
+        }
+        return workspace.pointer(0);
+    }
+
+    private static LongPointer counterOf(CudaRandomState rng) {
+        return new LongPointer(rng.counterBuffer().pointer(0));
+    }
+
+    private CudaRandomState own(RandomState rng) {
+        if (!(rng instanceof CudaRandomState s) || s.backend() != this) {
+            throw new IllegalArgumentException("random state " + rng.getClass().getSimpleName()
+                    + " was not made by this CUDA backend; use this backend's newRandom(seed)");
+        }
+        return s;
+    }
+
+    private static void launched(int status, String launcher) {
+        checkCuda(status, launcher);
+    }
+
+    // ---------------------------------------------------------------- elementwise and reductions
+
+    @Override
+    protected void doFill(float value, Tensor dst) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_fill(value, ptr(dst), dst.size(), stream), "gan4j_fill");
+    }
+
+    @Override
+    protected void doCopy(Tensor src, Tensor dst) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_copy(ptr(src), ptr(dst), dst.size(), stream), "gan4j_copy");
+    }
+
+    @Override
+    protected void doScale(float alpha, Tensor x) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_scale(alpha, ptr(x), x.size(), stream), "gan4j_scale");
+    }
+
+    @Override
+    protected void doAxpy(float alpha, Tensor x, Tensor y) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_axpy(alpha, ptr(x), ptr(y), x.size(), stream), "gan4j_axpy");
+    }
+
+    @Override
+    protected void doMultiply(Tensor a, Tensor b, Tensor out) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_multiply(ptr(a), ptr(b), ptr(out), a.size(), stream), "gan4j_multiply");
+    }
+
+    @Override
+    protected void doMean(Tensor x, Activation act, Tensor out) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_mean(ptr(x), x.size(), kind(act), act.slope(), ptr(out), scratch(1), stream),
+                "gan4j_mean");
+    }
+
+    @Override
+    protected void doSumOfSquares(Tensor x, Tensor out) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_sum_of_squares(ptr(x), x.size(), ptr(out), scratch(1), stream),
+                "gan4j_sum_of_squares");
+    }
+
+    // ---------------------------------------------------------------- matrix product
+
+    @Override
+    protected void doGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, Tensor b,
+            float beta, Tensor c) {
+        ensureOpen();
+        // Row-major C (m x n) is column-major C^T (n x m) = op(B)^T op(A)^T: swap the operands, keep the flags.
+        int lda = transA ? m : k;
+        int ldb = transB ? k : n;
+        checkCublas(cublasSgemm_v2(cublas, transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N, n,
+                m, k, gemmAlpha.put(0, alpha), ptr(b), ldb, ptr(a), lda, gemmBeta.put(0, beta), ptr(c), n),
+                "cublasSgemm(" + m + "x" + n + "x" + k + ")");
+    }
+
+    // ---------------------------------------------------------------- bias + activation
+
+    @Override
+    protected void doBiasActivationForward(Tensor x, Tensor bias, Activation act, Tensor y) {
+        ensureOpen();
+        Layout l = Layout.of(x);
+        launched(CudaKernels.gan4j_bias_activation_forward(ptr(x), ptr(bias), l.n, l.channels, l.spatial, kind(act),
+                act.slope(), ptr(y), stream), "gan4j_bias_activation_forward");
+    }
+
+    @Override
+    protected void doBiasActivationBackward(Tensor y, Tensor dy, Activation act, Tensor dx, Tensor dbias) {
+        ensureOpen();
+        Layout l = Layout.of(y);
+        launched(CudaKernels.gan4j_bias_activation_backward(ptr(y), ptr(dy), l.n, l.channels, l.spatial, kind(act),
+                act.slope(), ptr(dx), ptr(dbias), scratch(l.channels), stream), "gan4j_bias_activation_backward");
+    }
+
+    // ---------------------------------------------------------------- batch norm
+
+    @Override
+    protected void doBatchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
+            Activation act, Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        ensureOpen();
+        Layout l = Layout.of(x);
+        launched(CudaKernels.gan4j_batchnorm_train_forward(ptr(x), ptr(gamma), ptr(beta), l.n, l.channels, l.spatial,
+                eps, momentum, kind(act), act.slope(), ptr(runningMean), ptr(runningVar), ptr(y), ptr(saveMean),
+                ptr(saveInvStd), scratch(l.channels), stream), "gan4j_batchnorm_train_forward");
+    }
+
+    @Override
+    protected void doBatchNormTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean,
+            Tensor saveInvStd, Activation act, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        ensureOpen();
+        Layout l = Layout.of(x);
+        launched(CudaKernels.gan4j_batchnorm_train_backward(ptr(x), ptr(y), ptr(dy), ptr(gamma), ptr(saveMean),
+                ptr(saveInvStd), l.n, l.channels, l.spatial, kind(act), act.slope(), ptr(dx), ptr(dgamma), ptr(dbeta),
+                scratch(l.channels), stream), "gan4j_batchnorm_train_backward");
+    }
+
+    @Override
+    protected void doBatchNormEvalForward(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+            Tensor runningVar, float eps, Activation act, Tensor y) {
+        ensureOpen();
+        Layout l = Layout.of(x);
+        launched(CudaKernels.gan4j_batchnorm_eval_forward(ptr(x), ptr(gamma), ptr(beta), ptr(runningMean),
+                ptr(runningVar), l.n, l.channels, l.spatial, eps, kind(act), act.slope(), ptr(y), stream),
+                "gan4j_batchnorm_eval_forward");
+    }
+
+    @Override
+    protected void doBatchNormEvalBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor runningMean,
+            Tensor runningVar, float eps, Activation act, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        ensureOpen();
+        Layout l = Layout.of(x);
+        launched(CudaKernels.gan4j_batchnorm_eval_backward(ptr(x), ptr(y), ptr(dy), ptr(gamma), ptr(runningMean),
+                ptr(runningVar), l.n, l.channels, l.spatial, eps, kind(act), act.slope(), ptr(dx), ptr(dgamma),
+                ptr(dbeta), scratch(l.channels), stream), "gan4j_batchnorm_eval_backward");
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    private ConvPlan plan(Shape x, Shape w, ConvParams p) {
+        ConvKey key = new ConvKey(x, w, p);
+        ConvPlan plan = convPlans.get(key);
+        if (plan == null) {
+            plan = new ConvPlan(x, w, p, tf32);
+            convPlans.put(key, plan);
+        }
+        return plan;
+    }
+
+    @Override
+    protected void doConvForward(Tensor x, Tensor w, ConvParams p, Tensor y) {
+        ensureOpen();
+        ConvPlan plan = plan(x.shape(), w.shape(), p);
+        ConvPlan.Algo algo = plan.forward(cudnn);
+        checkCudnn(cudnnConvolutionForward(cudnn, one, plan.x, ptr(x), plan.w, ptr(w), plan.forwardConv, algo.algo(),
+                workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero, plan.y, ptr(y)),
+                "cudnnConvolutionForward");
+    }
+
+    @Override
+    protected void doConvBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
+        ensureOpen();
+        ConvPlan plan = plan(dx.shape(), w.shape(), p);
+        ConvPlan.Algo algo = plan.backwardData(cudnn);
+        checkCudnn(cudnnConvolutionBackwardData(cudnn, one, plan.w, ptr(w), plan.y, ptr(dy), plan.backwardDataConv,
+                algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero, plan.x, ptr(dx)),
+                "cudnnConvolutionBackwardData");
+    }
+
+    @Override
+    protected void doConvBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
+        ensureOpen();
+        ConvPlan plan = plan(x.shape(), dw.shape(), p);
+        ConvPlan.Algo algo = plan.backwardFilter(cudnn);
+        // beta = 1: dw accumulates
+        checkCudnn(cudnnConvolutionBackwardFilter(cudnn, one, plan.x, ptr(x), plan.y, ptr(dy), plan.backwardFilterConv,
+                algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), one, plan.w, ptr(dw)),
+                "cudnnConvolutionBackwardFilter");
+    }
+
+    // ---------------------------------------------------------------- losses
+
+    @Override
+    protected void doBceWithLogitsLoss(Tensor logits, Tensor targets, float scale, Tensor loss, Tensor dlogits) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_bce_with_logits_loss(ptr(logits), ptr(targets), logits.size(), scale, ptr(loss),
+                ptr(dlogits), scratch(1), stream), "gan4j_bce_with_logits_loss");
+    }
+
+    @Override
+    protected void doSquaredErrorLoss(Tensor pred, Tensor targets, float scale, Tensor loss, Tensor dpred) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_squared_error_loss(ptr(pred), ptr(targets), pred.size(), scale, ptr(loss),
+                ptr(dpred), scratch(1), stream), "gan4j_squared_error_loss");
+    }
+
+    // ---------------------------------------------------------------- optimizers
+
+    @Override
+    protected void doAdamStep(Tensor grad, float lr, float beta1, float beta2, float eps, float weightDecay,
+            Tensor param, Tensor m, Tensor v, Tensor step) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_adam_step(ptr(grad), grad.size(), lr, beta1, beta2, eps, weightDecay, ptr(param),
+                ptr(m), ptr(v), ptr(step), new IntPointer(adamTicket.pointer(0)), stream), "gan4j_adam_step");
+    }
+
+    @Override
+    protected void doSgdStep(Tensor grad, float lr, float momentum, float weightDecay, Tensor param,
+            Tensor momentumBuffer) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_sgd_step(ptr(grad), grad.size(), lr, momentum, weightDecay, ptr(param),
+                momentum == 0f ? null : ptr(momentumBuffer), stream), "gan4j_sgd_step");
+    }
+
+    // ---------------------------------------------------------------- random
+
+    @Override
+    protected void doRandomNormal(RandomState rng, float mean, float std, Tensor dst) {
+        ensureOpen();
+        CudaRandomState s = own(rng);
+        launched(CudaKernels.gan4j_random_normal(s.seed(), counterOf(s), mean, std, ptr(dst), dst.size(), stream),
+                "gan4j_random_normal");
+    }
+
+    @Override
+    protected void doRandomUniform(RandomState rng, float low, float high, Tensor dst) {
+        ensureOpen();
+        CudaRandomState s = own(rng);
+        launched(CudaKernels.gan4j_random_uniform(s.seed(), counterOf(s), low, high, ptr(dst), dst.size(), stream),
+                "gan4j_random_uniform");
+    }
+
+    @Override
+    protected void doFillTargets(RandomState rng, float value, float flippedValue, float flipProbability,
+            float noise, Tensor dst) {
+        ensureOpen();
+        CudaRandomState s = own(rng);
+        launched(CudaKernels.gan4j_fill_targets(s.seed(), counterOf(s), value, flippedValue, flipProbability, noise,
+                ptr(dst), dst.size(), stream), "gan4j_fill_targets");
+    }
+
+    @Override
+    protected void doDropoutForward(RandomState rng, float p, Tensor x, Tensor mask, Tensor y) {
+        ensureOpen();
+        CudaRandomState s = own(rng);
+        launched(CudaKernels.gan4j_dropout_forward(s.seed(), counterOf(s), p, ptr(x), ptr(mask), ptr(y), x.size(),
+                stream), "gan4j_dropout_forward");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** {@code gan4j_activation} enum value of an activation. */
+    static int kind(Activation act) {
+        return switch (act.kind()) {
+            case IDENTITY -> CudaKernels.ACT_IDENTITY;
+            case RELU -> CudaKernels.ACT_RELU;
+            case LEAKY_RELU -> CudaKernels.ACT_LEAKY_RELU;
+            case TANH -> CudaKernels.ACT_TANH;
+            case SIGMOID -> CudaKernels.ACT_SIGMOID;
+        };
+    }
+
+    /** A tensor read as (n, channels, spatial), as the CPU reference reads it: channels = dim 1 (1 for rank 1). */
+    private record Layout(int n, int channels, int spatial) {
+        static Layout of(Tensor t) {
+            int n = t.dim(0);
+            int channels = t.shape().rank() >= 2 ? t.dim(1) : 1;
+            return new Layout(n, channels, t.size() / (n * channels));
+        }
+    }
+}

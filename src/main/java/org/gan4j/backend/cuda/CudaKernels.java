@@ -1,0 +1,115 @@
+package org.gan4j.backend.cuda;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * JavaCPP binding of gan4j's own CUDA kernels ({@code src/main/cpp/gan4j_kernels.h}, one {@code .cu} file per op
+ * family). Each method is one {@code extern "C"} launcher: it enqueues work on {@code stream} (a plain
+ * {@code cudaStream_t}) and returns a {@code cudaError_t} as int, 0 on success; {@link CudaBackend} turns a failure
+ * into a {@link CudaException} naming the launcher. Pointers are device pointers (see {@link DevicePointer}).
+ *
+ * <p>The natives ({@code libjniCudaKernels.so} and {@code libgan4j_kernels.so}) are built by Maven's {@code cuda}
+ * profile when nvcc is present and travel in the jar under {@code org/gan4j/backend/cuda/linux-x86_64/}; without
+ * them, loading this class throws {@link UnsatisfiedLinkError}, which {@link CudaProbe} reports.
+ */
+@Platform(include = "gan4j_kernels.h", link = "gan4j_kernels")
+final class CudaKernels {
+    static {
+        Loader.load();
+    }
+
+    /** {@code gan4j_activation} values, matching {@link org.gan4j.backend.Activation.Kind}. */
+    static final int ACT_IDENTITY = 0;
+    static final int ACT_RELU = 1;
+    static final int ACT_LEAKY_RELU = 2;
+    static final int ACT_TANH = 3;
+    static final int ACT_SIGMOID = 4;
+
+    private CudaKernels() {
+    }
+
+    // elementwise.cu
+    static native long gan4j_scratch_bytes(long channels);
+
+    static native int gan4j_fill(float value, FloatPointer dst, long n, Pointer stream);
+
+    static native int gan4j_copy(FloatPointer src, FloatPointer dst, long n, Pointer stream);
+
+    static native int gan4j_scale(float alpha, FloatPointer x, long n, Pointer stream);
+
+    static native int gan4j_axpy(float alpha, FloatPointer x, FloatPointer y, long n, Pointer stream);
+
+    static native int gan4j_multiply(FloatPointer a, FloatPointer b, FloatPointer out, long n, Pointer stream);
+
+    static native int gan4j_mean(FloatPointer x, long n, int act, float slope, FloatPointer out,
+            DoublePointer scratch, Pointer stream);
+
+    static native int gan4j_sum_of_squares(FloatPointer x, long n, FloatPointer out, DoublePointer scratch,
+            Pointer stream);
+
+    // activations.cu
+    static native int gan4j_bias_activation_forward(FloatPointer x, FloatPointer bias, int n, int channels,
+            int spatial, int act, float slope, FloatPointer y, Pointer stream);
+
+    static native int gan4j_bias_activation_backward(FloatPointer y, FloatPointer dy, int n, int channels,
+            int spatial, int act, float slope, FloatPointer dx, FloatPointer dbias, DoublePointer scratch,
+            Pointer stream);
+
+    // batchnorm.cu
+    static native int gan4j_batchnorm_train_forward(FloatPointer x, FloatPointer gamma, FloatPointer beta, int n,
+            int channels, int spatial, float eps, float momentum, int act, float slope, FloatPointer runningMean,
+            FloatPointer runningVar, FloatPointer y, FloatPointer saveMean, FloatPointer saveInvStd,
+            DoublePointer scratch, Pointer stream);
+
+    static native int gan4j_batchnorm_train_backward(FloatPointer x, FloatPointer y, FloatPointer dy,
+            FloatPointer gamma, FloatPointer saveMean, FloatPointer saveInvStd, int n, int channels, int spatial,
+            int act, float slope, FloatPointer dx, FloatPointer dgamma, FloatPointer dbeta, DoublePointer scratch,
+            Pointer stream);
+
+    static native int gan4j_batchnorm_eval_forward(FloatPointer x, FloatPointer gamma, FloatPointer beta,
+            FloatPointer runningMean, FloatPointer runningVar, int n, int channels, int spatial, float eps, int act,
+            float slope, FloatPointer y, Pointer stream);
+
+    static native int gan4j_batchnorm_eval_backward(FloatPointer x, FloatPointer y, FloatPointer dy,
+            FloatPointer gamma, FloatPointer runningMean, FloatPointer runningVar, int n, int channels, int spatial,
+            float eps, int act, float slope, FloatPointer dx, FloatPointer dgamma, FloatPointer dbeta,
+            DoublePointer scratch, Pointer stream);
+
+    // losses.cu
+    static native int gan4j_bce_with_logits_loss(FloatPointer logits, FloatPointer targets, long n, float scale,
+            FloatPointer loss, FloatPointer dlogits, DoublePointer scratch, Pointer stream);
+
+    static native int gan4j_squared_error_loss(FloatPointer pred, FloatPointer targets, long n, float scale,
+            FloatPointer loss, FloatPointer dpred, DoublePointer scratch, Pointer stream);
+
+    // optimizers.cu
+    static native int gan4j_adam_step(FloatPointer grad, long n, float lr, float beta1, float beta2, float eps,
+            float weightDecay, FloatPointer param, FloatPointer m, FloatPointer v, FloatPointer step,
+            @Cast("unsigned int*") IntPointer ticket, Pointer stream);
+
+    static native int gan4j_sgd_step(FloatPointer grad, long n, float lr, float momentum, float weightDecay,
+            FloatPointer param, FloatPointer momentumBuffer, Pointer stream);
+
+    // random.cu
+    static native int gan4j_random_normal(long seed, @Cast("unsigned long long*") LongPointer counter, float mean,
+            float std, FloatPointer dst, long n, Pointer stream);
+
+    static native int gan4j_random_uniform(long seed, @Cast("unsigned long long*") LongPointer counter, float low,
+            float high, FloatPointer dst, long n, Pointer stream);
+
+    static native int gan4j_fill_targets(long seed, @Cast("unsigned long long*") LongPointer counter, float value,
+            float flippedValue, float flipProbability, float noise, FloatPointer dst, long n, Pointer stream);
+
+    static native int gan4j_dropout_forward(long seed, @Cast("unsigned long long*") LongPointer counter, float p,
+            FloatPointer x, FloatPointer mask, FloatPointer y, long n, Pointer stream);
+
+    static native int gan4j_random_set_counter(long value, @Cast("unsigned long long*") LongPointer counter,
+            Pointer stream);
+}

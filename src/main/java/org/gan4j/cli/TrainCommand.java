@@ -1,0 +1,302 @@
+package org.gan4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import org.gan4j.api.Checkpoints;
+import org.gan4j.api.DatasetConfig;
+import org.gan4j.api.GanTraining;
+import org.gan4j.api.ModelConfig;
+import org.gan4j.api.TrainingConfig;
+import org.gan4j.api.TrainingResult;
+import org.gan4j.data.IdxDataset;
+import org.gan4j.gan.GanLoss;
+import org.gan4j.gan.Labels;
+import org.gan4j.gan.TrainerConfig;
+import org.gan4j.io.Checkpoint;
+
+/**
+ * {@code gan4j train}: builds a {@link TrainingConfig} from the options (or a checkpoint's, with {@code --resume}) and
+ * runs a {@link GanTraining} with a progress bar (or log lines when stdout is not a terminal).
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a GAN. With no options: dcgan28 on Fashion-MNIST for 1 epoch (or on built-in synthetic"
+            + " shapes when Fashion-MNIST is not installed).",
+            "Writes samples/epoch_NNN.png, metrics.csv, losses.png, checkpoints/ and summary.json into --out."})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--dataset", paramLabel = "DATA", description = "fashion-mnist, ring, grid, synthetic, or a"
+            + " folder of IDX files (MNIST-like) or of PNG/JPEG images. Default: fashion-mnist.")
+    String dataset;
+
+    @Option(names = "--dataset-size", paramLabel = "N", description = "Samples of the generated datasets (ring,"
+            + " grid, synthetic). Default: ${DEFAULT-VALUE}.", defaultValue = "20000")
+    int datasetSize;
+
+    @Option(names = "--model", description = "dcgan64, dcgan28 or mlp2d. Default: dcgan28 for 28x28 data, dcgan64"
+            + " for image folders, mlp2d for ring/grid.")
+    String model;
+
+    @Option(names = "--channels", description = "Image channels for dcgan64 (1 or 3). Default: 3.")
+    Integer channels;
+
+    @Option(names = "--loss", description = "non-saturating, minimax or least-squares. Default: non-saturating.")
+    String loss;
+
+    @Option(names = {"-b", "--batch-size"}, description = "Samples per step. Default: 64.")
+    Integer batchSize;
+
+    @Option(names = "--epochs", description = "Passes over the data. Default: 1.")
+    Integer epochs;
+
+    @Option(names = "--steps", description = "Total steps instead of epochs.")
+    Long steps;
+
+    @Option(names = "--lr-d", description = "Discriminator learning rate (Adam). Default: 2e-4.")
+    Float lrD;
+
+    @Option(names = "--lr-g", description = "Generator learning rate (Adam). Default: 2e-4.")
+    Float lrG;
+
+    @Option(names = "--beta1", description = "Adam beta1. Default: 0.5.")
+    Float beta1;
+
+    @Option(names = "--beta2", description = "Adam beta2. Default: 0.999.")
+    Float beta2;
+
+    @Option(names = "--d-steps", description = "Discriminator steps per generator step. Default: 1.")
+    Integer dSteps;
+
+    @Option(names = "--label-smoothing", paramLabel = "REAL", description = "Target for real samples, e.g. 0.9."
+            + " Default: 1.")
+    Float realLabel;
+
+    @Option(names = "--label-noise", paramLabel = "W", description = "Uniform noise of half-width W added to every"
+            + " target; fake targets are then centred at W (so they stay in [0, 2W]) and real ones default to 1 - W."
+            + " Default: 0.")
+    Float labelNoise;
+
+    @Option(names = "--label-flip", paramLabel = "P", description = "Probability of swapping a target. Default: 0.")
+    Float labelFlip;
+
+    @Option(names = "--seed", description = "Seed of initialisation, noise, labels and shuffling. Default: 1.")
+    Long seed;
+
+    @Option(names = "--metrics-every", paramLabel = "N", description = "Read metrics to the host every N steps."
+            + " Default: 1.")
+    Integer metricsEvery;
+
+    @Option(names = "--backend", description = "auto, cpu or cuda (also -Dgan4j.backend). Default: auto.")
+    String backend;
+
+    @Option(names = "--threads", description = "CPU threads. Default: every processor.")
+    Integer threads;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder. Default: runs/<name or timestamp>.")
+    Path out;
+
+    @Option(names = "--name", description = "Run name for the default folder runs/<name>.")
+    String name;
+
+    @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Checkpoint every STEPS steps"
+            + " (0: at the end of each epoch). A final checkpoint is always written. Default: 0.")
+    Long checkpointEvery;
+
+    @Option(names = "--keep-checkpoints", paramLabel = "K", description = "Keep the newest K checkpoints."
+            + " Default: 3.")
+    Integer keepCheckpoints;
+
+    @Option(names = "--resume", paramLabel = "PATH", description = "Continue from a checkpoint file or the newest"
+            + " checkpoint of a run folder. Only --epochs/--steps, --out, --backend, --threads and checkpoint options"
+            + " may be given with it.")
+    Path resume;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        GanTraining training;
+        if (resume != null) {
+            rejectWithResume();
+            Checkpoint c = Checkpoints.read(resume);
+            TrainingConfig.Builder b = GanTraining.resumeConfig(c);
+            if (epochs != null) {
+                b.epochs(epochs);
+            }
+            if (steps != null) {
+                b.steps(steps);
+            }
+            if (out != null) {
+                b.output(this.out);
+            }
+            if (backend != null) {
+                b.backend(backend);
+            }
+            if (threads != null) {
+                b.threads(threads);
+            }
+            if (checkpointEvery != null) {
+                b.checkpointEvery(checkpointEvery);
+            }
+            if (keepCheckpoints != null) {
+                b.keepCheckpoints(keepCheckpoints);
+            }
+            training = GanTraining.resume(c, b.build());
+            stdout.println("Resuming " + c.file() + " at step " + Checkpoints.progress(c).step());
+        } else {
+            training = GanTraining.create(config(err));
+        }
+        try (GanTraining t = training; TrainProgress progress = new TrainProgress(stdout)) {
+            Thread hook = new Thread(t::close, "gan4j-shutdown");
+            boolean hooked = addShutdownHook(hook);
+            TrainingResult result;
+            try {
+                result = t.run(progress);
+            } finally {
+                if (hooked) {
+                    removeShutdownHook(hook);
+                }
+            }
+            progress.close();
+            stdout.print(result.describe());
+            stdout.flush();
+        }
+        return 0;
+    }
+
+    private static boolean addShutdownHook(Thread hook) {
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+            return true;
+        } catch (IllegalStateException | SecurityException e) {
+            return false;
+        }
+    }
+
+    private static void removeShutdownHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException | SecurityException e) {
+            // the JVM is shutting down: the hook cancels the run
+        }
+    }
+
+    private void rejectWithResume() {
+        List<String> given = new ArrayList<>();
+        addIf(given, dataset, "--dataset");
+        addIf(given, model, "--model");
+        addIf(given, channels, "--channels");
+        addIf(given, loss, "--loss");
+        addIf(given, batchSize, "--batch-size");
+        addIf(given, lrD, "--lr-d");
+        addIf(given, lrG, "--lr-g");
+        addIf(given, beta1, "--beta1");
+        addIf(given, beta2, "--beta2");
+        addIf(given, dSteps, "--d-steps");
+        addIf(given, realLabel, "--label-smoothing");
+        addIf(given, labelNoise, "--label-noise");
+        addIf(given, labelFlip, "--label-flip");
+        addIf(given, seed, "--seed");
+        addIf(given, metricsEvery, "--metrics-every");
+        addIf(given, name, "--name");
+        if (!given.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), String.join(", ", given) + " cannot be"
+                    + " changed when resuming (the checkpoint's settings are used); drop "
+                    + (given.size() == 1 ? "it" : "them"));
+        }
+    }
+
+    private static void addIf(List<String> given, Object value, String option) {
+        if (value != null) {
+            given.add(option);
+        }
+    }
+
+    /** The configuration of a new run from the options and their defaults. */
+    TrainingConfig config(PrintWriter err) {
+        DatasetConfig data;
+        if (dataset == null) {
+            if (Files.isDirectory(IdxDataset.FASHION_MNIST_DIR)) {
+                data = DatasetConfig.fashionMnist();
+            } else {
+                err.println("Fashion-MNIST is not installed at " + IdxDataset.FASHION_MNIST_DIR + "; install it with"
+                        + " 'apt-get install dataset-fashion-mnist' (Debian/Ubuntu) or pass --dataset DIR with the"
+                        + " IDX files. Training on built-in synthetic shapes instead.");
+                err.flush();
+                data = DatasetConfig.synthetic(datasetSize);
+            }
+        } else {
+            data = DatasetConfig.parse(dataset, datasetSize);
+        }
+        String arch = model != null ? model : switch (data.kind()) {
+            case RING, GRID -> "mlp2d";
+            case IMAGE_FOLDER -> "dcgan64";
+            default -> "dcgan28";
+        };
+        ModelConfig mc = ModelConfig.of(arch);
+        if (channels != null) {
+            if (!mc.architecture().equals("dcgan64")) {
+                throw new IllegalArgumentException("--channels applies to dcgan64 only (" + arch + " has fixed"
+                        + " channels); drop it or use --model dcgan64");
+            }
+            mc = ModelConfig.dcgan64(mc.latentSize(), mc.generatorWidth(), mc.discriminatorWidth(), channels);
+        }
+        TrainerConfig.Builder tb = TrainerConfig.builder();
+        if (batchSize != null) {
+            tb.batchSize(batchSize);
+        }
+        if (lrD != null) {
+            tb.lrD(lrD);
+        }
+        if (lrG != null) {
+            tb.lrG(lrG);
+        }
+        TrainerConfig defaults = TrainerConfig.builder().build();
+        tb.betas(beta1 != null ? beta1 : defaults.beta1(), beta2 != null ? beta2 : defaults.beta2());
+        if (dSteps != null) {
+            tb.dStepsPerGStep(dSteps);
+        }
+        if (loss != null) {
+            tb.loss(GanLoss.parse(loss));
+        }
+        float noise = labelNoise != null ? labelNoise : 0f;
+        tb.labels(new Labels(realLabel != null ? realLabel : 1f - noise, noise, noise,
+                labelFlip != null ? labelFlip : 0f));
+        tb.seed(seed != null ? seed : 1L);
+        if (metricsEvery != null) {
+            tb.metricsEvery(metricsEvery);
+        }
+        TrainingConfig.Builder b = TrainingConfig.builder().model(mc).dataset(data).trainer(tb.build());
+        if (steps != null) {
+            b.steps(steps);
+        } else {
+            b.epochs(epochs != null ? epochs : 1);
+        }
+        String be = backend != null ? backend : System.getProperty("gan4j.backend", "auto");
+        b.backend(be);
+        if (threads != null) {
+            b.threads(threads);
+        }
+        if (checkpointEvery != null) {
+            b.checkpointEvery(checkpointEvery);
+        }
+        if (keepCheckpoints != null) {
+            b.keepCheckpoints(keepCheckpoints);
+        }
+        b.output(out != null ? out : Path.of("runs", name != null ? name
+                : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
+        return b.build();
+    }
+}

@@ -1,0 +1,126 @@
+package org.gan4j.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.gan4j.backend.Backend;
+import org.gan4j.nn.Model;
+import org.gan4j.tensor.Shape;
+import org.gan4j.tensor.Tensor;
+
+/**
+ * Adam (Kingma and Ba 2015) with PyTorch's {@code torch.optim.Adam} semantics: L2 weight decay added to the gradient,
+ * bias-corrected moments. Per element, with the step count {@code t} incremented first:
+ * <pre>
+ * g = grad + weightDecay * p
+ * m = beta1 m + (1 - beta1) g            v = beta2 v + (1 - beta2) g^2
+ * p -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+ * </pre>
+ * The moments {@code m}, {@code v} are flat tensors in the layout of {@link Model#parameters()} and {@code t} is a
+ * 1-element tensor, all on the model's backend, so a step is one {@link Backend#adamStep} and never reads a value on
+ * the host. PyTorch equivalent: {@code torch.optim.Adam(model.parameters(), lr, betas=(beta1, beta2), eps,
+ * weight_decay)}; {@link #state()} holds {@code exp_avg}, {@code exp_avg_sq} and {@code step}, as its state_dict does
+ * (flat here). The step count is exact up to 2^24 steps in an F32 tensor.
+ */
+public final class Adam implements Optimizer {
+    private final Model model;
+    private final Backend backend;
+    private final float beta1;
+    private final float beta2;
+    private final float eps;
+    private final float weightDecay;
+    private final Tensor m;
+    private final Tensor v;
+    private final Tensor step;
+    private float lr;
+
+    /**
+     * Adam over every parameter of {@code model}, moments zero, step count 0.
+     *
+     * @throws IllegalArgumentException for lr, eps or weightDecay not finite and {@code >= 0}, or a beta outside
+     *                                  [0, 1)
+     */
+    public Adam(Model model, float lr, float beta1, float beta2, float eps, float weightDecay) {
+        if (model == null) {
+            throw new IllegalArgumentException("Adam: model must not be null");
+        }
+        float belowOne = 1f - Math.ulp(1f);
+        this.lr = OptimizerSupport.check("Adam", "lr", lr, 0f, Float.MAX_VALUE);
+        this.beta1 = OptimizerSupport.check("Adam", "beta1", beta1, 0f, belowOne);
+        this.beta2 = OptimizerSupport.check("Adam", "beta2", beta2, 0f, belowOne);
+        this.eps = OptimizerSupport.check("Adam", "eps", eps, 0f, Float.MAX_VALUE);
+        this.weightDecay = OptimizerSupport.check("Adam", "weightDecay", weightDecay, 0f, Float.MAX_VALUE);
+        this.model = model;
+        this.backend = model.backend();
+        Shape shape = model.parameters().shape();
+        this.m = backend.allocate(shape);
+        this.v = backend.allocate(shape);
+        this.step = backend.allocate(Shape.of(1));
+    }
+
+    /** The GAN default of Radford et al. and pytorch/examples dcgan: betas (0.5, 0.999), eps 1e-8, no decay. */
+    public static Adam gan(Model model, float lr) {
+        return new Adam(model, lr, 0.5f, 0.999f, 1e-8f, 0f);
+    }
+
+    @Override
+    public void step() {
+        backend.adamStep(model.gradients(), lr, beta1, beta2, eps, weightDecay, model.parameters(), m, v, step);
+    }
+
+    @Override
+    public float learningRate() {
+        return lr;
+    }
+
+    @Override
+    public void setLearningRate(float lr) {
+        this.lr = OptimizerSupport.check("Adam", "lr", lr, 0f, Float.MAX_VALUE);
+    }
+
+    public float beta1() {
+        return beta1;
+    }
+
+    public float beta2() {
+        return beta2;
+    }
+
+    public float eps() {
+        return eps;
+    }
+
+    public float weightDecay() {
+        return weightDecay;
+    }
+
+    /** Entries {@code exp_avg} and {@code exp_avg_sq} (flat, layout of {@link Model#parameters()}) and {@code step} (1). */
+    @Override
+    public Map<String, float[]> state() {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        tensors().forEach((name, t) -> out.put(name, t.toFloatArray()));
+        return out;
+    }
+
+    @Override
+    public void loadState(Map<String, float[]> state) {
+        Map<String, Tensor> tensors = tensors();
+        OptimizerSupport.checkState("Adam", state, tensors);
+        tensors.forEach((name, t) -> backend.copyFromHost(state.get(name), t));
+    }
+
+    private Map<String, Tensor> tensors() {
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("exp_avg", m);
+        t.put("exp_avg_sq", v);
+        t.put("step", step);
+        return t;
+    }
+
+    @Override
+    public void close() {
+        m.close();
+        v.close();
+        step.close();
+    }
+}

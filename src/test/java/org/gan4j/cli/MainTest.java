@@ -1,0 +1,200 @@
+package org.gan4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import javax.imageio.ImageIO;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import picocli.CommandLine;
+
+import org.gan4j.api.DatasetConfig;
+import org.gan4j.api.TrainingConfig;
+import org.gan4j.api.Version;
+import org.gan4j.data.IdxDataset;
+import org.gan4j.io.Checkpoint;
+import org.gan4j.io.MetricsLog;
+
+/** Every subcommand end to end through picocli, into a temporary folder. */
+class MainTest {
+    @TempDir
+    Path tmp;
+
+    private record Result(int code, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private static void ok(Result r) {
+        assertEquals(0, r.code(), () -> "exit " + r.code() + "\nstdout: " + r.out() + "\nstderr: " + r.err());
+    }
+
+    private static BufferedImage png(Path p) throws Exception {
+        BufferedImage img = ImageIO.read(p.toFile());
+        assertNotNull(img, p + " is not a readable image");
+        return img;
+    }
+
+    @Test
+    void ringTrainSampleEvalExport() throws Exception {
+        Path run = tmp.resolve("ring");
+        ok(run("train", "--dataset", "ring", "--dataset-size", "640", "--steps", "25", "-b", "32", "--lr-d", "1e-3",
+                "--lr-g", "1e-3", "--threads", "1", "--backend", "cpu", "--out", run.toString(),
+                "--checkpoint-every", "10", "--keep-checkpoints", "2"));
+        png(run.resolve("samples/epoch_001.png")); // after the 20 steps of epoch 1
+        png(run.resolve("samples/epoch_002.png")); // at the end, mid-epoch 2
+        png(run.resolve("losses.png"));
+        assertEquals(25, MetricsLog.read(run.resolve("metrics.csv")).rows().size());
+        assertEquals(List.of(Checkpoint.fileFor(run.resolve("checkpoints"), 20),
+                Checkpoint.fileFor(run.resolve("checkpoints"), 25)), Checkpoint.list(run.resolve("checkpoints")));
+        JsonNode summary = new ObjectMapper().readTree(run.resolve("summary.json").toFile());
+        assertEquals(25, summary.get("steps").asInt());
+        assertEquals(8, summary.get("mixture_metrics").get("modes").asInt());
+        assertEquals("cpu", summary.get("backend").asText());
+
+        Path a = tmp.resolve("a.csv");
+        Path b = tmp.resolve("b.csv");
+        ok(run("sample", "--checkpoint", run.toString(), "--n", "50", "--seed", "9", "--out", a.toString()));
+        ok(run("sample", "--checkpoint", run.toString(), "--n", "50", "--seed", "9", "--out", b.toString()));
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        assertEquals(51, Files.readAllLines(a).size());
+
+        Path e = tmp.resolve("eval.json");
+        Result r = run("eval", "--checkpoint", run.toString(), "--n", "500", "--out", e.toString());
+        ok(r);
+        assertTrue(r.out().contains("modes"), r.out());
+        JsonNode ej = new ObjectMapper().readTree(e.toFile());
+        assertEquals(500, ej.get("points").asInt());
+        assertEquals(25, ej.get("step").asInt());
+
+        // resume to 30 steps in the same folder
+        ok(run("train", "--resume", run.toString(), "--steps", "30"));
+        assertEquals(30, MetricsLog.read(run.resolve("metrics.csv")).rows().size());
+        Result again = run("train", "--resume", run.toString(), "--lr-d", "0.1");
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("--lr-d cannot be changed when resuming"), again.err());
+    }
+
+    @Test
+    void imageTrainSampleSingleAndExport() throws Exception {
+        Path run = tmp.resolve("shapes");
+        ok(run("train", "--dataset", "synthetic", "--dataset-size", "64", "--model", "dcgan28", "-b", "8",
+                "--steps", "3", "--threads", "1", "--backend", "cpu", "--out", run.toString()));
+        BufferedImage grid = png(run.resolve("samples/epoch_001.png"));
+        assertEquals(8 * (28 + 2) + 2, grid.getWidth());
+        assertEquals(3, MetricsLog.read(run.resolve("metrics.csv")).rows().size());
+
+        Path a = tmp.resolve("a.png");
+        Path b = tmp.resolve("b.png");
+        ok(run("sample", "--checkpoint", run.toString(), "--n", "16", "--seed", "3", "--out", a.toString()));
+        ok(run("sample", "--checkpoint", run.toString(), "--n", "16", "--seed", "3", "--out", b.toString()));
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        Path c = tmp.resolve("c.png");
+        ok(run("sample", "--checkpoint", run.toString(), "--n", "16", "--seed", "4", "--out", c.toString()));
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(a), Files.readAllBytes(c)));
+
+        Path single = tmp.resolve("single");
+        ok(run("sample", "--checkpoint", run.toString(), "--n", "3", "--single", "--out", single.toString()));
+        assertEquals(28, png(single.resolve("sample_0002.png")).getWidth());
+
+        Path exp = tmp.resolve("export");
+        ok(run("export", "--checkpoint", run.toString(), "--pytorch", "--out", exp.toString()));
+        assertTrue(Files.size(exp.resolve("netG.safetensors")) > 0);
+        assertTrue(Files.size(exp.resolve("netD.safetensors")) > 0);
+    }
+
+    @Test
+    void usageErrorsAreOneLineWithExitCode2() throws Exception {
+        Result r = run("train", "--dataset", "ring", "-b", "-5", "--steps", "1", "--out", tmp.resolve("x").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("batchSize must be >= 2"), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace without --verbose: " + r.err());
+
+        r = run("train", "--model", "resnet", "--dataset", "ring");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown model 'resnet'"), r.err());
+
+        r = run("sample", "--checkpoint", tmp.resolve("nothing.safetensors").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("checkpoint not found"), r.err());
+
+        Path garbage = tmp.resolve("garbage.safetensors");
+        Files.writeString(garbage, "this is not a checkpoint");
+        r = run("sample", "--checkpoint", garbage.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains(garbage.toString()), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        r = run("train", "--dataset", empty.toString(), "--steps", "1", "--out", tmp.resolve("y").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains(empty.toString()), r.err());
+
+        r = run("train", "--dataset", "ring", "--model", "dcgan28", "--steps", "1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("needs images"), r.err());
+
+        r = run("train", "--no-such-option");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--no-such-option"), r.err());
+
+        r = run("sample", "--checkpoint", garbage.toString(), "--verbose");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("\tat "), "--verbose prints the stack trace");
+    }
+
+    @Test
+    void versionHelpAndNoArgumentDefaults() throws Exception {
+        Result r = run("--version");
+        ok(r);
+        assertTrue(r.out().contains("gan4j " + Version.VERSION), r.out());
+        for (String sub : List.of("train", "sample", "eval", "export", "import")) {
+            Result h = run(sub, "--help");
+            ok(h);
+            assertTrue(h.out().contains("Usage: gan4j " + sub), h.out());
+        }
+        // With no options, train uses dcgan28, 1 epoch, Adam 2e-4 / 0.5, and Fashion-MNIST when installed, else
+        // synthetic shapes with a message saying how to get it.
+        TrainCommand cmd = CommandLine.populateCommand(new TrainCommand());
+        StringWriter err = new StringWriter();
+        TrainingConfig c = cmd.config(new PrintWriter(err, true));
+        assertEquals("dcgan28", c.model().architecture());
+        assertEquals(1, c.epochs());
+        assertEquals(2e-4f, c.trainer().lrD());
+        assertEquals(2e-4f, c.trainer().lrG());
+        assertEquals(0.5f, c.trainer().beta1());
+        if (Files.isDirectory(IdxDataset.FASHION_MNIST_DIR)) {
+            assertEquals(DatasetConfig.Kind.FASHION_MNIST, c.dataset().kind());
+        } else {
+            assertEquals(DatasetConfig.Kind.SYNTHETIC, c.dataset().kind());
+            assertTrue(err.toString().contains("apt-get install dataset-fashion-mnist"), err.toString());
+        }
+    }
+
+    @Test
+    void versionMatchesThePom() throws Exception {
+        String pom = Files.readString(Path.of("pom.xml"));
+        assertTrue(pom.contains("<artifactId>gan4j</artifactId>\n  <version>" + Version.VERSION + "</version>"),
+                "Version.VERSION " + Version.VERSION + " differs from pom.xml's version");
+    }
+}
