@@ -206,8 +206,12 @@ public final class Safetensors {
             Map<String, String> metadata = new LinkedHashMap<>();
             List<Entry> entries = parseHeader(file, headBuf.array(), dataSize, metadata);
             Map<String, TensorData> tensors = new LinkedHashMap<>();
+            // One read buffer for all tensors, no larger than the largest tensor: a file of many tiny tensors
+            // must not cost a 1 MiB buffer each.
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(IO_CHUNK, Math.max(8, dataSize)))
+                    .order(ByteOrder.LITTLE_ENDIAN);
             for (Entry e : entries) {
-                tensors.put(e.name, readTensor(ch, dataStart, e, file));
+                tensors.put(e.name, readTensor(ch, dataStart, e, file, buf));
             }
             return new Contents(file, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
         }
@@ -355,12 +359,12 @@ public final class Safetensors {
         }
     }
 
-    private static TensorData readTensor(FileChannel ch, long dataStart, Entry e, Path file) throws IOException {
+    private static TensorData readTensor(FileChannel ch, long dataStart, Entry e, Path file, ByteBuffer buf)
+            throws IOException {
         int n = Math.toIntExact((e.end - e.begin) / e.dtype.bytes());
         float[] floats = e.dtype.isFloating() ? new float[n] : null;
         long[] longs = e.dtype.isFloating() ? null : new long[n];
-        ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-        int perChunk = IO_CHUNK / e.dtype.bytes();
+        int perChunk = buf.capacity() / e.dtype.bytes();
         for (int done = 0; done < n; ) {
             int count = Math.min(perChunk, n - done);
             buf.clear().limit(count * e.dtype.bytes());
