@@ -181,6 +181,11 @@ public final class Safetensors {
      * @throws IOException               if it cannot be read
      */
     public static Contents read(Path file) throws IOException {
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            // Opening a named pipe blocks until someone writes to it; a folder fails only on the first read.
+            throw new CheckpointFormatException(file, null, "not a regular file (a folder, pipe or device); give a"
+                    + " .safetensors file");
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
