@@ -132,7 +132,9 @@ public final class IdxDataset {
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
             raw.reset();
-            InputStream in = gzip ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
+            // No BufferedInputStream over the gzip stream: when the stream is cut short, its read() throws
+            // EOFException and drops the bytes it had already copied, so the count in the message was wrong.
+            InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
             String where = file + (gzip ? " (gzip)" : "");
 
             byte[] header = new byte[4 + 4 * rank];
