@@ -68,6 +68,9 @@ public final class GanTraining implements AutoCloseable {
     public static final List<String> COLUMNS = List.of("step", "epoch", "loss_D", "loss_G", "D_x", "D_G_z1",
             "D_G_z2", "grad_norm_D", "grad_norm_G", "images_per_s");
 
+    /** Most rows kept for losses.png (see {@link PlotRows}). */
+    static final int MAX_PLOT_ROWS = 4096;
+
     /** Key offsets of the fixed-noise streams (independent of the training stream, same at every epoch). */
     private static final long FIXED_NOISE_KEY = 0x5EED_F1CE_D000L;
     private static final long MIXTURE_NOISE_KEY = 0x5EED_F1CE_D001L;
@@ -241,7 +244,10 @@ public final class GanTraining implements AutoCloseable {
                 long startStep = trainer.stepCount();
                 listener.onStart(new RunInfo(startStep, total, perEpoch, backend.name(), backend.deviceDescription(),
                         dataset.description(), out));
-                List<TrainingPlot.Row> plot = resumeFrom == null ? new ArrayList<>() : plotRows(out);
+                PlotRows plot = new PlotRows();
+                if (resumeFrom != null) {
+                    plotRows(out).forEach(plot::add);
+                }
                 int epoch = startEpoch;
                 int batchInEpoch = startBatch;
                 long lastCheckpoint = resumeFrom == null ? -1 : startStep;
@@ -267,7 +273,7 @@ public final class GanTraining implements AutoCloseable {
                     if (epochEnd) {
                         Path png = writeSamples(trainer, out, b.epoch() + 1, dataset);
                         log.flush();
-                        TrainingPlot.write(out.resolve("losses.png"), plot, 1000, 600);
+                        TrainingPlot.write(out.resolve("losses.png"), plot.rows(), 1000, 600);
                         listener.onEpochEnd(b.epoch() + 1, png);
                     }
                     if (epochEnd) {
@@ -293,7 +299,7 @@ public final class GanTraining implements AutoCloseable {
                 if (!atEpochEnd) {
                     writeSamples(trainer, out, epoch + 1, dataset);
                 }
-                TrainingPlot.write(out.resolve("losses.png"), plot, 1000, 600);
+                TrainingPlot.write(out.resolve("losses.png"), plot.rows(), 1000, 600);
                 MixtureMetrics.Result mixture = null;
                 if (dataset instanceof Mixture2d mix) {
                     mixture = MixtureMetrics.evaluate(trainer.generate(MIXTURE_POINTS, seed ^ MIXTURE_NOISE_KEY,
@@ -343,6 +349,38 @@ public final class GanTraining implements AutoCloseable {
             ScatterPlot.write(png, p, dataset instanceof Mixture2d m ? m.modes() : new double[0][], 512);
         }
         return png;
+    }
+
+    /**
+     * The rows of losses.png, at most {@link #MAX_PLOT_ROWS}: when full, every other row is dropped and from then on
+     * only every {@code stride}-th row is kept, so memory stays bounded over any number of steps (keeping every row
+     * grew the heap by about 60 bytes per step).
+     */
+    private static final class PlotRows {
+        private final List<TrainingPlot.Row> rows = new ArrayList<>();
+        private long stride = 1;
+        private long seen;
+
+        void add(TrainingPlot.Row r) {
+            if (seen++ % stride != 0) {
+                return;
+            }
+            if (rows.size() == MAX_PLOT_ROWS) {
+                for (int i = 0; i < MAX_PLOT_ROWS / 2; i++) {
+                    rows.set(i, rows.get(2 * i));
+                }
+                rows.subList(MAX_PLOT_ROWS / 2, MAX_PLOT_ROWS).clear();
+                stride *= 2;
+                if ((seen - 1) % stride != 0) {
+                    return;
+                }
+            }
+            rows.add(r);
+        }
+
+        List<TrainingPlot.Row> rows() {
+            return rows;
+        }
     }
 
     private static List<TrainingPlot.Row> plotRows(Path out) throws IOException {
