@@ -15,6 +15,9 @@ import org.gan4j.backend.cuda.CudaProbe;
  * <p>CUDA is probed once per JVM ({@link CudaProbe}: runtime and driver, a device, cuBLAS, cuDNN, gan4j's kernels),
  * catching every {@link Throwable} that native loading may throw; the answer is cached. The CPU path never touches
  * the CUDA libraries: with {@code -Dgan4j.backend=cpu} nothing is probed at all.
+ *
+ * <p><b>Threads.</b> Thread-safe: static methods only; the probe runs once (class initialisation) and its answer is
+ * shared.
  */
 public final class Backends {
     /** System property naming the backend: {@code cpu}, {@code cuda} or {@code auto} (the default). */

@@ -27,6 +27,8 @@ import org.gan4j.tensor.Shape;
  * stream is read in 1 MiB blocks, so memory is bounded by the bytes really present, and an early end is an error).
  * Trailing bytes, a label count different from the image count, and every I/O error are a {@link DatasetException}
  * naming the file. EMNIST images are stored transposed; they are returned as stored.
+ *
+ * <p><b>Threads.</b> Thread-safe: static methods without shared state; the datasets they return are immutable.
  */
 public final class IdxDataset {
     /** Where the project's machines keep Fashion-MNIST. */

@@ -18,6 +18,8 @@ import javax.imageio.ImageIO;
  * disk ({@code fsync}), and is then renamed over the target with {@code ATOMIC_MOVE} (falling back to
  * {@code REPLACE_EXISTING} where the file system cannot move atomically). Readers see either the old file or the whole
  * new one; on any failure the temporary file is deleted and the target is untouched.
+ *
+ * <p><b>Threads.</b> Thread-safe: static methods without shared state; each call uses its own temporary file.
  */
 public final class AtomicFiles {
     private AtomicFiles() {

@@ -45,6 +45,9 @@ import java.util.Objects;
  * the dtype size equals {@code end - begin} (overflow-checked), {@code 0 <= begin <= end <= data size}, the tensors
  * neither overlap nor leave gaps and cover the data section exactly, and metadata values are strings. Any violation
  * is a {@link CheckpointFormatException} naming the file, the tensor and the problem.
+ *
+ * <p><b>Threads.</b> Thread-safe: static methods without shared state; concurrent writes to the same file are each
+ * atomic, and the last rename wins.
  */
 public final class Safetensors {
     /** Largest header accepted, as in the reference implementation: 100 MiB. */
