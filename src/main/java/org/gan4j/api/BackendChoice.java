@@ -1,25 +1,35 @@
 package org.gan4j.api;
 
+import java.util.Locale;
+
 import org.gan4j.backend.Backend;
+import org.gan4j.backend.Backends;
 import org.gan4j.backend.cpu.CpuBackend;
 import org.gan4j.tensor.DType;
 
-/** Opens the backend a {@link TrainingConfig} names: {@code cpu}, {@code cuda} or {@code auto}. */
+/**
+ * Opens the backend a {@link TrainingConfig} names, through {@link Backends}: {@code cpu} (with the configured thread
+ * count), {@code cuda}, or {@code auto} (the {@code -Dgan4j.backend} property when set, else CUDA when usable, else
+ * the CPU).
+ */
 final class BackendChoice {
     private BackendChoice() {
     }
 
     /**
-     * @param name    {@code auto} (CUDA when available, else CPU), {@code cpu} or {@code cuda}
+     * @param name    {@code auto}, {@code cpu} or {@code cuda}
      * @param threads CPU threads, 0 for every processor
+     * @throws IllegalStateException for {@code cuda} where CUDA cannot run (the message says why)
      */
     static Backend open(String name, int threads) {
-        int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        return switch (name) {
-            case "cpu", "auto" -> CpuBackend.create(DType.F32, t);
-            case "cuda" -> throw new IllegalArgumentException("the CUDA backend is not part of this build yet;"
-                    + " use --backend cpu");
-            default -> throw new IllegalArgumentException("backend must be auto, cpu or cuda, got '" + name + "'");
-        };
+        String choice = name;
+        if ("auto".equals(name)) {
+            String forced = System.getProperty(Backends.PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+            choice = !forced.equals("auto") ? forced : Backends.cudaStatus().usable() ? "cuda" : "cpu";
+        }
+        if ("cpu".equals(choice)) {
+            return CpuBackend.create(DType.F32, threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        }
+        return Backends.create(choice);
     }
 }

@@ -20,6 +20,7 @@ import org.gan4j.io.CheckpointFormatException;
 import org.gan4j.io.Safetensors;
 import org.gan4j.io.TensorData;
 import org.gan4j.io.TensorDtype;
+import org.gan4j.models.GanArchitecture;
 import org.gan4j.nn.Model;
 
 /**
@@ -88,9 +89,9 @@ public final class Checkpoints {
     public static ModelConfig modelConfig(Checkpoint c) {
         JsonNode m = parse(c, "model");
         try {
-            return new ModelConfig(text(c, m, "architecture"), m.path("latent_size").asInt(),
-                    m.path("generator_width").asInt(), m.path("discriminator_width").asInt(),
-                    m.path("channels").asInt(), m.path("depth").asInt());
+            return new ModelConfig(GanArchitecture.parse(text(c, m, "architecture")), new GanArchitecture.Options(
+                    m.path("nz").asInt(), m.path("generator_width").asInt(), m.path("discriminator_width").asInt(),
+                    m.path("channels").asInt(), m.path("depth").asInt()));
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(c.file(), null, "metadata 'model' is invalid: " + e.getMessage());
         }
@@ -300,12 +301,12 @@ public final class Checkpoints {
 
     private static ObjectNode modelJson(ModelConfig m) {
         ObjectNode n = JSON.createObjectNode();
-        n.put("architecture", m.architecture());
-        n.put("latent_size", m.latentSize());
-        n.put("generator_width", m.generatorWidth());
-        n.put("discriminator_width", m.discriminatorWidth());
-        n.put("channels", m.channels());
-        n.put("depth", m.depth());
+        n.put("architecture", m.name());
+        n.put("nz", m.options().nz());
+        n.put("generator_width", m.options().generatorWidth());
+        n.put("discriminator_width", m.options().discriminatorWidth());
+        n.put("channels", m.options().channels());
+        n.put("depth", m.options().depth());
         return n;
     }
 

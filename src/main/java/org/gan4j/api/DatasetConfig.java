@@ -119,7 +119,7 @@ public record DatasetConfig(Kind kind, Path path, int size) {
         Shape want = model.sampleShape();
         if (isPoints() != !model.isImage()) {
             throw new IllegalArgumentException("dataset " + describe() + " gives " + (isPoints() ? "2-D points"
-                    : "images") + " but model " + model.architecture() + " needs " + (model.isImage() ? "images"
+                    : "images") + " but model " + model.name() + " needs " + (model.isImage() ? "images"
                     : "2-D points") + "; use " + (model.isImage() ? "--model mlp2d" : "--dataset ring or grid")
                     + " or another dataset");
         }
@@ -133,7 +133,7 @@ public record DatasetConfig(Kind kind, Path path, int size) {
         };
         if (!d.sampleShape().equals(want)) {
             throw new IllegalArgumentException(d.description() + " has samples " + d.sampleShape() + " but model "
-                    + model.architecture() + " needs " + want + (want.dim(-1) == 64 && d.sampleShape().dim(-1) == 28
+                    + model.name() + " needs " + want + (want.dim(-1) == 64 && d.sampleShape().dim(-1) == 28
                     ? "; use --model dcgan28 for 28x28 data" : want.dim(-1) == 28
                     ? "; use --model dcgan64 for larger images" : ""));
         }

@@ -131,7 +131,7 @@ public final class GanSampler implements AutoCloseable {
 
     private Shape requireImages() {
         if (!model.isImage()) {
-            throw new IllegalStateException("model " + model.architecture() + " generates 2-D points, not images;"
+            throw new IllegalStateException("model " + model.name() + " generates 2-D points, not images;"
                     + " use sample()");
         }
         return model.sampleShape();

@@ -215,7 +215,7 @@ public final class GanTraining implements AutoCloseable {
         try (Backend backend = BackendChoice.open(config.backend(), config.threads());
                 Model g = new Model(backend, mc.generator(), seed ^ 0x4747L).initialize(mc.init(), seed);
                 Model d = new Model(backend, mc.discriminator(), seed ^ 0x4444L).initialize(mc.init(), seed + 1);
-                GanTrainer trainer = new GanTrainer(backend, g, d, withoutBatch(mc.latentShape(1)), config.trainer())) {
+                GanTrainer trainer = new GanTrainer(backend, g, d, mc.latentShape(), config.trainer())) {
             int startEpoch = 0;
             int startBatch = 0;
             double elapsedBefore = 0;
@@ -317,11 +317,6 @@ public final class GanTraining implements AutoCloseable {
                 return result;
             }
         }
-    }
-
-    private static Shape withoutBatch(Shape s) {
-        int[] d = s.dims();
-        return Shape.of(java.util.Arrays.copyOfRange(d, 1, d.length));
     }
 
     private Path save(GanTrainer trainer, Path dir, int epoch, int batchInEpoch, double elapsed) throws IOException {

@@ -1,136 +1,92 @@
 package org.gan4j.api;
 
-import java.util.Locale;
-
-import org.gan4j.models.Dcgan28;
-import org.gan4j.models.Dcgan64;
-import org.gan4j.models.Mlp2d;
+import org.gan4j.models.GanArchitecture;
 import org.gan4j.nn.Init;
 import org.gan4j.nn.Sequential;
 import org.gan4j.tensor.Shape;
 
 /**
- * Which networks a run trains: an architecture and its options. Saved in every checkpoint (metadata {@code model})
- * so that {@link GanSampler} and resume rebuild the same networks. Immutable.
+ * Which networks a run trains: a {@link GanArchitecture} and its {@link GanArchitecture.Options} (sizes). Saved in
+ * every checkpoint (metadata {@code model}) so that {@link GanSampler} and resume rebuild the same networks.
+ * Immutable; every method delegates to {@link GanArchitecture}, the one place where the architectures are defined.
  *
- * <ul>
- * <li>{@code dcgan64}: {@link Dcgan64}, the pytorch/examples DCGAN; options latent size (nz, default 100),
- * generator width (ngf, 64), discriminator width (ndf, 64), channels (nc, 3). Latent {@code (N, nz, 1, 1)}, samples
- * {@code (nc, 64, 64)}.</li>
- * <li>{@code dcgan28}: {@link Dcgan28} for 28x28 grey images; fixed widths, nz 100, 1 channel. Latent
- * {@code (N, 100)}, samples {@code (1, 28, 28)}.</li>
- * <li>{@code mlp2d}: {@link Mlp2d} on 2-D points; options latent size (default 2), hidden width (both networks,
- * default 128), depth (hidden layers, default 3). Latent {@code (N, nz)}, samples {@code (2)}.</li>
- * </ul>
- *
- * @param architecture    {@code dcgan64}, {@code dcgan28} or {@code mlp2d}
- * @param latentSize      nz
- * @param generatorWidth  ngf (dcgan64) or hidden width (mlp2d); 0 where unused
- * @param discriminatorWidth ndf (dcgan64); 0 where unused
- * @param channels        image channels (1 or 3); 0 for mlp2d
- * @param depth           hidden layers (mlp2d); 0 where unused
+ * @param architecture dcgan64, dcgan28 or mlp2d
+ * @param options      its sizes (validated by the architecture)
  */
-public record ModelConfig(String architecture, int latentSize, int generatorWidth, int discriminatorWidth,
-        int channels, int depth) {
-    /** Names {@link #of} accepts. */
-    public static final String NAMES = "dcgan64, dcgan28, mlp2d";
-
-    /** Validates every option for its architecture. */
+public record ModelConfig(GanArchitecture architecture, GanArchitecture.Options options) {
+    /** Validates the options against the architecture (dcgan28's are fixed, for example). */
     public ModelConfig {
-        if (architecture == null) {
-            throw new IllegalArgumentException("architecture must not be null; choose one of " + NAMES);
+        if (architecture == null || options == null) {
+            throw new IllegalArgumentException("architecture and options must not be null; use ModelConfig.of(name)");
         }
-        switch (architecture) {
-            case "dcgan64" -> {
-                positive("latent size", latentSize);
-                positive("generator width (ngf)", generatorWidth);
-                positive("discriminator width (ndf)", discriminatorWidth);
-                if (channels != 1 && channels != 3) {
-                    throw new IllegalArgumentException("dcgan64 needs 1 or 3 channels, got " + channels);
-                }
-            }
-            case "dcgan28" -> {
-                if (latentSize != Dcgan28.NZ || channels != 1) {
-                    throw new IllegalArgumentException("dcgan28 has fixed nz " + Dcgan28.NZ
-                            + " and 1 channel, got nz " + latentSize + ", channels " + channels);
-                }
-            }
-            case "mlp2d" -> {
-                positive("latent size", latentSize);
-                positive("hidden width", generatorWidth);
-                positive("depth", depth);
-            }
-            default -> throw new IllegalArgumentException("unknown model '" + architecture + "'; choose one of "
-                    + NAMES);
-        }
+        architecture.latentShape(options); // throws IllegalArgumentException naming the problem
     }
 
-    private static void positive(String what, int v) {
-        if (v < 1) {
-            throw new IllegalArgumentException(what + " must be >= 1, got " + v);
-        }
-    }
-
-    /** The default options of an architecture, by name (case-insensitive). */
+    /** An architecture by name ({@code dcgan64}, {@code dcgan28}, {@code mlp2d}) with its default sizes. */
     public static ModelConfig of(String name) {
-        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-        return switch (n) {
-            case "dcgan64" -> new ModelConfig(n, 100, 64, 64, 3, 0);
-            case "dcgan28" -> new ModelConfig(n, Dcgan28.NZ, 0, 0, 1, 0);
-            case "mlp2d" -> new ModelConfig(n, 2, 128, 0, 0, 3);
-            default -> throw new IllegalArgumentException("unknown model '" + name + "'; choose one of " + NAMES);
-        };
+        GanArchitecture a;
+        try {
+            a = GanArchitecture.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown model '" + name + "'; choose one of dcgan64, dcgan28, mlp2d",
+                    e);
+        }
+        return new ModelConfig(a, a.defaults());
     }
 
-    /** dcgan64 with these options. */
+    /** dcgan64 with latent size nz, widths ngf and ndf, and 1 or 3 channels. */
     public static ModelConfig dcgan64(int nz, int ngf, int ndf, int channels) {
-        return new ModelConfig("dcgan64", nz, ngf, ndf, channels, 0);
+        return new ModelConfig(GanArchitecture.DCGAN64, GanArchitecture.DCGAN64.defaults().withNz(nz)
+                .withWidths(ngf, ndf).withChannels(channels));
     }
 
-    /** mlp2d with these options. */
+    /** mlp2d with latent size nz, {@code hidden} units in G and D, and {@code depth} hidden layers each. */
     public static ModelConfig mlp2d(int nz, int hidden, int depth) {
-        return new ModelConfig("mlp2d", nz, hidden, 0, 0, depth);
+        return new ModelConfig(GanArchitecture.MLP2D, GanArchitecture.MLP2D.defaults().withNz(nz)
+                .withWidths(hidden, hidden).withDepth(depth));
+    }
+
+    /** The command-line name, e.g. {@code dcgan64}. */
+    public String name() {
+        return architecture.cliName();
     }
 
     /** A new generator network (configuration only; wrap it in a {@link org.gan4j.nn.Model}). */
     public Sequential generator() {
-        return switch (architecture) {
-            case "dcgan64" -> Dcgan64.generator(latentSize, generatorWidth, channels);
-            case "dcgan28" -> Dcgan28.generator();
-            default -> Mlp2d.generator(latentSize, generatorWidth, depth);
-        };
+        return architecture.generator(options);
     }
 
     /** A new discriminator network, ending in logits {@code (N, 1)}. */
     public Sequential discriminator() {
-        return switch (architecture) {
-            case "dcgan64" -> Dcgan64.discriminator(discriminatorWidth, channels);
-            case "dcgan28" -> Dcgan28.discriminator();
-            default -> Mlp2d.discriminator(generatorWidth, depth);
-        };
+        return architecture.discriminator(options);
     }
 
-    /** How parameters start: DCGAN's N(0, 0.02) for the convolutional models, PyTorch's default for the MLPs. */
+    /** How parameters start ({@link GanArchitecture#defaultInit()}). */
     public Init init() {
-        return isImage() ? Init.DCGAN : Init.PYTORCH_DEFAULT;
+        return architecture.defaultInit();
+    }
+
+    /** One latent vector, without the batch dimension: {@code (nz, 1, 1)} or {@code (nz)}. */
+    public Shape latentShape() {
+        return architecture.latentShape(options);
     }
 
     /** The generator's input for a batch of {@code n}. */
     public Shape latentShape(int n) {
-        return architecture.equals("dcgan64") ? Shape.of(n, latentSize, 1, 1) : Shape.of(n, latentSize);
+        int[] d = latentShape().dims();
+        int[] out = new int[d.length + 1];
+        out[0] = n;
+        System.arraycopy(d, 0, out, 1, d.length);
+        return Shape.of(out);
     }
 
     /** One sample: {@code (C, H, W)} or {@code (2)}. */
     public Shape sampleShape() {
-        return switch (architecture) {
-            case "dcgan64" -> Shape.of(channels, 64, 64);
-            case "dcgan28" -> Shape.of(1, 28, 28);
-            default -> Shape.of(2);
-        };
+        return architecture.sampleShape(options);
     }
 
     /** Whether samples are images (else 2-D points). */
     public boolean isImage() {
-        return !architecture.equals("mlp2d");
+        return architecture != GanArchitecture.MLP2D;
     }
 }

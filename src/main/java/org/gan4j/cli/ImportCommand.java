@@ -38,8 +38,8 @@ final class ImportCommand implements Callable<Integer> {
         c.write(out);
         ModelConfig m = Checkpoints.modelConfig(c);
         PrintWriter stdout = spec.commandLine().getOut();
-        stdout.printf("Wrote %s: dcgan64 with nz %d, ngf %d, ndf %d, %d channels%s%n", out, m.latentSize(),
-                m.generatorWidth(), m.discriminatorWidth(), m.channels(),
+        stdout.printf("Wrote %s: dcgan64 with nz %d, ngf %d, ndf %d, %d channels%s%n", out, m.options().nz(),
+                m.options().generatorWidth(), m.options().discriminatorWidth(), m.options().channels(),
                 discriminator == null ? " (generator only)" : "");
         stdout.flush();
         return 0;

@@ -247,11 +247,11 @@ final class TrainCommand implements Callable<Integer> {
         };
         ModelConfig mc = ModelConfig.of(arch);
         if (channels != null) {
-            if (!mc.architecture().equals("dcgan64")) {
+            if (mc.architecture() != org.gan4j.models.GanArchitecture.DCGAN64) {
                 throw new IllegalArgumentException("--channels applies to dcgan64 only (" + arch + " has fixed"
                         + " channels); drop it or use --model dcgan64");
             }
-            mc = ModelConfig.dcgan64(mc.latentSize(), mc.generatorWidth(), mc.discriminatorWidth(), channels);
+            mc = new ModelConfig(mc.architecture(), mc.options().withChannels(channels));
         }
         TrainerConfig.Builder tb = TrainerConfig.builder();
         if (batchSize != null) {

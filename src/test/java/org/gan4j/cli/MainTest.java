@@ -178,7 +178,7 @@ class MainTest {
         TrainCommand cmd = CommandLine.populateCommand(new TrainCommand());
         StringWriter err = new StringWriter();
         TrainingConfig c = cmd.config(new PrintWriter(err, true));
-        assertEquals("dcgan28", c.model().architecture());
+        assertEquals("dcgan28", c.model().name());
         assertEquals(1, c.epochs());
         assertEquals(2e-4f, c.trainer().lrD());
         assertEquals(2e-4f, c.trainer().lrG());

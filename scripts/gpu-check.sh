@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# gpu-check.sh - build here, run on the lent GPU machine: the GPU test suite (and the benchmarks, when present).
+#
+#   bash scripts/gpu-check.sh bundle   # HERE (Maven, JDK, nvcc): builds everything into build/gpu/ (< 64 MiB)
+#   bash scripts/gpu-check.sh run      # THERE (no Java, no Maven): runs it from the repo root, logs under $OUT
+#
+# The device call, exactly (after `bundle` here):
+#   run(command="bash scripts/gpu-check.sh run", carry=["build/gpu"], timeout_s=540)
+#
+# bundle: `mvn -o -q -B package -DskipTests` (the `cuda` profile compiles the kernels into the jar; the jar is
+#   checked to contain them), test classes, test-scope dependencies (OpenBLAS stays: the parity suite runs the CPU
+#   reference), junit-platform-console-standalone 1.14.4 (JUnit 5.14.x; fetched once with `mvn dependency:get` if
+#   missing), and a jlink'd JRE (java.base, jdk.unsupported, java.management, java.logging, and java.xml for the
+#   launcher's XML reports) packed as jre.tgz.
+# run: LD_LIBRARY_PATH=/usr/local/cuda/lib64; runs every test class whose name contains Cuda or Gpu (the
+#   convention for GPU tests) with -Dgan4j.gpu.required=true, so a skip is a failure; then the benchmark hook if
+#   build/gpu/benchmarks.jar exists; writes logs under $OUT (build/gpu/out when unset); prints a table last.
+#   `GAN4J_GPU_REQUIRED=false bash scripts/gpu-check.sh run` checks the bundle here first: every GPU test skips.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+bundle_dir="$root/build/gpu"
+junit_version=1.14.4
+junit_jar_m2="$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/$junit_version/junit-platform-console-standalone-$junit_version.jar"
+
+bundle() {
+    rm -rf "$bundle_dir"
+    mkdir -p "$bundle_dir/lib"
+    echo "== mvn package (natives via the cuda profile when nvcc is present)"
+    mvn -o -q -B package -DskipTests
+    if [[ -x /usr/local/cuda/bin/nvcc ]]; then
+        for lib in libgan4j_kernels.so libjniCudaKernels.so; do
+            if ! jar tf target/gan4j.jar | grep -q "^org/gan4j/backend/cuda/linux-x86_64/$lib\$"; then
+                echo "target/gan4j.jar lacks org/gan4j/backend/cuda/linux-x86_64/$lib: the native build failed" >&2
+                exit 1
+            fi
+        done
+        touch "$bundle_dir/natives.ok" # run mode then expects the kernels (gan4j.native.expected)
+    fi
+    cp target/gan4j.jar "$bundle_dir/"
+    cp -r target/test-classes "$bundle_dir/test-classes"
+    echo "== test-scope dependencies"
+    mvn -o -q -B dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$bundle_dir/lib"
+    rm -f "$bundle_dir"/lib/junit-*.jar "$bundle_dir"/lib/opentest4j-*.jar "$bundle_dir"/lib/apiguardian-*.jar
+    if [[ ! -f "$junit_jar_m2" ]]; then
+        mvn -B -q dependency:get -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_version"
+    fi
+    cp "$junit_jar_m2" "$bundle_dir/junit-platform-console-standalone.jar"
+    # BENCHMARK HOOK (bundle side): the benchmarks helper builds its JMH uber-jar and copies it here as
+    # build/gpu/benchmarks.jar; `run` then runs it.
+    if [[ -f benchmarks/target/benchmarks.jar ]]; then
+        cp benchmarks/target/benchmarks.jar "$bundle_dir/benchmarks.jar"
+    fi
+    echo "== jlink JRE"
+    jlink --add-modules java.base,jdk.unsupported,java.management,java.logging,java.xml \
+        --strip-debug --no-header-files --no-man-pages --compress=2 --output "$bundle_dir/jre"
+    tar -C "$bundle_dir" -czf "$bundle_dir/jre.tgz" jre
+    rm -rf "$bundle_dir/jre"
+    local size
+    size=$(du -sm "$bundle_dir" | cut -f1)
+    echo "== build/gpu: ${size} MiB"
+    if (( size >= 64 )); then
+        echo "build/gpu is ${size} MiB: over the 64 MiB that a device call carries" >&2
+        exit 1
+    fi
+}
+
+run() {
+    local out=${OUT:-$bundle_dir/out}
+    mkdir -p "$out"
+    export LD_LIBRARY_PATH="/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    # GAN4J_GPU_REQUIRED=false lets `run` be tried here, where the GPU tests skip instead of failing.
+    local required=${GAN4J_GPU_REQUIRED:-true}
+    local work
+    work=$(mktemp -d)
+    tar -C "$work" -xzf "$bundle_dir/jre.tgz"
+    local java="$work/jre/bin/java"
+    local cp="$bundle_dir/gan4j.jar:$bundle_dir/test-classes"
+    for jar in "$bundle_dir"/lib/*.jar; do
+        cp="$cp:$jar"
+    done
+    local jvm=(-Xmx16g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Duser.home="$work")
+    if [[ -f "$bundle_dir/natives.ok" ]]; then
+        jvm+=(-Dgan4j.native.expected=true)
+    fi
+
+    local card="none (nvidia-smi not found)"
+    if command -v nvidia-smi >/dev/null; then
+        card=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1 || true)
+        nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
+    fi
+
+    echo "== GPU tests (gan4j.gpu.required=$required)"
+    local test_rc=0
+    "$java" "${jvm[@]}" -Dgan4j.gpu.required="$required" -jar "$bundle_dir/junit-platform-console-standalone.jar" \
+        execute --class-path "$cp" --scan-class-path "$bundle_dir/test-classes" \
+        --include-classname '.*(Cuda|Gpu).*' --details=tree --disable-banner --disable-ansi-colors \
+        --reports-dir "$out/junit" > "$out/tests.log" 2>&1 || test_rc=$?
+    tail -n 40 "$out/tests.log"
+    local run_count fail_count skip_count
+    run_count=$(grep -oE '\[ *[0-9]+ tests started' "$out/tests.log" | grep -oE '[0-9]+' || echo "?")
+    fail_count=$(grep -oE '\[ *[0-9]+ tests failed' "$out/tests.log" | grep -oE '[0-9]+' || echo "?")
+    local skipped aborted
+    skipped=$(grep -oE '\[ *[0-9]+ tests skipped' "$out/tests.log" | grep -oE '[0-9]+' || echo 0)
+    aborted=$(grep -oE '\[ *[0-9]+ tests aborted' "$out/tests.log" | grep -oE '[0-9]+' || echo 0)
+    skip_count=$((skipped + aborted))
+
+    # BENCHMARK HOOK (run side): build/gpu/benchmarks.jar is the JMH uber-jar of the benchmarks helper.
+    # GAN4J_BENCH_ARGS (JMH options) narrows it; the img/s figure is the last line containing "img/s".
+    local bench="no build/gpu/benchmarks.jar"
+    if [[ -f "$bundle_dir/benchmarks.jar" ]]; then
+        echo "== benchmarks"
+        local bench_rc=0
+        # shellcheck disable=SC2086
+        "$java" "${jvm[@]}" -jar "$bundle_dir/benchmarks.jar" ${GAN4J_BENCH_ARGS:-} -rff "$out/bench.csv" \
+            > "$out/bench.log" 2>&1 || bench_rc=$?
+        tail -n 30 "$out/bench.log"
+        bench=$(grep -i 'img/s' "$out/bench.log" | tail -1 || true)
+        bench=${bench:-"rc $bench_rc, no img/s line (see bench.log)"}
+    fi
+    rm -rf "$work"
+
+    echo
+    echo "| item | value |"
+    echo "| --- | --- |"
+    echo "| card | $card |"
+    echo "| date | $(date -u +%Y-%m-%dT%H:%M:%SZ) |"
+    echo "| tests run / failed / skipped | $run_count / $fail_count / $skip_count (launcher rc $test_rc) |"
+    echo "| benchmark | $bench |"
+    return "$test_rc"
+}
+
+case "${1:-}" in
+    bundle) bundle ;;
+    run) run ;;
+    *) echo "usage: $0 bundle|run" >&2; exit 2 ;;
+esac

@@ -1,0 +1,457 @@
+package org.gan4j.gan;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.gan4j.backend.Activation;
+import org.gan4j.backend.Backend;
+import org.gan4j.backend.RandomState;
+import org.gan4j.nn.Model;
+import org.gan4j.optim.Adam;
+import org.gan4j.optim.Optimizer;
+import org.gan4j.tensor.Shape;
+import org.gan4j.tensor.Tensor;
+
+/**
+ * Trains a generator G against a discriminator D, one fixed sequence of backend ops per {@link #step()}, mirroring
+ * pytorch/examples {@code dcgan/main.py}. Shapes, with N the batch size:
+ * <pre>
+ * noise z: (N, latent...)   G(z) and the real input: (N, sample...)   D(.) logits: N values, e.g. (N, 1)
+ * </pre>
+ * One step (the caller has filled {@link #realInput()} with the next real batch, values in [-1, 1]):
+ * <ol>
+ *   <li>D.zeroGrad; logits = D(x); L_real = 1/2 loss(logits, real targets); backward (parameter gradients only).</li>
+ *   <li>z ~ N(0, 1); fake = G(z); logits = D(fake); L_fake = 1/2 loss(logits, fake targets); backward through D
+ *       only (no gradient flows into G, as {@code netD(fake.detach())}); L_D = L_real + L_fake; Adam step on D.</li>
+ *   <li>On every k-th step ({@link TrainerConfig#dStepsPerGStep()}): G.zeroGrad; logits = D(the same fake) with the
+ *       updated D; L_G = generator loss with G's targets; backward through D to its input, then through G; Adam step
+ *       on G. D's parameter gradients from this pass are left in place and cleared by the next D.zeroGrad.</li>
+ * </ol>
+ * The losses are {@link GanLoss}'s. Both optimizers are {@link Adam} with the configured learning rates and betas,
+ * eps 1e-8, no weight decay.
+ *
+ * <p><b>Random numbers.</b> Noise and (non-constant) labels come from the trainer's own Philox stream, keyed by
+ * {@link TrainerConfig#seed()}: per step, real targets, then fake targets (only when {@link Labels#isConstant()} is
+ * false; constant targets are filled once), then z. Same seed, same networks and same data give the same numbers.
+ *
+ * <p><b>Metrics stay on the backend.</b> Losses, D outputs and gradient norms are written to a small device tensor
+ * every step and copied to the host only on every {@code metricsEvery}-th step; {@link #step()} returns null on the
+ * others, so a GPU does not synchronise each step. On a read step every measured value is checked: a non-finite one
+ * throws {@link TrainingDivergedException}; a D loss below {@link TrainerConfig#collapseLossD()} for
+ * {@link TrainerConfig#collapseReadSteps()} consecutive read steps gives one {@link TrainingListener#onWarning}.
+ *
+ * <p><b>Ownership.</b> The trainer owns its optimizers, noise, target, metric and input tensors and its random stream
+ * (close it); the caller keeps owning the two models. Not thread-safe.
+ */
+public final class GanTrainer implements AutoCloseable {
+    /** Which mode G runs in when sampling. */
+    public enum SamplingMode {
+        /**
+         * Training mode (batch statistics), as pytorch/examples dcgan samples its fixed-noise grid; like there, the
+         * forward updates G's batch-norm running statistics. The default.
+         */
+        TRAIN,
+        /** Evaluation mode (running statistics); G is put back in training mode afterwards. */
+        EVAL
+    }
+
+    // slots of the metrics tensor
+    private static final int LOSS_D_REAL = 0;
+    private static final int LOSS_D_FAKE = 1;
+    private static final int LOSS_D = 2;
+    private static final int LOSS_G = 3;
+    private static final int D_REAL = 4;
+    private static final int D_FAKE_BEFORE = 5;
+    private static final int D_FAKE_AFTER = 6;
+    private static final int GRAD_SQ_D = 7;
+    private static final int GRAD_SQ_G = 8;
+    private static final int SLOTS = 9;
+
+    private final Backend backend;
+    private final Model generator;
+    private final Model discriminator;
+    private final TrainerConfig config;
+    private final Shape latentShape;
+    private final Shape sampleShape;
+    private final Activation outputActivation;
+    private final Adam optimizerD;
+    private final Adam optimizerG;
+    private final RandomState random;
+    private final Tensor noise;
+    private final Tensor realInput;
+    private final Tensor realTargets;
+    private final Tensor fakeTargets;
+    private final Tensor generatorTargets;
+    private final Tensor dLogits;
+    private final Tensor metrics;
+    private final Tensor[] slot = new Tensor[SLOTS];
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private final float[] hostMetrics = new float[SLOTS];
+    private long step;
+    private long generatorSteps;
+    private int lowLossReads;
+    private boolean collapseWarned;
+    private boolean closed;
+
+    /**
+     * A trainer for {@code generator} (latent {@code (N, latentSampleShape...)} to samples) and
+     * {@code discriminator} (samples to one logit per sample), both on {@code backend} and initialised by the caller.
+     *
+     * @param latentSampleShape the shape of one noise vector without the batch dimension, e.g. (100, 1, 1) for the
+     *                          DCGAN64 generator
+     * @throws IllegalArgumentException when a model lives on another backend or the shapes do not chain
+     */
+    public GanTrainer(Backend backend, Model generator, Model discriminator, Shape latentSampleShape,
+            TrainerConfig config) {
+        require(backend != null, "backend must not be null");
+        require(generator != null && discriminator != null, "generator and discriminator must not be null");
+        require(latentSampleShape != null, "latentSampleShape must not be null");
+        require(config != null, "config must not be null (use TrainerConfig.builder().build() for the defaults)");
+        require(generator.backend() == backend, "the generator lives on another backend ("
+                + generator.backend().name() + ") than the trainer's " + backend.name());
+        require(discriminator.backend() == backend, "the discriminator lives on another backend ("
+                + discriminator.backend().name() + ") than the trainer's " + backend.name());
+        int n = config.batchSize();
+        Shape noiseShape = withBatch(n, latentSampleShape);
+        Shape fakeShape = generator.outputShape(noiseShape);
+        Shape logitShape = discriminator.outputShape(fakeShape);
+        require(fakeShape.dim(0) == n && logitShape.size() == n, "the discriminator must give one logit per sample: "
+                + "for a batch of " + n + " samples " + fakeShape + " it gives " + logitShape);
+        this.backend = backend;
+        this.generator = generator;
+        this.discriminator = discriminator;
+        this.config = config;
+        this.latentShape = latentSampleShape;
+        this.sampleShape = withoutBatch(fakeShape);
+        this.outputActivation = config.loss().outputActivation();
+        this.optimizerD = new Adam(discriminator, config.lrD(), config.beta1(), config.beta2(), 1e-8f, 0f);
+        this.optimizerG = new Adam(generator, config.lrG(), config.beta1(), config.beta2(), 1e-8f, 0f);
+        this.random = backend.newRandom(config.seed());
+        this.noise = backend.allocate(noiseShape);
+        this.realInput = backend.allocate(fakeShape);
+        this.realTargets = backend.allocate(logitShape);
+        this.fakeTargets = backend.allocate(logitShape);
+        this.generatorTargets = backend.allocate(logitShape);
+        this.dLogits = backend.allocate(logitShape);
+        this.metrics = backend.allocate(Shape.of(SLOTS));
+        for (int i = 0; i < SLOTS; i++) {
+            slot[i] = metrics.view(i, Shape.of(1));
+        }
+        Labels labels = config.labels();
+        if (labels.isConstant()) {
+            backend.fill(labels.real(), realTargets);
+            backend.fill(labels.fake(), fakeTargets);
+        }
+        backend.fill(config.loss().generatorTarget(), generatorTargets);
+    }
+
+    /**
+     * The real batch of the next step, {@code (N, sample...)}: fill it before each {@link #step()}, e.g. with
+     * {@code backend.copyFromHost(batch, trainer.realInput())}. Owned by the trainer.
+     */
+    public Tensor realInput() {
+        return realInput;
+    }
+
+    /**
+     * One training step on {@link #realInput()} (see the class comment).
+     *
+     * @return the metrics of this step on every {@code metricsEvery}-th step, else null
+     * @throws TrainingDivergedException when a metric read on this step is NaN or infinite
+     */
+    public StepMetrics step() {
+        ensureOpen();
+        GanLoss loss = config.loss();
+        Labels labels = config.labels();
+        generator.train();
+        discriminator.train();
+        if (!labels.isConstant()) {
+            backend.fillTargets(random, labels.real(), labels.fake(), labels.flipProbability(), labels.noise(),
+                    realTargets);
+            backend.fillTargets(random, labels.fake(), labels.real(), labels.flipProbability(), labels.noise(),
+                    fakeTargets);
+        }
+
+        // discriminator: real half, then fake half without a gradient into G
+        discriminator.zeroGrad();
+        Tensor realLogits = discriminator.forward(realInput);
+        backend.mean(realLogits, outputActivation, slot[D_REAL]);
+        loss.discriminatorTerm(backend, realLogits, realTargets, slot[LOSS_D_REAL], dLogits);
+        discriminator.backward(dLogits);
+
+        backend.randomNormal(random, 0f, 1f, noise);
+        Tensor fake = generator.forward(noise);
+        Tensor fakeLogits = discriminator.forward(fake);
+        backend.mean(fakeLogits, outputActivation, slot[D_FAKE_BEFORE]);
+        loss.discriminatorTerm(backend, fakeLogits, fakeTargets, slot[LOSS_D_FAKE], dLogits);
+        discriminator.backward(dLogits);
+
+        backend.copy(slot[LOSS_D_REAL], slot[LOSS_D]);
+        backend.axpy(1f, slot[LOSS_D_FAKE], slot[LOSS_D]);
+        backend.sumOfSquares(discriminator.gradients(), slot[GRAD_SQ_D]);
+        optimizerD.step();
+        step++;
+
+        // generator: every k-th step, through the updated D on the same fake batch
+        boolean generatorStep = step % config.dStepsPerGStep() == 0;
+        if (generatorStep) {
+            generator.zeroGrad();
+            Tensor logits = discriminator.forward(fake);
+            backend.mean(logits, outputActivation, slot[D_FAKE_AFTER]);
+            loss.generatorLoss(backend, logits, generatorTargets, slot[LOSS_D_REAL], slot[LOSS_G], dLogits);
+            Tensor dFake = discriminator.backwardToInput(dLogits);
+            generator.backward(dFake);
+            backend.sumOfSquares(generator.gradients(), slot[GRAD_SQ_G]);
+            optimizerG.step();
+            generatorSteps++;
+        }
+        return step % config.metricsEvery() == 0 ? readMetrics(generatorStep) : null;
+    }
+
+    private StepMetrics readMetrics(boolean generatorStep) {
+        backend.copyToHost(metrics, hostMetrics);
+        float[] h = hostMetrics;
+        float nan = Float.NaN;
+        StepMetrics m = new StepMetrics(step, h[LOSS_D], generatorStep ? h[LOSS_G] : nan, h[D_REAL],
+                h[D_FAKE_BEFORE], generatorStep ? h[D_FAKE_AFTER] : nan, (float) Math.sqrt(h[GRAD_SQ_D]),
+                generatorStep ? (float) Math.sqrt(h[GRAD_SQ_G]) : nan, generatorStep);
+        checkFinite("lossD", m.lossD());
+        checkFinite("D(x)", m.dReal());
+        checkFinite("D(G(z)) before the D step", m.dFakeBefore());
+        checkFinite("gradient norm of D", m.gradNormD());
+        if (generatorStep) {
+            checkFinite("lossG", m.lossG());
+            checkFinite("D(G(z)) after the D step", m.dFakeAfter());
+            checkFinite("gradient norm of G", m.gradNormG());
+        }
+        for (TrainingListener l : listeners) {
+            l.onStep(m);
+        }
+        watchForCollapse(m.lossD());
+        return m;
+    }
+
+    private void checkFinite(String name, float value) {
+        if (!Float.isFinite(value)) {
+            throw new TrainingDivergedException(name, step, value);
+        }
+    }
+
+    private void watchForCollapse(float lossD) {
+        lowLossReads = lossD < config.collapseLossD() ? lowLossReads + 1 : 0;
+        if (lowLossReads >= config.collapseReadSteps() && !collapseWarned) {
+            collapseWarned = true;
+            String message = "the discriminator loss has stayed below " + config.collapseLossD() + " for "
+                    + config.collapseReadSteps() + " read steps (now step " + step + "): D separates real from fake "
+                    + "easily and G's gradient is vanishing, a sign of failure or mode collapse; try a lower lrD, "
+                    + "one-sided label smoothing (Labels.smoothed(0.9f)) or label noise";
+            for (TrainingListener l : listeners) {
+                l.onWarning(message);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- sampling
+
+    /** {@link #sample(Tensor, SamplingMode)} in {@link SamplingMode#TRAIN} mode, as pytorch/examples dcgan does. */
+    public float[] sample(Tensor noise) {
+        return sample(noise, SamplingMode.TRAIN);
+    }
+
+    /**
+     * G(noise) copied to the host, row-major {@code (n, sample...)}, for {@code noise: (n, latent...)} on this
+     * backend (n >= 2 in {@link SamplingMode#TRAIN} mode when G has batch norm). A batch size other than the
+     * training one makes G's layers reallocate their buffers (here and again at the next step). Synchronises.
+     */
+    public float[] sample(Tensor noise, SamplingMode mode) {
+        ensureOpen();
+        require(noise != null && mode != null, "noise and mode must not be null");
+        require(withoutBatch(noise.shape()).equals(latentShape), "noise must be (n, " + dims(latentShape)
+                + "), got " + noise.shape());
+        boolean eval = mode == SamplingMode.EVAL;
+        if (eval) {
+            generator.eval();
+        }
+        try {
+            return generator.forward(noise).toFloatArray();
+        } finally {
+            generator.train();
+        }
+    }
+
+    /**
+     * {@code n} samples from fixed noise drawn from a fresh stream keyed by {@code seed} (independent of the training
+     * stream, so the same seed gives the same noise at every point of training: a fixed-noise grid), in
+     * {@link SamplingMode#TRAIN} mode.
+     */
+    public float[] generate(int n, long seed) {
+        return generate(n, seed, SamplingMode.TRAIN);
+    }
+
+    /** As {@link #generate(int, long)} in the given mode. */
+    public float[] generate(int n, long seed, SamplingMode mode) {
+        require(n >= 1, "n must be >= 1, got " + n);
+        try (RandomState r = backend.newRandom(seed); Tensor z = backend.allocate(withBatch(n, latentShape))) {
+            backend.randomNormal(r, 0f, 1f, z);
+            return sample(z, mode);
+        }
+    }
+
+    // ---------------------------------------------------------------- state for exact resume
+
+    /** Both optimizers' states (host copies), names prefixed {@code d.} and {@code g.}. Synchronises. */
+    public Map<String, float[]> optimizerState() {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        optimizerD.state().forEach((k, v) -> out.put("d." + k, v));
+        optimizerG.state().forEach((k, v) -> out.put("g." + k, v));
+        return out;
+    }
+
+    /**
+     * Everything besides the two models' {@code stateDict()}s needed to continue exactly. Save both together, at
+     * the same step.
+     */
+    public TrainerState state() {
+        ensureOpen();
+        return new TrainerState(step, generatorSteps, random.counter(), generator.random().counter(),
+                discriminator.random().counter(), optimizerState());
+    }
+
+    /**
+     * Continues from {@code state} (with the models' state dicts loaded by the caller): optimizer moments, random
+     * counters and step counts. The trainer's seed must be the one the state was saved with (the key is part of the
+     * configuration, not of the state).
+     *
+     * @throws IllegalArgumentException when the optimizer state does not fit these models
+     */
+    public void restore(TrainerState state) {
+        ensureOpen();
+        require(state != null, "state must not be null");
+        Map<String, float[]> d = new LinkedHashMap<>();
+        Map<String, float[]> g = new LinkedHashMap<>();
+        for (Map.Entry<String, float[]> e : state.optimizerState().entrySet()) {
+            String k = e.getKey();
+            if (k.startsWith("d.")) {
+                d.put(k.substring(2), e.getValue());
+            } else if (k.startsWith("g.")) {
+                g.put(k.substring(2), e.getValue());
+            } else {
+                throw new IllegalArgumentException("optimizer state entry '" + k + "' has neither the prefix 'd.' "
+                        + "(discriminator) nor 'g.' (generator)");
+            }
+        }
+        optimizerD.loadState(d);
+        optimizerG.loadState(g);
+        random.setCounter(state.randomCounter());
+        generator.random().setCounter(state.generatorRandomCounter());
+        discriminator.random().setCounter(state.discriminatorRandomCounter());
+        step = state.step();
+        generatorSteps = state.generatorSteps();
+        lowLossReads = 0;
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    /** Receives metrics on read steps and warnings. */
+    public void addListener(TrainingListener listener) {
+        require(listener != null, "listener must not be null");
+        listeners.add(listener);
+    }
+
+    public TrainerConfig config() {
+        return config;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public Model generator() {
+        return generator;
+    }
+
+    public Model discriminator() {
+        return discriminator;
+    }
+
+    /** One noise vector's shape, without the batch dimension. */
+    public Shape latentShape() {
+        return latentShape;
+    }
+
+    /** One sample's shape (G's output and the real input), without the batch dimension. */
+    public Shape sampleShape() {
+        return sampleShape;
+    }
+
+    /** Steps done (discriminator updates). */
+    public long stepCount() {
+        return step;
+    }
+
+    /** Generator updates done. */
+    public long generatorStepCount() {
+        return generatorSteps;
+    }
+
+    /** The discriminator's optimizer, e.g. to change its learning rate. */
+    public Optimizer discriminatorOptimizer() {
+        return optimizerD;
+    }
+
+    /** The generator's optimizer. */
+    public Optimizer generatorOptimizer() {
+        return optimizerG;
+    }
+
+    /** Frees the trainer's tensors, optimizers and random stream (not the models). */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        optimizerD.close();
+        optimizerG.close();
+        random.close();
+        for (Tensor t : new Tensor[] {noise, realInput, realTargets, fakeTargets, generatorTargets, dLogits,
+                metrics}) {
+            t.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("this GanTrainer is closed");
+        }
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    private static Shape withBatch(int n, Shape sample) {
+        int[] d = sample.dims();
+        int[] out = new int[d.length + 1];
+        out[0] = n;
+        System.arraycopy(d, 0, out, 1, d.length);
+        return Shape.of(out);
+    }
+
+    private static Shape withoutBatch(Shape s) {
+        int[] d = s.dims();
+        require(d.length >= 2, "expected a batch of samples (N, ...), got " + s);
+        return Shape.of(java.util.Arrays.copyOfRange(d, 1, d.length));
+    }
+
+    private static String dims(Shape s) {
+        String t = s.toString();
+        return t.substring(1, t.length() - 1).replaceAll(",$", "");
+    }
+}

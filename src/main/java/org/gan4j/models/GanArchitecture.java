@@ -1,0 +1,183 @@
+package org.gan4j.models;
+
+import java.util.Locale;
+
+import org.gan4j.nn.Init;
+import org.gan4j.nn.Sequential;
+import org.gan4j.tensor.Shape;
+
+/**
+ * The catalogue of GAN architectures gan4j ships, by name, with their latent and sample shapes and initialisation:
+ *
+ * <table>
+ * <caption>architectures</caption>
+ * <tr><th>name</th><th>latent (per sample)</th><th>sample</th><th>init</th><th>sizes ({@link Options})</th></tr>
+ * <tr><td>{@code dcgan64}</td><td>(nz, 1, 1)</td><td>(channels, 64, 64)</td><td>DCGAN</td>
+ *     <td>nz 100, ngf 64, ndf 64, channels 3 (pytorch/examples dcgan), all configurable; see {@link Dcgan64}</td></tr>
+ * <tr><td>{@code dcgan28}</td><td>(100)</td><td>(1, 28, 28)</td><td>DCGAN</td>
+ *     <td>fixed (benchmarked against PyTorch layer for layer); see {@link Dcgan28}</td></tr>
+ * <tr><td>{@code mlp2d}</td><td>(nz)</td><td>(2)</td><td>PyTorch default</td>
+ *     <td>nz 2, hidden 128 for G and D, depth 2 hidden layers, all configurable; see {@link Mlp2d}</td></tr>
+ * </table>
+ *
+ * <p>The {@code mlp2d} defaults are the ones that pass the 2-D ring test (8 Gaussians of std 0.01 on the unit
+ * circle: at least 7 of 8 modes and 80% of points within 3 std of a mode), see {@code GanTrainerRingTest}.
+ * Builders return fresh, unallocated layers; wrap each in a {@link org.gan4j.nn.Model} and initialise it with
+ * {@link #defaultInit()}.
+ */
+public enum GanArchitecture {
+    /** The DCGAN of pytorch/examples for 64x64 images. */
+    DCGAN64(new Options(100, 64, 64, 3, 4)),
+    /** A DCGAN for 28x28 single-channel images (MNIST). */
+    DCGAN28(new Options(Dcgan28.NZ, 128, 128, 1, 2)),
+    /** MLPs for 2-D points (Gaussian mixtures). */
+    MLP2D(new Options(2, 128, 128, 2, 2));
+
+    /**
+     * Sizes of an architecture. Which fields apply:
+     * {@code dcgan64}: nz, generatorWidth = ngf, discriminatorWidth = ndf, channels (depth is fixed at 4 up-sampling
+     * stages); {@code dcgan28}: none, all must equal the defaults; {@code mlp2d}: nz, generatorWidth and
+     * discriminatorWidth = hidden units of G and D, depth = hidden layers of each (channels is the 2 coordinates).
+     *
+     * @param nz                 latent size, {@code >= 1}
+     * @param generatorWidth     ngf or G's hidden units, {@code >= 1}
+     * @param discriminatorWidth ndf or D's hidden units, {@code >= 1}
+     * @param channels           image channels (dcgan64)
+     * @param depth              hidden layers (mlp2d)
+     */
+    public record Options(int nz, int generatorWidth, int discriminatorWidth, int channels, int depth) {
+        /** Every field must be at least 1. */
+        public Options {
+            int[] v = {nz, generatorWidth, discriminatorWidth, channels, depth};
+            String[] n = {"nz", "generatorWidth", "discriminatorWidth", "channels", "depth"};
+            for (int i = 0; i < v.length; i++) {
+                if (v[i] < 1) {
+                    throw new IllegalArgumentException(n[i] + " must be >= 1, got " + v[i]);
+                }
+            }
+        }
+
+        public Options withNz(int nz) {
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth);
+        }
+
+        /** ngf and ndf for the DCGANs, hidden units of G and D for the MLPs. */
+        public Options withWidths(int generatorWidth, int discriminatorWidth) {
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth);
+        }
+
+        public Options withChannels(int channels) {
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth);
+        }
+
+        public Options withDepth(int depth) {
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth);
+        }
+    }
+
+    private final Options defaults;
+
+    GanArchitecture(Options defaults) {
+        this.defaults = defaults;
+    }
+
+    /** The default sizes (see the table above). */
+    public Options defaults() {
+        return defaults;
+    }
+
+    /** The name used on the command line: {@code dcgan64}, {@code dcgan28}, {@code mlp2d}. */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The architecture called {@code name} (case-insensitive, e.g. {@code "dcgan64"}). */
+    public static GanArchitecture parse(String name) {
+        if (name != null) {
+            for (GanArchitecture a : values()) {
+                if (a.cliName().equalsIgnoreCase(name.trim())) {
+                    return a;
+                }
+            }
+        }
+        throw new IllegalArgumentException("unknown architecture '" + name + "'; expected one of dcgan64, dcgan28, "
+                + "mlp2d");
+    }
+
+    /** The generator with the default sizes. */
+    public Sequential generator() {
+        return generator(defaults);
+    }
+
+    /** The generator: latent {@code (N, latentShape...)} to samples {@code (N, sampleShape...)}. */
+    public Sequential generator(Options o) {
+        check(o);
+        return switch (this) {
+            case DCGAN64 -> Dcgan64.generator(o.nz(), o.generatorWidth(), o.channels());
+            case DCGAN28 -> Dcgan28.generator();
+            case MLP2D -> Mlp2d.generator(o.nz(), o.generatorWidth(), o.depth());
+        };
+    }
+
+    /** The discriminator with the default sizes. */
+    public Sequential discriminator() {
+        return discriminator(defaults);
+    }
+
+    /** The discriminator: samples {@code (N, sampleShape...)} to logits {@code (N, 1)}. */
+    public Sequential discriminator(Options o) {
+        check(o);
+        return switch (this) {
+            case DCGAN64 -> Dcgan64.discriminator(o.discriminatorWidth(), o.channels());
+            case DCGAN28 -> Dcgan28.discriminator();
+            case MLP2D -> Mlp2d.discriminator(o.discriminatorWidth(), o.depth());
+        };
+    }
+
+    /** One latent vector's shape with the default sizes. */
+    public Shape latentShape() {
+        return latentShape(defaults);
+    }
+
+    /** One latent vector's shape (no batch dimension): (nz, 1, 1) for dcgan64, (nz) otherwise. */
+    public Shape latentShape(Options o) {
+        check(o);
+        return this == DCGAN64 ? Shape.of(o.nz(), 1, 1) : Shape.of(o.nz());
+    }
+
+    /** One sample's shape with the default sizes. */
+    public Shape sampleShape() {
+        return sampleShape(defaults);
+    }
+
+    /** One sample's shape (no batch dimension): (channels, 64, 64), (1, 28, 28) or (2). */
+    public Shape sampleShape(Options o) {
+        check(o);
+        return switch (this) {
+            case DCGAN64 -> Shape.of(o.channels(), 64, 64);
+            case DCGAN28 -> Shape.of(1, 28, 28);
+            case MLP2D -> Shape.of(2);
+        };
+    }
+
+    /** {@link Init#DCGAN} for the DCGANs (as pytorch/examples' {@code weights_init}), PyTorch's default for mlp2d. */
+    public Init defaultInit() {
+        return this == MLP2D ? Init.PYTORCH_DEFAULT : Init.DCGAN;
+    }
+
+    private void check(Options o) {
+        if (o == null) {
+            throw new IllegalArgumentException("options must not be null (use " + name() + ".defaults())");
+        }
+        if (this == DCGAN28 && !o.equals(defaults)) {
+            throw new IllegalArgumentException("dcgan28 has fixed sizes " + defaults + ", got " + o);
+        }
+        if (this == DCGAN64 && o.depth() != defaults.depth()) {
+            throw new IllegalArgumentException("dcgan64 has a fixed depth of 4 up-sampling stages, got depth "
+                    + o.depth());
+        }
+        if (this == MLP2D && o.channels() != 2) {
+            throw new IllegalArgumentException("mlp2d works on 2-D points: channels must be 2, got " + o.channels());
+        }
+    }
+}

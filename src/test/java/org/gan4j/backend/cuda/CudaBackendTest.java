@@ -1,0 +1,126 @@
+package org.gan4j.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.gan4j.backend.Backend;
+import org.gan4j.backend.Backends;
+import org.gan4j.backend.RandomState;
+import org.gan4j.backend.cpu.CpuBackend;
+import org.gan4j.tensor.Shape;
+import org.gan4j.tensor.Tensor;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Behaviour of the CUDA backend beyond parity: selection, errors, device-side counters, lifetimes. GPU only. */
+class CudaBackendTest {
+
+    @BeforeEach
+    void gpu() {
+        GpuTests.assumeGpu();
+    }
+
+    @Test
+    void autoPicksCudaWhenUsable() {
+        List<String> log = new ArrayList<>();
+        try (Backend b = Backends.auto(log::add)) {
+            assertInstanceOf(CudaBackend.class, b);
+            assertTrue(b.deviceDescription().contains("cuDNN"), b.deviceDescription());
+        }
+        assertEquals(List.of(), log);
+    }
+
+    @Test
+    void roundTripThroughViews() {
+        try (CudaBackend b = CudaBackend.create(); Tensor t = b.allocate(5, 3)) {
+            assertArrayEquals(new float[15], t.toFloatArray(), "allocate gives zeros");
+            float[] v = {1, 2, 3, 4, 5, 6};
+            Tensor view = t.view(7, Shape.of(6));
+            b.copyFromHost(v, view);
+            assertArrayEquals(v, view.toFloatArray());
+            assertEquals(4f, b.readScalar(t.view(10, Shape.of(1))));
+            assertEquals(0f, b.readScalar(t));
+        }
+    }
+
+    @Test
+    void outOfMemoryNamesTheSizesAndTheFix() {
+        try (CudaBackend b = CudaBackend.create()) {
+            CudaException e = assertThrows(CudaException.class, () -> DeviceBuffer.allocate(1L << 50, "a test"));
+            assertTrue(e.getMessage().contains("out of GPU memory") && e.getMessage().contains("for a test")
+                    && e.getMessage().contains(" free of ") && e.getMessage().contains("smaller batch"),
+                    e.getMessage());
+            try (Tensor t = b.allocate(4)) { // the backend still works afterwards
+                b.fill(3f, t);
+                assertEquals(3f, b.readScalar(t));
+            }
+        }
+    }
+
+    @Test
+    void launcherFailureBecomesCudaExceptionNamingTheCall() {
+        try (CudaBackend b = CudaBackend.create()) {
+            int status = CudaKernels.gan4j_mean(new DevicePointer(0), 0, CudaKernels.ACT_IDENTITY, 0f, null, null,
+                    null); // n = 0 is refused before any launch
+            CudaException e = assertThrows(CudaException.class, () -> CudaException.checkCuda(status, "gan4j_mean"));
+            assertTrue(e.getMessage().startsWith("gan4j_mean failed: 1 cudaErrorInvalidValue"), e.getMessage());
+            assertEquals("gan4j_mean", e.call());
+        }
+    }
+
+    @Test
+    void adamStepCountLivesOnTheDevice() {
+        int n = 3_576_704; // many blocks: the last-block ticket must reset for the next step
+        try (CudaBackend b = CudaBackend.create(); Tensor g = b.allocate(n); Tensor p = b.allocate(n);
+                Tensor m = b.allocate(n); Tensor v = b.allocate(n); Tensor step = b.allocate(1)) {
+            b.fill(1f, g);
+            for (int i = 0; i < 5; i++) {
+                b.adamStep(g, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, p, m, v, step);
+            }
+            assertEquals(5f, b.readScalar(step));
+            // a constant gradient: Adam moves every parameter by lr per step (bias-corrected m/sqrt(v) = 1)
+            float[] after = p.toFloatArray();
+            assertEquals(-5e-3f, after[0], 1e-7f);
+            assertEquals(-5e-3f, after[n - 1], 1e-7f);
+        }
+    }
+
+    @Test
+    void randomCounterAdvancesOnTheDevice() {
+        try (CudaBackend b = CudaBackend.create(); RandomState r = b.newRandom(1); Tensor t = b.allocate(1001)) {
+            b.randomNormal(r, 0f, 1f, t);
+            assertEquals(251, r.counter(), "ceil(1001 / 4) blocks");
+            b.fillTargets(r, 1f, 0f, 0f, 0f, t);
+            assertEquals(251 + 501, r.counter(), "ceil(1001 / 2) blocks");
+            r.setCounter(1L << 40);
+            assertEquals(1L << 40, r.counter());
+        }
+    }
+
+    @Test
+    void foreignRandomStateAndClosedBackendAreRejected() {
+        CudaBackend b = CudaBackend.create();
+        try (CpuBackend cpu = CpuBackend.create(); RandomState r = cpu.newRandom(1); Tensor t = b.allocate(4)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.randomNormal(r, 0, 1, t));
+            assertTrue(e.getMessage().contains("newRandom"), e.getMessage());
+        }
+        Tensor t = b.allocate(4);
+        t.close();
+        b.close();
+        b.close(); // idempotent
+        assertThrows(IllegalStateException.class, () -> b.allocate(4));
+    }
+
+    @Test
+    void tf32IsAnOption() {
+        try (CudaBackend on = CudaBackend.create(0, true); CudaBackend off = CudaBackend.create(0, false)) {
+            assertTrue(on.tf32() && on.deviceDescription().endsWith("TF32 on"), on.deviceDescription());
+            assertTrue(!off.tf32() && off.deviceDescription().endsWith("TF32 off"), off.deviceDescription());
+        }
+    }
+}
