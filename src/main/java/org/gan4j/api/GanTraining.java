@@ -212,7 +212,7 @@ public final class GanTraining implements AutoCloseable {
         long seed = config.trainer().seed();
         Dataset dataset = config.dataset().load(mc, seed);
         Files.createDirectories(out.resolve("samples"));
-        try (Backend backend = BackendChoice.open(config.backend(), config.threads());
+        try (Backend backend = BackendChoice.open(config.backend(), config.threads(), listener::onWarning);
                 Model g = new Model(backend, mc.generator(), seed ^ 0x4747L).initialize(mc.init(), seed);
                 Model d = new Model(backend, mc.discriminator(), seed ^ 0x4444L).initialize(mc.init(), seed + 1);
                 GanTrainer trainer = new GanTrainer(backend, g, d, mc.latentShape(), config.trainer())) {

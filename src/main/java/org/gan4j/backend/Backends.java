@@ -61,6 +61,19 @@ public final class Backends {
     }
 
     /**
+     * As {@link #auto(Consumer)}, opening the CPU backend with {@code openCpu} (for a configured thread count) and
+     * falling back to it, with one line to {@code log}, when CUDA cannot run or fails to start.
+     */
+    public static Backend auto(Consumer<String> log, Supplier<? extends Backend> openCpu) {
+        String forced = System.getProperty(PROPERTY);
+        if (forced != null && !forced.isBlank() && !forced.trim().equalsIgnoreCase("auto")) {
+            String n = forced.trim().toLowerCase(Locale.ROOT);
+            return choose(n, cudaStatus(), CudaBackend::create, openCpu, log);
+        }
+        return choose("auto", cudaStatus(), CudaBackend::create, openCpu, log);
+    }
+
+    /**
      * The decision behind {@link #auto} and {@link #create}, with the probe's answer and the two constructors given
      * (package-private so tests can play a driver too old, no device, or a device out of memory at start):
      * {@code "cpu"} opens the CPU; {@code "cuda"} opens CUDA or throws {@link IllegalStateException} naming the
