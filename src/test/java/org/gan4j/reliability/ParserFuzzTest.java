@@ -64,6 +64,24 @@ class ParserFuzzTest {
         new ParserFuzzTest().idx(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0});
         new ParserFuzzTest().safetensors("\u0002\0\0\0\0\0\0\0{}".getBytes(StandardCharsets.ISO_8859_1));
         new ParserFuzzTest().safetensors(new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 'x'});
+        // and every committed input once (valid files load classes that error paths do not).
+        for (String method : new String[] {"idx", "safetensors"}) {
+            java.net.URL inputs = ParserFuzzTest.class.getResource("ParserFuzzTestInputs/" + method);
+            if (inputs != null && "file".equals(inputs.getProtocol())) {
+                try (Stream<Path> s = Files.list(Path.of(inputs.toURI()))) {
+                    for (Path f : (Iterable<Path>) s::iterator) {
+                        byte[] data = Files.readAllBytes(f);
+                        if (method.equals("idx")) {
+                            new ParserFuzzTest().idx(data);
+                        } else {
+                            new ParserFuzzTest().safetensors(data);
+                        }
+                    }
+                } catch (java.net.URISyntaxException e) {
+                    throw new IOException(e);
+                }
+            }
+        }
         warmingUp = false;
     }
 
