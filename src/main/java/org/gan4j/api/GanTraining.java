@@ -18,6 +18,7 @@ import org.gan4j.gan.GanTrainer;
 import org.gan4j.gan.StepMetrics;
 import org.gan4j.gan.TrainerState;
 import org.gan4j.gan.TrainingListener;
+import org.gan4j.io.AtomicFiles;
 import org.gan4j.io.Checkpoint;
 import org.gan4j.io.ImageGrid;
 import org.gan4j.io.MetricsLog;
@@ -212,6 +213,9 @@ public final class GanTraining implements AutoCloseable {
         long seed = config.trainer().seed();
         Dataset dataset = config.dataset().load(mc, seed);
         Files.createDirectories(out.resolve("samples"));
+        for (Path dir : List.of(out, out.resolve("samples"), checkpointDir)) {
+            AtomicFiles.deleteTemporaryFiles(dir); // left by a run killed while writing
+        }
         try (Backend backend = BackendChoice.open(config.backend(), config.threads(), listener::onWarning);
                 Model g = new Model(backend, mc.generator(), seed ^ 0x4747L).initialize(mc.init(), seed);
                 Model d = new Model(backend, mc.discriminator(), seed ^ 0x4444L).initialize(mc.init(), seed + 1);

@@ -276,13 +276,7 @@ public final class Checkpoint {
         for (int i = 0; i < all.size() - keep; i++) {
             Files.deleteIfExists(all.get(i));
         }
-        if (Files.isDirectory(dir)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, ".step_*.safetensors.*.tmp")) {
-                for (Path p : ds) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
+        AtomicFiles.deleteTemporaryFiles(dir);
     }
 
     /**
