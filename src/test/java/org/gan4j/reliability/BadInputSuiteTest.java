@@ -716,9 +716,9 @@ class BadInputSuiteTest {
                 "epochs must be >= 1 when steps is not given, got 0");
         api(cases, "empty generated dataset", () -> DatasetConfig.ring(0),
                 "dataset RING needs a sample count >= 1, got 0");
-        api(cases, "mlp2d with latent size 0", () -> ModelConfig.mlp2d(0, 16, 2), "latent size must be >= 1, got 0");
+        api(cases, "mlp2d with latent size 0", () -> ModelConfig.mlp2d(0, 16, 2), "nz must be >= 1, got 0");
         api(cases, "dcgan64 with 2 channels", () -> ModelConfig.dcgan64(100, 64, 64, 2),
-                "dcgan64 needs 1 or 3 channels, got 2");
+                "dcgan64 makes grey or RGB images: channels must be 1 or 3, got 2");
         api(cases, "batch larger than the dataset", () -> new BatchLoader(Mixture2d.ring8(10, 1), 64, 1).close(),
                 "batch size 64 does not fit ring of 8 Gaussians (radius 1.0, std 0.01): 10 points: it must be between"
                 + " 1 and the dataset size 10; use a smaller batch or more data");

@@ -66,6 +66,7 @@ class SoakTest {
                 .trainer(TrainerConfig.builder().batchSize(64).lr(1e-3f).seed(3).build())
                 .steps(STEPS).checkpointEvery(EVERY / 2).keepCheckpoints(2)
                 .backend("cpu").threads(1).output(tmp.resolve("run")).build();
+        sample(0); // settle what earlier tests in this JVM left for the GC and JavaCPP's deallocator
         List<Sample> samples = new ArrayList<>();
         TrainingResult result;
         try (GanTraining run = GanTraining.create(config)) {
@@ -108,6 +109,11 @@ class SoakTest {
         // Two collections: the first may only promote; the second frees what became unreachable.
         System.gc();
         System.gc();
+        try {
+            Thread.sleep(100); // JavaCPP frees unreachable pointers of earlier tests on its deallocator thread
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         long physical = Pointer.physicalBytes();
         return new Sample(step, heap.getUsed(), Pointer.totalBytes(), physical, physical - heap.getCommitted());
