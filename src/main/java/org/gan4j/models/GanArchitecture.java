@@ -176,6 +176,10 @@ public enum GanArchitecture {
             throw new IllegalArgumentException("dcgan64 has a fixed depth of 4 up-sampling stages, got depth "
                     + o.depth());
         }
+        if (this == DCGAN64 && o.channels() != 1 && o.channels() != 3) {
+            throw new IllegalArgumentException("dcgan64 makes grey or RGB images: channels must be 1 or 3, got "
+                    + o.channels());
+        }
         if (this == MLP2D && o.channels() != 2) {
             throw new IllegalArgumentException("mlp2d works on 2-D points: channels must be 2, got " + o.channels());
         }
