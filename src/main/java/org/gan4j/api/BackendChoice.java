@@ -1,6 +1,7 @@
 package org.gan4j.api;
 
-import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.gan4j.backend.Backend;
 import org.gan4j.backend.Backends;
@@ -19,17 +20,19 @@ final class BackendChoice {
     /**
      * @param name    {@code auto}, {@code cpu} or {@code cuda}
      * @param threads CPU threads, 0 for every processor
+     * @param log     receives the one-line reason when {@code auto} falls back to the CPU
      * @throws IllegalStateException for {@code cuda} where CUDA cannot run (the message says why)
      */
-    static Backend open(String name, int threads) {
-        String choice = name;
+    static Backend open(String name, int threads, Consumer<String> log) {
+        Supplier<Backend> cpu = () -> CpuBackend.create(DType.F32, threads > 0 ? threads
+                : Runtime.getRuntime().availableProcessors());
         if ("auto".equals(name)) {
-            String forced = System.getProperty(Backends.PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
-            choice = !forced.equals("auto") ? forced : Backends.cudaStatus().usable() ? "cuda" : "cpu";
+            // The fallback to the CPU is explained in one line (CUDA missing, driver too old, GPU out of memory).
+            return Backends.auto(log, cpu);
         }
-        if ("cpu".equals(choice)) {
-            return CpuBackend.create(DType.F32, threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        if ("cpu".equals(name)) {
+            return cpu.get();
         }
-        return Backends.create(choice);
+        return Backends.create(name);
     }
 }

@@ -18,6 +18,7 @@ import org.gan4j.gan.GanTrainer;
 import org.gan4j.gan.StepMetrics;
 import org.gan4j.gan.TrainerState;
 import org.gan4j.gan.TrainingListener;
+import org.gan4j.io.AtomicFiles;
 import org.gan4j.io.Checkpoint;
 import org.gan4j.io.ImageGrid;
 import org.gan4j.io.MetricsLog;
@@ -67,6 +68,9 @@ public final class GanTraining implements AutoCloseable {
     /** Metrics columns of metrics.csv. */
     public static final List<String> COLUMNS = List.of("step", "epoch", "loss_D", "loss_G", "D_x", "D_G_z1",
             "D_G_z2", "grad_norm_D", "grad_norm_G", "images_per_s");
+
+    /** Most rows kept for losses.png (see {@link PlotRows}). */
+    static final int MAX_PLOT_ROWS = 4096;
 
     /** Key offsets of the fixed-noise streams (independent of the training stream, same at every epoch). */
     private static final long FIXED_NOISE_KEY = 0x5EED_F1CE_D000L;
@@ -209,7 +213,10 @@ public final class GanTraining implements AutoCloseable {
         long seed = config.trainer().seed();
         Dataset dataset = config.dataset().load(mc, seed);
         Files.createDirectories(out.resolve("samples"));
-        try (Backend backend = BackendChoice.open(config.backend(), config.threads());
+        for (Path dir : List.of(out, out.resolve("samples"), checkpointDir)) {
+            AtomicFiles.deleteTemporaryFiles(dir); // left by a run killed while writing
+        }
+        try (Backend backend = BackendChoice.open(config.backend(), config.threads(), listener::onWarning);
                 Model g = new Model(backend, mc.generator(), seed ^ 0x4747L).initialize(mc.init(), seed);
                 Model d = new Model(backend, mc.discriminator(), seed ^ 0x4444L).initialize(mc.init(), seed + 1);
                 GanTrainer trainer = new GanTrainer(backend, g, d, mc.latentShape(), config.trainer())) {
@@ -241,7 +248,10 @@ public final class GanTraining implements AutoCloseable {
                 long startStep = trainer.stepCount();
                 listener.onStart(new RunInfo(startStep, total, perEpoch, backend.name(), backend.deviceDescription(),
                         dataset.description(), out));
-                List<TrainingPlot.Row> plot = resumeFrom == null ? new ArrayList<>() : plotRows(out);
+                PlotRows plot = new PlotRows();
+                if (resumeFrom != null) {
+                    plotRows(out).forEach(plot::add);
+                }
                 int epoch = startEpoch;
                 int batchInEpoch = startBatch;
                 long lastCheckpoint = resumeFrom == null ? -1 : startStep;
@@ -267,7 +277,7 @@ public final class GanTraining implements AutoCloseable {
                     if (epochEnd) {
                         Path png = writeSamples(trainer, out, b.epoch() + 1, dataset);
                         log.flush();
-                        TrainingPlot.write(out.resolve("losses.png"), plot, 1000, 600);
+                        TrainingPlot.write(out.resolve("losses.png"), plot.rows(), 1000, 600);
                         listener.onEpochEnd(b.epoch() + 1, png);
                     }
                     if (epochEnd) {
@@ -293,7 +303,7 @@ public final class GanTraining implements AutoCloseable {
                 if (!atEpochEnd) {
                     writeSamples(trainer, out, epoch + 1, dataset);
                 }
-                TrainingPlot.write(out.resolve("losses.png"), plot, 1000, 600);
+                TrainingPlot.write(out.resolve("losses.png"), plot.rows(), 1000, 600);
                 MixtureMetrics.Result mixture = null;
                 if (dataset instanceof Mixture2d mix) {
                     mixture = MixtureMetrics.evaluate(trainer.generate(MIXTURE_POINTS, seed ^ MIXTURE_NOISE_KEY,
@@ -338,6 +348,38 @@ public final class GanTraining implements AutoCloseable {
             ScatterPlot.write(png, p, dataset instanceof Mixture2d m ? m.modes() : new double[0][], 512);
         }
         return png;
+    }
+
+    /**
+     * The rows of losses.png, at most {@link #MAX_PLOT_ROWS}: when full, every other row is dropped and from then on
+     * only every {@code stride}-th row is kept, so memory stays bounded over any number of steps (keeping every row
+     * grew the heap by about 60 bytes per step).
+     */
+    private static final class PlotRows {
+        private final List<TrainingPlot.Row> rows = new ArrayList<>();
+        private long stride = 1;
+        private long seen;
+
+        void add(TrainingPlot.Row r) {
+            if (seen++ % stride != 0) {
+                return;
+            }
+            if (rows.size() == MAX_PLOT_ROWS) {
+                for (int i = 0; i < MAX_PLOT_ROWS / 2; i++) {
+                    rows.set(i, rows.get(2 * i));
+                }
+                rows.subList(MAX_PLOT_ROWS / 2, MAX_PLOT_ROWS).clear();
+                stride *= 2;
+                if ((seen - 1) % stride != 0) {
+                    return;
+                }
+            }
+            rows.add(r);
+        }
+
+        List<TrainingPlot.Row> rows() {
+            return rows;
+        }
     }
 
     private static List<TrainingPlot.Row> plotRows(Path out) throws IOException {

@@ -2,6 +2,7 @@ package org.gan4j.backend;
 
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.gan4j.backend.cpu.CpuBackend;
 import org.gan4j.backend.cuda.CudaBackend;
 import org.gan4j.backend.cuda.CudaProbe;
@@ -14,6 +15,9 @@ import org.gan4j.backend.cuda.CudaProbe;
  * <p>CUDA is probed once per JVM ({@link CudaProbe}: runtime and driver, a device, cuBLAS, cuDNN, gan4j's kernels),
  * catching every {@link Throwable} that native loading may throw; the answer is cached. The CPU path never touches
  * the CUDA libraries: with {@code -Dgan4j.backend=cpu} nothing is probed at all.
+ *
+ * <p><b>Threads.</b> Thread-safe: static methods only; the probe runs once (class initialisation) and its answer is
+ * shared.
  */
 public final class Backends {
     /** System property naming the backend: {@code cpu}, {@code cuda} or {@code auto} (the default). */
@@ -53,12 +57,63 @@ public final class Backends {
         if (forced != null && !forced.isBlank() && !forced.trim().equalsIgnoreCase("auto")) {
             return create(forced);
         }
-        CudaProbe.Result cuda = cudaStatus();
-        if (cuda.usable()) {
-            return CudaBackend.create();
+        return choose("auto", cudaStatus(), CudaBackend::create, CpuBackend::create, log);
+    }
+
+    /**
+     * As {@link #auto(Consumer)}, opening the CPU backend with {@code openCpu} (for a configured thread count) and
+     * falling back to it, with one line to {@code log}, when CUDA cannot run or fails to start.
+     */
+    public static Backend auto(Consumer<String> log, Supplier<? extends Backend> openCpu) {
+        String forced = System.getProperty(PROPERTY);
+        if (forced != null && !forced.isBlank() && !forced.trim().equalsIgnoreCase("auto")) {
+            String n = forced.trim().toLowerCase(Locale.ROOT);
+            return choose(n, cudaStatus(), CudaBackend::create, openCpu, log);
         }
-        log.accept("gan4j: using the CPU backend because CUDA is not usable: " + cuda.reason());
-        return CpuBackend.create();
+        return choose("auto", cudaStatus(), CudaBackend::create, openCpu, log);
+    }
+
+    /**
+     * The decision behind {@link #auto} and {@link #create}, with the probe's answer and the two constructors given
+     * (package-private so tests can play a driver too old, no device, or a device out of memory at start):
+     * {@code "cpu"} opens the CPU; {@code "cuda"} opens CUDA or throws {@link IllegalStateException} naming the
+     * probe's reason; {@code "auto"} opens CUDA when the probe says it is usable and it starts, else the CPU, sending
+     * one line saying why to {@code log}. A CUDA backend that fails to start although the probe passed (out of device
+     * memory, a busy or exclusive-mode GPU) is a fallback in auto mode and an error naming the cause when forced.
+     */
+    static Backend choose(String name, CudaProbe.Result cuda, Supplier<? extends Backend> openCuda,
+            Supplier<? extends Backend> openCpu, Consumer<String> log) {
+        switch (name) {
+            case "cpu":
+                return openCpu.get();
+            case "cuda":
+                if (!cuda.usable()) {
+                    throw new IllegalStateException("the CUDA backend was requested but cannot run here: "
+                            + cuda.reason() + ". Use the CPU backend (-D" + PROPERTY + "=cpu) or auto.");
+                }
+                try {
+                    return openCuda.get();
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("the CUDA backend was requested but could not start on "
+                            + cuda.reason() + ": " + e.getMessage() + ". Free the GPU or use the CPU backend (-D"
+                            + PROPERTY + "=cpu).", e);
+                }
+            case "auto":
+                if (cuda.usable()) {
+                    try {
+                        return openCuda.get();
+                    } catch (RuntimeException e) {
+                        log.accept("gan4j: using the CPU backend because the CUDA backend could not start on "
+                                + cuda.reason() + ": " + e.getMessage());
+                        return openCpu.get();
+                    }
+                }
+                log.accept("gan4j: using the CPU backend because CUDA is not usable: " + cuda.reason());
+                return openCpu.get();
+            default:
+                throw new IllegalArgumentException("unknown backend '" + name + "'; use cpu, cuda or auto (-D"
+                        + PROPERTY + "=...)");
+        }
     }
 
     /**
@@ -72,16 +127,10 @@ public final class Backends {
         if (name == null) {
             throw new IllegalArgumentException("backend name must not be null; use cpu, cuda or auto");
         }
-        return switch (name.trim().toLowerCase(Locale.ROOT)) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        return switch (n) {
             case "cpu" -> CpuBackend.create();
-            case "cuda" -> {
-                CudaProbe.Result cuda = cudaStatus();
-                if (!cuda.usable()) {
-                    throw new IllegalStateException("the CUDA backend was requested but cannot run here: "
-                            + cuda.reason() + ". Use the CPU backend (-D" + PROPERTY + "=cpu) or auto.");
-                }
-                yield CudaBackend.create();
-            }
+            case "cuda" -> choose(n, cudaStatus(), CudaBackend::create, CpuBackend::create, message -> { });
             case "auto" -> auto();
             default -> throw new IllegalArgumentException("unknown backend '" + name + "'; use cpu, cuda or auto (-D"
                     + PROPERTY + "=...)");

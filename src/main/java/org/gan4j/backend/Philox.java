@@ -14,6 +14,8 @@ package org.gan4j.backend;
  *   <li>Ops that need two uniforms per element (label targets, see {@link Backend#fillTargets}) use block
  *       {@code c + i/2}, words {@code 2*(i%2)} and {@code 2*(i%2)+1}.</li>
  * </ul>
+ *
+ * <p><b>Threads.</b> Thread-safe: static pure functions.
  */
 public final class Philox {
     /** Marker for the two-uniforms-per-element layout described above. */

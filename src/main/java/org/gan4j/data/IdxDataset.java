@@ -27,6 +27,8 @@ import org.gan4j.tensor.Shape;
  * stream is read in 1 MiB blocks, so memory is bounded by the bytes really present, and an early end is an error).
  * Trailing bytes, a label count different from the image count, and every I/O error are a {@link DatasetException}
  * naming the file. EMNIST images are stored transposed; they are returned as stored.
+ *
+ * <p><b>Threads.</b> Thread-safe: static methods without shared state; the datasets they return are immutable.
  */
 public final class IdxDataset {
     /** Where the project's machines keep Fashion-MNIST. */
@@ -123,11 +125,18 @@ public final class IdxDataset {
     private static Idx read(Path file, int magic) {
         int rank = magic & 0xFF;
         String kind = rank == 3 ? "images" : "labels";
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            // Opening a named pipe blocks until someone writes to it; a folder fails only on the first read.
+            throw new DatasetException(file + ": not a regular file (a folder, pipe or device); pass the IDX file"
+                    + " itself");
+        }
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             raw.mark(2);
             boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
             raw.reset();
-            InputStream in = gzip ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
+            // No BufferedInputStream over the gzip stream: when the stream is cut short, its read() throws
+            // EOFException and drops the bytes it had already copied, so the count in the message was wrong.
+            InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
             String where = file + (gzip ? " (gzip)" : "");
 
             byte[] header = new byte[4 + 4 * rank];
@@ -157,7 +166,6 @@ public final class IdxDataset {
                         + " bytes of dimensions, found " + got);
             }
             int[] dims = new int[rank];
-            long total = 1;
             for (int d = 0; d < rank; d++) {
                 int o = 4 + 4 * d;
                 dims[d] = (header[o] & 0xFF) << 24 | (header[o + 1] & 0xFF) << 16 | (header[o + 2] & 0xFF) << 8
@@ -166,13 +174,16 @@ public final class IdxDataset {
                     throw new DatasetException(where + ": dimension " + d + " is " + Integer.toUnsignedString(dims[d])
                             + "; every dimension must be between 1 and 2^31-1");
                 }
-                total *= dims[d]; // at most (2^31)^3 < 2^63: cannot overflow for rank <= 3
             }
-            long sampleBytes = total / dims[0];
+            long sampleBytes = 1;
+            for (int d = 1; d < rank; d++) {
+                sampleBytes *= dims[d]; // at most (2^31)^2 = 2^62 for rank <= 3: cannot overflow
+            }
             if (sampleBytes > ByteImageDataset.MAX_CHUNK_BYTES) {
                 throw new DatasetException(where + ": one sample of " + sampleBytes + " bytes (dimensions "
                         + Arrays.toString(dims) + ") is too large; at most 2^30 bytes per sample");
             }
+            long total = dims[0] * sampleBytes; // at most 2^31 * 2^30 < 2^63
             if (rank == 1 && total > ByteImageDataset.MAX_CHUNK_BYTES) {
                 throw new DatasetException(where + ": " + total + " labels is more than the 2^30 supported");
             }

@@ -6,9 +6,9 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.Raster;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
@@ -18,6 +18,8 @@ import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import org.gan4j.tensor.Shape;
 
 /**
@@ -35,9 +37,19 @@ import org.gan4j.tensor.Shape;
  *
  * <p>Decoding runs on a pool of {@code availableProcessors} threads. Memory: {@code files x channels x size^2}
  * bytes (CelebA at 64x64x3 is 2.5 GB, so give the JVM {@code -Xmx4g}). An empty folder, an unreadable, corrupt or
- * non-image file is a {@link DatasetException} naming the file.
+ * non-image file is a {@link DatasetException} naming the file, and so is an image larger than 8192 x 8192 pixels or
+ * whose header promises more pixels than its file size can hold (checked before decoding, see {@link #checkPixels}).
  */
 public final class ImageFolderDataset {
+    /** Largest image decoded: 8192 x 8192 pixels (its RGB raster alone is 256 MB). */
+    static final long MAX_PIXELS = 1L << 26;
+    /**
+     * Most pixels a file may promise per byte of its size. The densest legal encodings stay far below: deflate (PNG)
+     * expands at most 1032:1, so a 1-bit PNG holds at most 8256 pixels per byte; a JPEG needs at least 2 bits per
+     * 8x8 block (256 pixels per byte).
+     */
+    static final long MAX_PIXELS_PER_BYTE = 16384;
+
     private ImageFolderDataset() {
     }
 
@@ -121,15 +133,25 @@ public final class ImageFolderDataset {
     /** Decodes, resizes, crops and converts one file into {@code dst[off .. off + channels*size*size)} (CHW). */
     static void decodeInto(Path file, int size, int channels, byte[] dst, int off) {
         BufferedImage src;
-        try (InputStream in = Files.newInputStream(file)) {
-            src = ImageIO.read(in);
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new DatasetException(file + ": not a PNG or JPEG image (no decoder recognises its content) "
+                        + "although its name says so; delete or rename the file");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                checkPixels(file, reader.getWidth(0), reader.getHeight(0));
+                src = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (DatasetException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             // ImageIO throws IIOException for corrupt data, and sometimes runtime exceptions from inside a decoder.
             throw new DatasetException(file + ": cannot decode the image (" + e + "); delete or replace the file", e);
-        }
-        if (src == null) {
-            throw new DatasetException(file + ": not a PNG or JPEG image (no decoder recognises its content) "
-                    + "although its name says so; delete or rename the file");
         }
         BufferedImage rgb = toRgb(src);
         int w = rgb.getWidth();
@@ -156,6 +178,21 @@ public final class ImageFolderDataset {
                     dst[i + 2 * plane] = (byte) b;
                 }
             }
+        }
+    }
+
+    /**
+     * Rejects, before the decoder allocates its raster, an image whose header promises more pixels than
+     * {@link #MAX_PIXELS} or than its file can hold ({@link #MAX_PIXELS_PER_BYTE}): a 60-byte PNG that claims
+     * 30000 x 30000 pixels would otherwise cost gigabytes, or an OutOfMemoryError, before failing.
+     */
+    private static void checkPixels(Path file, int w, int h) throws IOException {
+        long pixels = (long) w * h;
+        long bytes = Files.size(file);
+        if (pixels > MAX_PIXELS || pixels > MAX_PIXELS_PER_BYTE * bytes) {
+            throw new DatasetException(file + ": " + w + " x " + h + " pixels is too large: at most " + MAX_PIXELS
+                    + " pixels (8192 x 8192), and at most " + MAX_PIXELS_PER_BYTE + " per byte of the file (" + bytes
+                    + " bytes); shrink the image or delete the file");
         }
     }
 

@@ -19,6 +19,8 @@ import org.gan4j.tensor.Shape;
  * {@link java.util.Random} seeded with {@code seed} (its algorithm is fixed by the Java specification, so the points
  * are the same on every JVM). Samples have shape {@code (2,)} and are the raw coordinates (not scaled); the label of a
  * point is the index of the mode it was drawn from.
+ *
+ * <p><b>Threads.</b> Immutable once built, and safe to read from several threads.
  */
 public final class Mixture2d implements Dataset {
     private final String name;

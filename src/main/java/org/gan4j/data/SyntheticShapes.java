@@ -13,6 +13,8 @@ import org.gan4j.tensor.Shape;
  * channel is uniform in [96, 255] (so with 3 channels shapes have colours). A pixel belongs to the shape when its
  * centre does. Everything comes from one {@link java.util.Random} seeded with {@code seed}: the same arguments give
  * the same images on every JVM.
+ *
+ * <p><b>Threads.</b> Thread-safe: static methods without shared state; the datasets they return are immutable.
  */
 public final class SyntheticShapes {
     /** Number of shape classes (disc, square, bar). */

@@ -8,6 +8,8 @@ import java.util.Map;
 import org.gan4j.backend.Activation;
 import org.gan4j.backend.Backend;
 import org.gan4j.backend.RandomState;
+import org.gan4j.backend.cuda.CudaBackend;
+import org.gan4j.backend.cuda.CudaGraph;
 import org.gan4j.nn.Model;
 import org.gan4j.optim.Adam;
 import org.gan4j.optim.Optimizer;
@@ -41,6 +43,12 @@ import org.gan4j.tensor.Tensor;
  * others, so a GPU does not synchronise each step. On a read step every measured value is checked: a non-finite one
  * throws {@link TrainingDivergedException}; a D loss below {@link TrainerConfig#collapseLossD()} for
  * {@link TrainerConfig#collapseReadSteps()} consecutive read steps gives one {@link TrainingListener#onWarning}.
+ *
+ * <p><b>CUDA graphs.</b> With {@link #useCudaGraph(boolean)} on a {@link CudaBackend} (and one D step per G step),
+ * the first step runs eagerly (planning every buffer and cuDNN algorithm), the next one is captured once and every
+ * step from then on replays it as one graph launch ({@link CudaBackend#captureGraph}); metrics are read as before.
+ * Sampling (which may reallocate G's buffers) or a changed learning rate drops the graph; the next step runs
+ * eagerly and the one after captures again.
  *
  * <p><b>Ownership.</b> The trainer owns its optimizers, noise, target, metric and input tensors and its random stream
  * (close it); the caller keeps owning the two models. Not thread-safe.
@@ -94,6 +102,11 @@ public final class GanTrainer implements AutoCloseable {
     private int lowLossReads;
     private boolean collapseWarned;
     private boolean closed;
+    private boolean graphMode;
+    private CudaGraph graph;
+    private int eagerStepsSinceGraph;
+    private float graphLrD;
+    private float graphLrG;
 
     /**
      * A trainer for {@code generator} (latent {@code (N, latentSampleShape...)} to samples) and
@@ -163,6 +176,63 @@ public final class GanTrainer implements AutoCloseable {
      */
     public StepMetrics step() {
         ensureOpen();
+        boolean generatorStep = (step + 1) % config.dStepsPerGStep() == 0;
+        if (graphMode) {
+            graphedIteration();
+        } else {
+            iteration(generatorStep);
+        }
+        step++;
+        if (generatorStep) {
+            generatorSteps++;
+        }
+        return step % config.metricsEvery() == 0 ? readMetrics(generatorStep) : null;
+    }
+
+    /**
+     * Replays the whole iteration as a CUDA graph from now on when {@code enable} and the backend is CUDA with
+     * {@link TrainerConfig#dStepsPerGStep()} 1 (every step the same op sequence); otherwise steps stay eager.
+     * Turning it off drops the graph.
+     *
+     * @return whether steps will use a graph
+     */
+    public boolean useCudaGraph(boolean enable) {
+        ensureOpen();
+        graphMode = enable && backend instanceof CudaBackend && config.dStepsPerGStep() == 1;
+        if (!graphMode) {
+            dropGraph();
+        }
+        return graphMode;
+    }
+
+    /** One eager step after (re)planning, then capture once; replay while the learning rates stay those captured. */
+    private void graphedIteration() {
+        if (graph != null && (graphLrD != optimizerD.learningRate() || graphLrG != optimizerG.learningRate())) {
+            dropGraph(); // learning rates are baked into the captured Adam launches
+        }
+        if (graph == null) {
+            if (eagerStepsSinceGraph < 1) {
+                iteration(true);
+                eagerStepsSinceGraph++;
+                return;
+            }
+            graph = ((CudaBackend) backend).captureGraph(() -> iteration(true));
+            graphLrD = optimizerD.learningRate();
+            graphLrG = optimizerG.learningRate();
+        }
+        graph.replay();
+    }
+
+    private void dropGraph() {
+        if (graph != null) {
+            graph.close();
+            graph = null;
+        }
+        eagerStepsSinceGraph = 0;
+    }
+
+    /** The device work of one step: a fixed op sequence, no host reads (see the class comment). */
+    private void iteration(boolean generatorStep) {
         GanLoss loss = config.loss();
         Labels labels = config.labels();
         generator.train();
@@ -192,10 +262,8 @@ public final class GanTrainer implements AutoCloseable {
         backend.axpy(1f, slot[LOSS_D_FAKE], slot[LOSS_D]);
         backend.sumOfSquares(discriminator.gradients(), slot[GRAD_SQ_D]);
         optimizerD.step();
-        step++;
 
         // generator: every k-th step, through the updated D on the same fake batch
-        boolean generatorStep = step % config.dStepsPerGStep() == 0;
         if (generatorStep) {
             generator.zeroGrad();
             Tensor logits = discriminator.forward(fake);
@@ -205,9 +273,7 @@ public final class GanTrainer implements AutoCloseable {
             generator.backward(dFake);
             backend.sumOfSquares(generator.gradients(), slot[GRAD_SQ_G]);
             optimizerG.step();
-            generatorSteps++;
         }
-        return step % config.metricsEvery() == 0 ? readMetrics(generatorStep) : null;
     }
 
     private StepMetrics readMetrics(boolean generatorStep) {
@@ -270,6 +336,7 @@ public final class GanTrainer implements AutoCloseable {
         require(noise != null && mode != null, "noise and mode must not be null");
         require(withoutBatch(noise.shape()).equals(latentShape), "noise must be (n, " + dims(latentShape)
                 + "), got " + noise.shape());
+        dropGraph(); // another batch size reallocates G's buffers, whose addresses a graph holds
         boolean eval = mode == SamplingMode.EVAL;
         if (eval) {
             generator.eval();
@@ -413,6 +480,7 @@ public final class GanTrainer implements AutoCloseable {
             return;
         }
         closed = true;
+        dropGraph();
         optimizerD.close();
         optimizerG.close();
         random.close();

@@ -7,10 +7,12 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 
 /**
@@ -18,8 +20,13 @@ import javax.imageio.ImageIO;
  * disk ({@code fsync}), and is then renamed over the target with {@code ATOMIC_MOVE} (falling back to
  * {@code REPLACE_EXISTING} where the file system cannot move atomically). Readers see either the old file or the whole
  * new one; on any failure the temporary file is deleted and the target is untouched.
+ *
+ * <p><b>Threads.</b> Thread-safe: static methods without shared state; each call uses its own temporary file.
  */
 public final class AtomicFiles {
+    /** Names of the temporary files {@link #write} creates: {@code .<target name>.<random digits>.tmp}. */
+    private static final Pattern TEMP_NAME = Pattern.compile("\\..+\\.\\d+\\.tmp");
+
     private AtomicFiles() {
     }
 
@@ -43,10 +50,14 @@ public final class AtomicFiles {
         }
         Path dir = abs.getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        // Not Files.createTempFile: it makes the file owner-only (0600); a new file here gets the usual permissions
+        // (0666 less the umask), as the target would if written directly.
+        Path tmp = dir.resolve("." + abs.getFileName() + "."
+                + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
+        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         boolean done = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            try (ch) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
                 content.writeTo(out);
                 out.flush();
@@ -78,6 +89,24 @@ public final class AtomicFiles {
                 throw new IOException(target + ": no ImageIO writer for format '" + format + "'");
             }
         });
+    }
+
+    /**
+     * Deletes the temporary files that writes into {@code dir} left when their process was killed before the rename
+     * ({@code .<name>.<digits>.tmp}; a write that fails in a living process deletes its own). Call it before writing
+     * into a folder that an interrupted run used. Does nothing when {@code dir} does not exist.
+     */
+    public static void deleteTemporaryFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, ".*.tmp")) {
+            for (Path p : ds) {
+                if (TEMP_NAME.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 
     /** Makes the rename durable where the platform allows syncing a folder (Linux does); elsewhere a no-op. */

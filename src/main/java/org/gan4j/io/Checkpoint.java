@@ -266,12 +266,17 @@ public final class Checkpoint {
         return out;
     }
 
-    /** Deletes all but the newest {@code keep} checkpoint files of {@code dir}. */
+    /**
+     * Deletes all but the newest {@code keep} checkpoint files of {@code dir}, and the temporary files of checkpoint
+     * writes that never finished ({@code .step_N.safetensors.*.tmp}, left when a process was killed while writing:
+     * {@link AtomicFiles} deletes its temporary file on every failure it survives).
+     */
     public static void prune(Path dir, int keep) throws IOException {
         List<Path> all = list(dir);
         for (int i = 0; i < all.size() - keep; i++) {
             Files.deleteIfExists(all.get(i));
         }
+        AtomicFiles.deleteTemporaryFiles(dir);
     }
 
     /**

@@ -18,6 +18,8 @@ import org.gan4j.tensor.Shape;
  * {@code (x, y) = (2 + (k % cols)(W + 2), 2 + (k / cols)(H + 2))}. Unused cells stay black. One channel gives a grey
  * PNG, three an RGB PNG (torchvision repeats a grey channel three times: the same pixel values). Unlike
  * torchvision, a single image is padded too, so every grid has the same layout.
+ *
+ * <p><b>Threads.</b> Thread-safe: static methods without shared state.
  */
 public final class ImageGrid {
     /** Pixels between images and around the grid. */

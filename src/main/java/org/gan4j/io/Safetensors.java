@@ -45,6 +45,9 @@ import java.util.Objects;
  * the dtype size equals {@code end - begin} (overflow-checked), {@code 0 <= begin <= end <= data size}, the tensors
  * neither overlap nor leave gaps and cover the data section exactly, and metadata values are strings. Any violation
  * is a {@link CheckpointFormatException} naming the file, the tensor and the problem.
+ *
+ * <p><b>Threads.</b> Thread-safe: static methods without shared state; concurrent writes to the same file are each
+ * atomic, and the last rename wins.
  */
 public final class Safetensors {
     /** Largest header accepted, as in the reference implementation: 100 MiB. */
@@ -181,6 +184,11 @@ public final class Safetensors {
      * @throws IOException               if it cannot be read
      */
     public static Contents read(Path file) throws IOException {
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            // Opening a named pipe blocks until someone writes to it; a folder fails only on the first read.
+            throw new CheckpointFormatException(file, null, "not a regular file (a folder, pipe or device); give a"
+                    + " .safetensors file");
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -206,8 +214,12 @@ public final class Safetensors {
             Map<String, String> metadata = new LinkedHashMap<>();
             List<Entry> entries = parseHeader(file, headBuf.array(), dataSize, metadata);
             Map<String, TensorData> tensors = new LinkedHashMap<>();
+            // One read buffer for all tensors, no larger than the largest tensor: a file of many tiny tensors
+            // must not cost a 1 MiB buffer each.
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(IO_CHUNK, Math.max(8, dataSize)))
+                    .order(ByteOrder.LITTLE_ENDIAN);
             for (Entry e : entries) {
-                tensors.put(e.name, readTensor(ch, dataStart, e, file));
+                tensors.put(e.name, readTensor(ch, dataStart, e, file, buf));
             }
             return new Contents(file, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
         }
@@ -355,12 +367,12 @@ public final class Safetensors {
         }
     }
 
-    private static TensorData readTensor(FileChannel ch, long dataStart, Entry e, Path file) throws IOException {
+    private static TensorData readTensor(FileChannel ch, long dataStart, Entry e, Path file, ByteBuffer buf)
+            throws IOException {
         int n = Math.toIntExact((e.end - e.begin) / e.dtype.bytes());
         float[] floats = e.dtype.isFloating() ? new float[n] : null;
         long[] longs = e.dtype.isFloating() ? null : new long[n];
-        ByteBuffer buf = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-        int perChunk = IO_CHUNK / e.dtype.bytes();
+        int perChunk = buf.capacity() / e.dtype.bytes();
         for (int done = 0; done < n; ) {
             int count = Math.min(perChunk, n - done);
             buf.clear().limit(count * e.dtype.bytes());

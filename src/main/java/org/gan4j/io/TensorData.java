@@ -13,6 +13,9 @@ import java.util.Objects;
  * @param shape  dimensions, each >= 0; their product is the number of values
  * @param floats values when {@code dtype.isFloating()}, else null
  * @param longs  values when {@code !dtype.isFloating()}, else null
+ *
+ * <p><b>Threads.</b> Thread-safe to read once built; its arrays are not copied, so do not change them while others
+ * read.
  */
 public record TensorData(String name, TensorDtype dtype, long[] shape, float[] floats, long[] longs) {
     /** Validates the record: a non-empty name, non-negative dims, and exactly one array of the shape's size. */

@@ -22,6 +22,8 @@ import org.jfree.data.xy.XYSeriesCollection;
  * {@value #MAX_POINTS} buckets (each point at its bucket's mean step), which also smooths them. Non-finite values are
  * left out. Rendering needs no display (it draws into a {@link BufferedImage}); on a machine without one run with
  * {@code -Djava.awt.headless=true} if AWT complains. Written atomically.
+ *
+ * <p><b>Threads.</b> Thread-safe: static methods without shared state.
  */
 public final class TrainingPlot {
     /** Most points drawn per curve. */

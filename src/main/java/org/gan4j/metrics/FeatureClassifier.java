@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,11 +54,15 @@ import org.gan4j.tensor.Tensor;
  * older architecture or recipe) or that cannot be read (truncated, corrupted, altered weights) is reported through
  * the progress callback and replaced by a newly trained classifier. The checksum of a dataset is SHA-256 over its
  * sample shape, size and class count and, for every sample, the bits of its floats as {@link Dataset#get} gives them
- * and its label. Not thread-safe; close it to free its memory (the
- * backend stays the caller's).
+ * and its label; the seed only matters when training.
+ *
+ * <p><b>Accuracy floor.</b> {@link #loadOrTrain} refuses a classifier below {@code minAccuracy}:
+ * {@value #FASHION_MNIST_MIN_ACCURACY} by default (Fashion-MNIST), {@value #MNIST_MIN_ACCURACY} to pass for MNIST.
+ *
+ * <p>Not thread-safe; close it to free its memory (the backend stays the caller's).
  */
 public final class FeatureClassifier implements AutoCloseable {
-    /** Bumped whenever the architecture or the training recipe changes, so old cache files are retrained. */
+    /** Bumped whenever the architecture or the training code changes, so old cache files are retrained. */
     public static final int ARCHITECTURE_VERSION = 1;
     /** Width of the feature layer. */
     public static final int FEATURE_DIM = 128;
@@ -74,6 +79,7 @@ public final class FeatureClassifier implements AutoCloseable {
     private final Shape sampleShape;
     private final int classes;
     private final Sequential body;
+    private final Linear head;
     private final Model model;
     private double testAccuracy = Double.NaN;
 
@@ -93,9 +99,12 @@ public final class FeatureClassifier implements AutoCloseable {
             }
         }
 
-        /** 2 epochs of batch 64 at learning rate 2e-3. */
+        /**
+         * 3 epochs of batch 64 at learning rate 2e-3. Measured on Fashion-MNIST: 2 epochs gave 90.5% and 91.0% with
+         * two seeds, too close to the 90% floor for other seeds or backends; 3 epochs gave 91.2% (seed 1).
+         */
         public static TrainOptions defaults() {
-            return new TrainOptions(2, 64, 2e-3f);
+            return new TrainOptions(3, 64, 2e-3f);
         }
 
         /** A stable text form, stored in cache files: a different recipe invalidates the cache. */
@@ -136,7 +145,8 @@ public final class FeatureClassifier implements AutoCloseable {
                 new Conv2d(c, 32, 4, 2, 1, false), new BatchNorm2d(32), new ReLU(),
                 new Conv2d(32, 64, 4, 2, 1, false), new BatchNorm2d(64), new ReLU(),
                 new Flatten(), new Linear(flat, FEATURE_DIM), new ReLU());
-        this.model = new Model(backend, new Sequential(body, new Linear(FEATURE_DIM, classes)), seed);
+        this.head = new Linear(FEATURE_DIM, classes);
+        this.model = new Model(backend, new Sequential(body, head), seed);
         model.initialize(Init.PYTORCH_DEFAULT, seed);
     }
 
@@ -306,7 +316,12 @@ public final class FeatureClassifier implements AutoCloseable {
             Map<String, String> meta = new LinkedHashMap<>(expected);
             meta.put("test_sha256", testSha);
             meta.put("test_accuracy", Double.toString(result.testAccuracy()));
-            result.writeCache(file, meta);
+            try {
+                result.writeCache(file, meta);
+            } catch (RuntimeException e) {
+                result.close();
+                throw e;
+            }
             progress.update(0, 0, String.format("feature classifier: %.2f%% test accuracy, cached in %s",
                     100 * result.testAccuracy(), file));
         }
@@ -467,32 +482,28 @@ public final class FeatureClassifier implements AutoCloseable {
      * {@code double[n][FEATURE_DIM]}.
      */
     public double[][] features(float[] images, int n) {
-        double[][] out = new double[n][];
-        runBatches(images, n, false, (i, row) -> out[i] = row);
-        return out;
+        return classify(images, n).features();
     }
 
     /** The most likely class (argmax of the logits; lowest index on ties) of each of the first {@code n} images. */
     public int[] predict(float[] images, int n) {
-        int[] out = new int[n];
-        runBatches(images, n, true, (i, row) -> {
-            int best = 0;
-            for (int k = 1; k < row.length; k++) {
-                if (row[k] > row[best]) {
-                    best = k;
-                }
-            }
-            out[i] = best;
-        });
-        return out;
+        return classify(images, n).predictions();
     }
 
-    private interface RowSink {
-        void accept(int index, double[] row);
+    /**
+     * Features and predicted classes from one pass over the images.
+     *
+     * @param features    (n, FEATURE_DIM)
+     * @param predictions (n), class indices
+     */
+    record Classified(double[][] features, int[] predictions) {
     }
 
-    /** Runs the body (or the whole model) in eval mode over fixed batches, the last one zero-padded. */
-    private void runBatches(float[] images, int n, boolean logits, RowSink sink) {
+    /**
+     * {@link #features} and {@link #predict} together: the body, then the last Linear layer on its output, in eval
+     * mode over fixed batches of {@value #EVAL_BATCH} (the last one zero-padded, which eval-mode batch norm ignores).
+     */
+    Classified classify(float[] images, int n) {
         int sample = sampleShape.size();
         if (n < 0 || (long) n * sample > images.length) {
             throw new IllegalArgumentException("images must hold n = " + n + " samples of " + sampleShape + " = "
@@ -500,19 +511,29 @@ public final class FeatureClassifier implements AutoCloseable {
         }
         boolean wasTraining = model.isTraining();
         model.eval();
-        int width = logits ? classes : FEATURE_DIM;
+        double[][] features = new double[n][];
+        int[] predictions = new int[n];
         float[] chunk = new float[EVAL_BATCH * sample];
-        double[] out = new double[EVAL_BATCH * width];
+        double[] hostFeatures = new double[EVAL_BATCH * FEATURE_DIM];
+        double[] hostLogits = new double[EVAL_BATCH * classes];
         try (Tensor x = backend.allocate(batchShape(EVAL_BATCH))) {
             for (int start = 0; start < n; start += EVAL_BATCH) {
                 int count = Math.min(EVAL_BATCH, n - start);
                 System.arraycopy(images, start * sample, chunk, 0, count * sample);
-                java.util.Arrays.fill(chunk, count * sample, chunk.length, 0f);
+                Arrays.fill(chunk, count * sample, chunk.length, 0f);
                 backend.copyFromHost(chunk, x);
-                Tensor y = logits ? model.forward(x) : body.forward(x);
-                backend.copyToHost(y, out);
+                Tensor f = body.forward(x);
+                backend.copyToHost(f, hostFeatures);
+                backend.copyToHost(head.forward(f), hostLogits);
                 for (int i = 0; i < count; i++) {
-                    sink.accept(start + i, java.util.Arrays.copyOfRange(out, i * width, (i + 1) * width));
+                    features[start + i] = Arrays.copyOfRange(hostFeatures, i * FEATURE_DIM, (i + 1) * FEATURE_DIM);
+                    int best = 0;
+                    for (int k = 1; k < classes; k++) {
+                        if (hostLogits[i * classes + k] > hostLogits[i * classes + best]) {
+                            best = k;
+                        }
+                    }
+                    predictions[start + i] = best;
                 }
             }
         } finally {
@@ -520,6 +541,7 @@ public final class FeatureClassifier implements AutoCloseable {
                 model.train();
             }
         }
+        return new Classified(features, predictions);
     }
 
     /** {@code (n, C, H, W)}. */

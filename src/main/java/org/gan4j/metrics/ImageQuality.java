@@ -59,15 +59,18 @@ public record ImageQuality(int numGenerated, int numRealA, int numRealB, int[] g
         checkCount(nA, "real A");
         checkCount(nB, "real B");
         int classes = classifier.numClasses();
-        int[] genHist = histogram(classifier.predict(generated, nGen), classes);
-        int[] dataHist = histogram(classifier.predict(realA, nA), classes);
-        int[] histB = histogram(classifier.predict(realB, nB), classes);
+        FeatureClassifier.Classified genOut = classifier.classify(generated, nGen);
+        FeatureClassifier.Classified aOut = classifier.classify(realA, nA);
+        FeatureClassifier.Classified bOut = classifier.classify(realB, nB);
+        int[] genHist = histogram(genOut.predictions(), classes);
+        int[] dataHist = histogram(aOut.predictions(), classes);
+        int[] histB = histogram(bOut.predictions(), classes);
         for (int k = 0; k < classes; k++) {
             dataHist[k] += histB[k];
         }
-        FrechetDistance.Gaussian gen = FrechetDistance.Gaussian.fit(classifier.features(generated, nGen));
-        FrechetDistance.Gaussian a = FrechetDistance.Gaussian.fit(classifier.features(realA, nA));
-        FrechetDistance.Gaussian b = FrechetDistance.Gaussian.fit(classifier.features(realB, nB));
+        FrechetDistance.Gaussian gen = FrechetDistance.Gaussian.fit(genOut.features());
+        FrechetDistance.Gaussian a = FrechetDistance.Gaussian.fit(aOut.features());
+        FrechetDistance.Gaussian b = FrechetDistance.Gaussian.fit(bOut.features());
         return new ImageQuality(nGen, nA, nB, genHist, dataHist, klDivergence(genHist, dataHist),
                 FrechetDistance.between(gen, a), FrechetDistance.between(a, b), classifier.testAccuracy());
     }

@@ -24,6 +24,8 @@ import org.gan4j.data.Mixture2d;
  * <p>For points drawn from the mixture itself, a point falls within 3 std of its own mode with probability
  * {@code 1 - exp(-9/2) = 98.9%} (the distance over std is Rayleigh distributed in 2-D), so about 98.9% are high
  * quality. Non-finite coordinates count as points that are not high quality.
+ *
+ * <p><b>Threads.</b> Thread-safe: static methods without shared state; results are immutable.
  */
 public final class MixtureMetrics {
     private MixtureMetrics() {

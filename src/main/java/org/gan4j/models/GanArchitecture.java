@@ -17,7 +17,7 @@ import org.gan4j.tensor.Shape;
  * <tr><td>{@code dcgan28}</td><td>(100)</td><td>(1, 28, 28)</td><td>DCGAN</td>
  *     <td>fixed (benchmarked against PyTorch layer for layer); see {@link Dcgan28}</td></tr>
  * <tr><td>{@code mlp2d}</td><td>(nz)</td><td>(2)</td><td>PyTorch default</td>
- *     <td>nz 2, hidden 128 for G and D, depth 2 hidden layers, all configurable; see {@link Mlp2d}</td></tr>
+ *     <td>nz 2, hidden 128 for G and D, depth 3 hidden layers, all configurable; see {@link Mlp2d}</td></tr>
  * </table>
  *
  * <p>The {@code mlp2d} defaults are the ones that pass the 2-D ring test (8 Gaussians of std 0.01 on the unit
@@ -31,7 +31,7 @@ public enum GanArchitecture {
     /** A DCGAN for 28x28 single-channel images (MNIST). */
     DCGAN28(new Options(Dcgan28.NZ, 128, 128, 1, 2)),
     /** MLPs for 2-D points (Gaussian mixtures). */
-    MLP2D(new Options(2, 128, 128, 2, 2));
+    MLP2D(new Options(2, 128, 128, 2, 3));
 
     /**
      * Sizes of an architecture. Which fields apply:
@@ -175,6 +175,10 @@ public enum GanArchitecture {
         if (this == DCGAN64 && o.depth() != defaults.depth()) {
             throw new IllegalArgumentException("dcgan64 has a fixed depth of 4 up-sampling stages, got depth "
                     + o.depth());
+        }
+        if (this == DCGAN64 && o.channels() != 1 && o.channels() != 3) {
+            throw new IllegalArgumentException("dcgan64 makes grey or RGB images: channels must be 1 or 3, got "
+                    + o.channels());
         }
         if (this == MLP2D && o.channels() != 2) {
             throw new IllegalArgumentException("mlp2d works on 2-D points: channels must be 2, got " + o.channels());

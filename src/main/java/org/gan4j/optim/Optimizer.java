@@ -25,7 +25,8 @@ public interface Optimizer extends AutoCloseable {
 
     /**
      * A host copy of the state needed to continue exactly (moments, step count), by name; every array is freshly
-     * allocated. Synchronises with the backend.
+     * allocated. Synchronises with the backend. Values are copied as float: on an F64 backend a resume is exact
+     * only to float precision.
      */
     Map<String, float[]> state();
 

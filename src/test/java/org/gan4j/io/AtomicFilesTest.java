@@ -22,6 +22,17 @@ class AtomicFilesTest {
     }
 
     @Test
+    void writtenFileGetsTheUsualPermissionsNotOwnerOnly() throws IOException {
+        // A plain new file in the same folder shows what the umask gives; the atomic write must give the same
+        // (Files.createTempFile would give rw------- whatever the umask).
+        Path plain = dir.resolve("plain.bin");
+        Files.write(plain, new byte[] {1});
+        Path atomic = dir.resolve("atomic.bin");
+        AtomicFiles.writeBytes(atomic, new byte[] {1});
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(atomic));
+    }
+
+    @Test
     void replacesTheTarget() throws IOException {
         Path p = dir.resolve("a.bin");
         AtomicFiles.writeBytes(p, new byte[] {1, 2, 3});

@@ -22,6 +22,9 @@ import org.gan4j.tensor.Shape;
  * {@link CudaBackend}.
  */
 final class ConvPlan implements AutoCloseable {
+    /** The three uses of one convolution shape. */
+    enum Direction { FORWARD, BACKWARD_DATA, BACKWARD_FILTER }
+
     /** A measured choice: algorithm and the workspace it needs. */
     record Algo(int algo, long workspaceBytes) {
     }
@@ -72,6 +75,20 @@ final class ConvPlan implements AutoCloseable {
 
     private cudnnConvolutionStruct[] convs() {
         return new cudnnConvolutionStruct[] {forwardConv, backwardDataConv, backwardFilterConv};
+    }
+
+    /** Whether {@code d}'s algorithm has been measured already (so using it runs no cudnnFind). */
+    boolean measured(Direction d) {
+        return switch (d) {
+            case FORWARD -> forward != null;
+            case BACKWARD_DATA -> backwardData != null;
+            case BACKWARD_FILTER -> backwardFilter != null;
+        };
+    }
+
+    @Override
+    public String toString() {
+        return description;
     }
 
     /** The fastest forward algorithm (measured on first use). */

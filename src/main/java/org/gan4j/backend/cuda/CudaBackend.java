@@ -7,10 +7,14 @@ import static org.gan4j.backend.cuda.CudaException.checkCublas;
 import static org.gan4j.backend.cuda.CudaException.checkCuda;
 import static org.gan4j.backend.cuda.CudaException.checkCudnn;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.bytedeco.cuda.cublas.cublasContext;
+import org.bytedeco.cuda.cudart.CUgraphExec_st;
+import org.bytedeco.cuda.cudart.CUgraph_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.cudart.cudaDeviceProp;
 import org.bytedeco.cuda.cudnn.cudnnContext;
@@ -18,6 +22,7 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.SizeTPointer;
 import org.gan4j.backend.Activation;
 import org.gan4j.backend.Backend;
 import org.gan4j.backend.ConvParams;
@@ -41,6 +46,13 @@ import org.gan4j.tensor.Tensor;
  *       {@code C^T = op(B)^T op(A)^T}; TF32 likewise ({@code CUBLAS_TF32_TENSOR_OP_MATH}).</li>
  *   <li>Everything else: gan4j's kernels ({@code src/main/cpp}), matching the CPU backend (the reference).</li>
  * </ul>
+ *
+ * <p><b>CUDA graphs.</b> {@link #captureGraph(Runnable)} records a fixed sequence of ops (a training iteration) once
+ * and returns a {@link CudaGraph} whose {@link CudaGraph#replay()} runs it as one launch. Everything an iteration
+ * does is capture-safe once it has run eagerly with the same shapes: buffers, workspaces and cuDNN algorithms are
+ * planned then; random counters and Adam's step count live on the device. While capturing, whatever would break the
+ * recording (allocating, copying to or from the host, synchronising, planning a new convolution shape, growing
+ * scratch) throws {@link IllegalStateException} naming it, and the capture is abandoned.
  *
  * <p>Errors: every status is checked and raises {@link CudaException} naming the call. Threads: one thread at a
  * time, as every backend; the device is selected for the creating thread.
@@ -66,6 +78,12 @@ public final class CudaBackend extends Backend {
     private long scratchChannels;
     private DeviceBuffer adamTicket;
     private DeviceBuffer workspace;
+    private DeviceBuffer cublasWorkspace;
+    /** Graphs captured on this backend and not yet closed: they hold raw addresses of the buffers below. */
+    private final List<CudaGraph> graphs = new ArrayList<>();
+    /** Scratch and workspaces replaced while a graph lived: freed once no graph can use them. */
+    private final List<DeviceBuffer> retired = new ArrayList<>();
+    private boolean capturing;
     private boolean streamCreated;
     private boolean cudnnCreated;
     private boolean cublasCreated;
@@ -88,6 +106,11 @@ public final class CudaBackend extends Backend {
             checkCublas(cublasCreate_v2(cublas), "cublasCreate");
             cublasCreated = true;
             checkCublas(cublasSetStream_v2(cublas, stream), "cublasSetStream");
+            // An explicit workspace (after cublasSetStream, which resets it to the default pool): gemm then never
+            // allocates, which a captured iteration (captureGraph) relies on. Sizes as the cuBLAS docs advise.
+            long cublasBytes = (computeMajor(device) >= 9 ? 32L : 4L) << 20;
+            cublasWorkspace = DeviceBuffer.allocate(cublasBytes, "the cuBLAS workspace");
+            checkCublas(cublasSetWorkspace_v2(cublas, cublasWorkspace.pointer(0), cublasBytes), "cublasSetWorkspace");
             checkCublas(cublasSetMathMode(cublas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
                     "cublasSetMathMode");
             adamTicket = DeviceBuffer.allocate(Integer.BYTES, "the Adam step ticket");
@@ -121,6 +144,13 @@ public final class CudaBackend extends Backend {
         return new CudaBackend(device, tf32);
     }
 
+    private static int computeMajor(int device) {
+        int[] major = {0};
+        checkCuda(cudaDeviceGetAttribute(major, cudaDevAttrComputeCapabilityMajor, device),
+                "cudaDeviceGetAttribute(compute capability)");
+        return major[0];
+    }
+
     private static String describe(int device, boolean tf32) {
         cudaDeviceProp p = new cudaDeviceProp();
         checkCuda(cudaGetDeviceProperties(p, device), "cudaGetDeviceProperties");
@@ -150,12 +180,14 @@ public final class CudaBackend extends Backend {
     @Override
     public void synchronize() {
         ensureOpen();
+        notCapturing("synchronize");
         checkCuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
     }
 
     @Override
     public RandomState newRandom(long seed) {
         ensureOpen();
+        notCapturing("newRandom (it allocates)");
         DeviceBuffer counter = DeviceBuffer.allocate(Long.BYTES, "a random stream's counter");
         try {
             checkCuda(cudaMemsetAsync(counter.pointer(0), 0, Long.BYTES, stream), "cudaMemsetAsync");
@@ -168,6 +200,7 @@ public final class CudaBackend extends Backend {
 
     long readCounter(CudaRandomState rng) {
         ensureOpen();
+        notCapturing("reading a random counter");
         try (LongPointer host = new LongPointer(1)) {
             checkCuda(cudaMemcpyAsync(host, rng.counterBuffer().pointer(0), Long.BYTES, cudaMemcpyDeviceToHost,
                     stream), "cudaMemcpyAsync(counter to host)");
@@ -178,6 +211,7 @@ public final class CudaBackend extends Backend {
 
     void writeCounter(CudaRandomState rng, long value) {
         ensureOpen();
+        notCapturing("setting a random counter (a replay would set it again every time)");
         checkCuda(CudaKernels.gan4j_random_set_counter(value, counterOf(rng), stream), "gan4j_random_set_counter");
     }
 
@@ -186,25 +220,45 @@ public final class CudaBackend extends Backend {
         if (closed) {
             return;
         }
+        if (capturing) { // closed from a finally block inside captureGraph's iteration: end the capture first
+            capturing = false;
+            CUgraph_st partial = new CUgraph_st();
+            cudaStreamEndCapture(stream, partial);
+            if (!partial.isNull()) {
+                cudaGraphDestroy(partial);
+            }
+        }
         closed = true;
+        // Best effort: every resource is released even if one release fails (e.g. after a sticky device fault);
+        // the first failure is rethrown at the end.
+        RuntimeException failure = null;
         if (streamCreated) {
             cudaStreamSynchronize(stream); // let pending work finish before its memory goes
         }
+        for (CudaGraph g : new ArrayList<>(graphs)) {
+            failure = attempt(g::close, failure);
+        }
+        graphs.clear();
         for (ConvPlan plan : convPlans.values()) {
             plan.close();
         }
         convPlans.clear();
-        for (DeviceBuffer b : new DeviceBuffer[] {scratch, adamTicket, workspace}) {
-            if (b != null) {
-                b.close();
-            }
-        }
         if (cublasCreated) {
-            cublasDestroy_v2(cublas);
+            cublasDestroy_v2(cublas); // before its workspace is freed
         }
         if (cudnnCreated) {
             cudnnDestroy(cudnn);
         }
+        retired.add(scratch);
+        retired.add(adamTicket);
+        retired.add(workspace);
+        retired.add(cublasWorkspace);
+        for (DeviceBuffer b : retired) {
+            if (b != null) {
+                failure = attempt(b::close, failure);
+            }
+        }
+        retired.clear();
         if (streamCreated) {
             cudaStreamDestroy(stream);
         }
@@ -212,6 +266,22 @@ public final class CudaBackend extends Backend {
         zero.close();
         gemmAlpha.close();
         gemmBeta.close();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static RuntimeException attempt(Runnable release, RuntimeException earlier) {
+        try {
+            release.run();
+            return earlier;
+        } catch (RuntimeException e) {
+            if (earlier == null) {
+                return e;
+            }
+            earlier.addSuppressed(e);
+            return earlier;
+        }
     }
 
     private void ensureOpen() {
@@ -220,11 +290,111 @@ public final class CudaBackend extends Backend {
         }
     }
 
+    // ---------------------------------------------------------------- CUDA graphs
+
+    /**
+     * Records the ops {@code iteration} issues on this backend (without running them) into a CUDA graph: stream
+     * capture in thread-local mode on the backend's stream, then {@code cudaGraphInstantiate}. Run the same
+     * iteration eagerly at least once before, so that every buffer, workspace and cuDNN algorithm it needs exists;
+     * then {@link CudaGraph#replay()} does what one eager run would do. The iteration must issue only device work on
+     * this backend: no allocation, host copy, synchronisation or host-side read of a device value.
+     *
+     * @throws IllegalStateException when the iteration does something that cannot be captured (named in the
+     *                               message; the capture is abandoned and the backend stays usable), or when a
+     *                               capture is already running
+     */
+    public CudaGraph captureGraph(Runnable iteration) {
+        ensureOpen();
+        if (iteration == null) {
+            throw new IllegalArgumentException("iteration must not be null");
+        }
+        if (capturing) {
+            throw new IllegalStateException("a CUDA graph capture is already running on this backend; captures do "
+                    + "not nest");
+        }
+        checkCuda(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+        capturing = true;
+        CUgraph_st graph = new CUgraph_st();
+        try {
+            iteration.run();
+        } catch (RuntimeException | Error e) {
+            capturing = false;
+            cudaStreamEndCapture(stream, graph); // ends the (possibly invalidated) capture: the stream is usable again
+            if (!graph.isNull()) {
+                cudaGraphDestroy(graph);
+            }
+            cudaGetLastError(); // a capture error is not sticky; do not report it from the next launch
+            throw e;
+        }
+        capturing = false;
+        checkCuda(cudaStreamEndCapture(stream, graph), "cudaStreamEndCapture (the iteration used an operation that "
+                + "cannot be captured, e.g. a copy from pageable host memory)");
+        CUgraphExec_st exec = new CUgraphExec_st();
+        int nodes;
+        try (SizeTPointer count = new SizeTPointer(1)) {
+            checkCuda(cudaGraphGetNodes(graph, null, count), "cudaGraphGetNodes");
+            nodes = (int) count.get();
+            checkCuda(cudaGraphInstantiate(exec, graph, 0L), "cudaGraphInstantiate");
+        } catch (RuntimeException e) {
+            cudaGraphDestroy(graph);
+            throw e;
+        }
+        CudaGraph g = new CudaGraph(this, graph, exec, nodes);
+        graphs.add(g);
+        return g;
+    }
+
+    /** Whether {@link #captureGraph} is recording right now. */
+    public boolean isCapturing() {
+        return capturing;
+    }
+
+    CUstream_st stream() {
+        return stream;
+    }
+
+    void checkReplay() {
+        ensureOpen();
+        notCapturing("replaying a CUDA graph");
+    }
+
+    /** Called by {@link CudaGraph#close()}: buffers retired while graphs lived are freed when the last one goes. */
+    void graphClosed(CudaGraph g) {
+        graphs.remove(g);
+        if (graphs.isEmpty() && !retired.isEmpty() && !closed) {
+            checkCuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+            for (DeviceBuffer b : retired) {
+                b.close();
+            }
+            retired.clear();
+        }
+    }
+
+    private void notCapturing(String what) {
+        if (capturing) {
+            throw new IllegalStateException(what + " is not allowed while a CUDA graph is being captured: a captured "
+                    + "iteration may only issue device work. Run the iteration eagerly once before capturing (so "
+                    + "buffers, workspaces and convolution algorithms are planned), and do host copies and reads "
+                    + "outside it");
+        }
+    }
+
+    /** Frees {@code b} now, or later when a live graph may still use its address. */
+    private void release(DeviceBuffer b) {
+        if (graphs.isEmpty()) {
+            synchronize(); // kernels still queued may use it
+            b.close();
+        } else {
+            retired.add(b);
+        }
+    }
+
     // ---------------------------------------------------------------- memory
 
     @Override
     protected Storage allocateStorage(long elements) {
         ensureOpen();
+        notCapturing("allocating a tensor");
         DeviceBuffer buffer = DeviceBuffer.allocate(elements * Float.BYTES, "a tensor of " + elements + " floats");
         try {
             checkCuda(cudaMemsetAsync(buffer.pointer(0), 0, elements * Float.BYTES, stream), "cudaMemsetAsync");
@@ -238,6 +408,7 @@ public final class CudaBackend extends Backend {
     @Override
     protected void doCopyFromHost(float[] src, Tensor dst) {
         ensureOpen();
+        notCapturing("copyFromHost");
         try (FloatPointer host = new FloatPointer(src)) {
             checkCuda(cudaMemcpyAsync(ptr(dst), host, (long) src.length * Float.BYTES, cudaMemcpyHostToDevice, stream),
                     "cudaMemcpyAsync(host to device)");
@@ -257,6 +428,7 @@ public final class CudaBackend extends Backend {
     @Override
     protected void doCopyToHost(Tensor src, float[] dst) {
         ensureOpen();
+        notCapturing("copyToHost");
         try (FloatPointer host = new FloatPointer(dst.length)) {
             checkCuda(cudaMemcpyAsync(host, ptr(src), (long) dst.length * Float.BYTES, cudaMemcpyDeviceToHost, stream),
                     "cudaMemcpyAsync(device to host)");
@@ -287,10 +459,10 @@ public final class CudaBackend extends Backend {
 
     private void ensureScratch(long channels) {
         if (scratch == null || channels > scratchChannels) {
+            notCapturing("growing the reduction scratch (to " + channels + " channels)");
             long bytes = CudaKernels.gan4j_scratch_bytes(channels);
             if (scratch != null) {
-                synchronize(); // kernels still queued may use the old scratch
-                scratch.close();
+                release(scratch);
                 scratch = null;
             }
             scratch = DeviceBuffer.allocate(bytes, "reduction scratch");
@@ -304,9 +476,9 @@ public final class CudaBackend extends Backend {
             return null;
         }
         if (workspace == null || workspace.bytes() < bytes) {
+            notCapturing("growing the convolution workspace (to " + bytes + " bytes)");
             if (workspace != null) {
-                synchronize();
-                workspace.close();
+                release(workspace);
                 workspace = null;
             }
             workspace = DeviceBuffer.allocate(bytes, "the cuDNN convolution workspace");
@@ -456,6 +628,7 @@ public final class CudaBackend extends Backend {
         ConvKey key = new ConvKey(x, w, p);
         ConvPlan plan = convPlans.get(key);
         if (plan == null) {
+            notCapturing("planning a new convolution shape (x " + x + ", w " + w + ")");
             plan = new ConvPlan(x, w, p, tf32);
             convPlans.put(key, plan);
         }
@@ -466,6 +639,9 @@ public final class CudaBackend extends Backend {
     protected void doConvForward(Tensor x, Tensor w, ConvParams p, Tensor y) {
         ensureOpen();
         ConvPlan plan = plan(x.shape(), w.shape(), p);
+        if (capturing && !plan.measured(ConvPlan.Direction.FORWARD)) {
+            notCapturing("measuring cuDNN algorithms (cudnnFind) for " + plan);
+        }
         ConvPlan.Algo algo = plan.forward(cudnn);
         checkCudnn(cudnnConvolutionForward(cudnn, one, plan.x, ptr(x), plan.w, ptr(w), plan.forwardConv, algo.algo(),
                 workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero, plan.y, ptr(y)),
@@ -476,6 +652,9 @@ public final class CudaBackend extends Backend {
     protected void doConvBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
         ensureOpen();
         ConvPlan plan = plan(dx.shape(), w.shape(), p);
+        if (capturing && !plan.measured(ConvPlan.Direction.BACKWARD_DATA)) {
+            notCapturing("measuring cuDNN algorithms (cudnnFind) for " + plan);
+        }
         ConvPlan.Algo algo = plan.backwardData(cudnn);
         checkCudnn(cudnnConvolutionBackwardData(cudnn, one, plan.w, ptr(w), plan.y, ptr(dy), plan.backwardDataConv,
                 algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero, plan.x, ptr(dx)),
@@ -486,6 +665,9 @@ public final class CudaBackend extends Backend {
     protected void doConvBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
         ensureOpen();
         ConvPlan plan = plan(x.shape(), dw.shape(), p);
+        if (capturing && !plan.measured(ConvPlan.Direction.BACKWARD_FILTER)) {
+            notCapturing("measuring cuDNN algorithms (cudnnFind) for " + plan);
+        }
         ConvPlan.Algo algo = plan.backwardFilter(cudnn);
         // beta = 1: dw accumulates
         checkCudnn(cudnnConvolutionBackwardFilter(cudnn, one, plan.x, ptr(x), plan.y, ptr(dy), plan.backwardFilterConv,

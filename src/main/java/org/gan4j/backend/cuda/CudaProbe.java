@@ -12,6 +12,8 @@ import org.bytedeco.javacpp.Loader;
  * failure (including {@link UnsatisfiedLinkError} and {@link NoClassDefFoundError} from native loading) becomes the
  * reason; nothing is thrown. The order is the order of dependence: CUDA runtime and driver, a device, cuBLAS,
  * cuDNN, then gan4j's own kernels.
+ *
+ * <p><b>Threads.</b> Thread-safe: the cached answer is computed once during class initialisation.
  */
 public final class CudaProbe {
     /** {@code cudaGetDeviceCount} statuses with a specific explanation. */
