@@ -40,14 +40,18 @@ import org.gan4j.tensor.Tensor;
  * column matrix fits a backend-owned workspace that grows as needed and is reused.
  *
  * <p><b>Threads.</b> The backend owns a pool of {@code threads} threads (loops over samples, channels or element
- * ranges are split over it) and sets OpenBLAS to the same number of threads. OpenBLAS's thread count is
- * process-global: the backend created last decides it for every backend in the process. As every backend, it is
- * used by one thread at a time. {@link #close()} stops the pool and frees the workspace; ops after it throw
+ * ranges are split over it, and so are large matrix products, by blocks of columns, each block one single-threaded
+ * OpenBLAS call). It sets OpenBLAS's process-global thread count to 1, which suits every CPU backend in the process.
+ * As every backend, it is used by one thread at a time. {@link #close()} stops the pool and frees the workspace; ops after it throw
  * {@link IllegalStateException}.
  */
 public final class CpuBackend extends Backend {
     /** Below this many element-operations a loop runs on the calling thread: splitting costs more than it saves. */
     private static final long MIN_PARALLEL_WORK = 1 << 15;
+    /** A matrix product of fewer FLOPs than this per thread runs as one OpenBLAS call. */
+    private static final long MIN_PARALLEL_GEMM_FLOPS = 1 << 22;
+    /** Rows or columns of {@code c} per block at the least when a product is split over threads. */
+    private static final int GEMM_SPLIT_MIN = 64;
     /** Target size of the convolution workspace in elements (16 MiB in F32): big GEMMs, bounded memory. */
     private static final long CONV_WORKSPACE_TARGET = 1 << 22;
 
@@ -75,7 +79,9 @@ public final class CpuBackend extends Backend {
             t.setDaemon(true);
             return t;
         });
-        openblas.blas_set_num_threads(threads);
+        // One OpenBLAS thread: the backend splits large products over its own pool (see gemm), so no OpenBLAS
+        // worker spins on a core between products while the pool runs the loops around them.
+        openblas.blas_set_num_threads(1);
     }
 
     /** An F32 backend using every available processor. */
@@ -306,9 +312,44 @@ public final class CpuBackend extends Backend {
     /**
      * Row-major {@code c = alpha op(a) op(b) + beta c} on storage windows starting at the given offsets, with leading
      * dimensions {@code lda, ldb, ldc} (elements between rows as stored). Callers have checked every bound.
+     *
+     * <p>OpenBLAS runs single-threaded (see the constructor); a product large enough is split here over the
+     * backend's own threads into blocks of columns of {@code c} (or of rows, when it has few columns), one OpenBLAS
+     * call per block. Each element of {@code c} is still one dot product over the whole {@code k}, computed by the
+     * same kernel, so the result does not depend on the thread count; and no OpenBLAS worker thread spins between
+     * products while the backend's threads run the loops around them.
      */
     private void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, CpuStorage a, long aOff,
             int lda, CpuStorage b, long bOff, int ldb, double beta, CpuStorage c, long cOff, int ldc) {
+        int parts = (int) Math.min(threads, 2L * m * n * k / MIN_PARALLEL_GEMM_FLOPS);
+        boolean byColumns = n >= m || m < 2 * GEMM_SPLIT_MIN;
+        int extent = byColumns ? n : m;
+        parts = Math.min(parts, extent / GEMM_SPLIT_MIN);
+        if (parts <= 1 || pool == null) {
+            gemmCall(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        int count = parts;
+        parallelFor(count, Long.MAX_VALUE / (4L * count), (from, to) -> {
+            for (int part = from; part < to; part++) {
+                int lo = (int) ((long) extent * part / count);
+                int hi = (int) ((long) extent * (part + 1) / count);
+                if (byColumns) {
+                    long bBlock = bOff + (transB ? (long) lo * ldb : lo);
+                    gemmCall(transA, transB, m, hi - lo, k, alpha, a, aOff, lda, b, bBlock, ldb, beta, c, cOff + lo,
+                            ldc);
+                } else {
+                    long aBlock = aOff + (transA ? lo : (long) lo * lda);
+                    gemmCall(transA, transB, hi - lo, n, k, alpha, a, aBlock, lda, b, bOff, ldb, beta, c,
+                            cOff + (long) lo * ldc, ldc);
+                }
+            }
+        });
+    }
+
+    /** One OpenBLAS call. */
+    private static void gemmCall(boolean transA, boolean transB, int m, int n, int k, double alpha, CpuStorage a,
+            long aOff, int lda, CpuStorage b, long bOff, int ldb, double beta, CpuStorage c, long cOff, int ldc) {
         int ta = transA ? CblasTrans : CblasNoTrans;
         int tb = transB ? CblasTrans : CblasNoTrans;
         if (c.dtype() == DType.F32) {

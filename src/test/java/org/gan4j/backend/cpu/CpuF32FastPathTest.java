@@ -275,4 +275,48 @@ class CpuF32FastPathTest {
             }
         }
     }
+
+    // ---------------------------------------------------------------- matrix products split over threads
+
+    @Test
+    void productsSplitOverThreadsEqualOneCallExactly() {
+        // Each element of c is one dot product over all of k in both cases, so the results must be bitwise equal.
+        SplittableRandom r = new SplittableRandom(24);
+        int[][] mnk = {{128, 3136, 1024}, {1024, 3136, 128}, {128, 1024, 3136}, {6272, 100, 64}, {64, 6272, 100},
+                {3, 2, 5}};
+        try (CpuBackend one = CpuBackend.create(DType.F32, 1); CpuBackend four = CpuBackend.create(DType.F32, 4)) {
+            for (int[] d : mnk) {
+                for (int t = 0; t < 4; t++) {
+                    boolean ta = (t & 1) != 0;
+                    boolean tb = (t & 2) != 0;
+                    int m = d[0];
+                    int n = d[1];
+                    int k = d[2];
+                    Shape as = ta ? Shape.of(k, m) : Shape.of(m, k);
+                    Shape bs = tb ? Shape.of(n, k) : Shape.of(k, n);
+                    float[] av = floats(r, as.size());
+                    float[] bv = floats(r, bs.size());
+                    float[] cv = floats(r, m * n);
+                    float[][] out = new float[2][];
+                    CpuBackend[] bs2 = {one, four};
+                    for (int i = 0; i < 2; i++) {
+                        CpuBackend b = bs2[i];
+                        try (Tensor a = b.allocate(as); Tensor bt = b.allocate(bs); Tensor c = b.allocate(m, n)) {
+                            b.copyFromHost(av, a);
+                            b.copyFromHost(bv, bt);
+                            b.copyFromHost(cv, c);
+                            b.gemm(ta, tb, 0.5f, a, bt, 1f, c);
+                            out[i] = c.toFloatArray();
+                        }
+                    }
+                    for (int i = 0; i < out[0].length; i++) {
+                        if (Float.floatToIntBits(out[0][i]) != Float.floatToIntBits(out[1][i])) {
+                            fail("gemm " + m + "x" + n + "x" + k + " transA " + ta + " transB " + tb + ": element "
+                                    + i + " is " + out[0][i] + " with 1 thread, " + out[1][i] + " with 4");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
