@@ -2,15 +2,18 @@ package org.gan4j.api;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.LongConsumer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.gan4j.backend.Backend;
+import org.gan4j.backend.OutOfDeviceMemoryException;
 import org.gan4j.data.BatchLoader;
 import org.gan4j.data.Dataset;
 import org.gan4j.data.Mixture2d;
@@ -44,6 +47,12 @@ import org.gan4j.tensor.Shape;
  * count and the position in the data (epoch, batch) from a checkpoint, so a run continued from step k produces the
  * same metrics as an uninterrupted one, bit for bit on the CPU backend.
  *
+ * <p><b>Out of device memory.</b> When the backend runs out of device memory (an
+ * {@link OutOfDeviceMemoryException}, from the CUDA backend) the run stops where it is, writes nothing more (the step
+ * in progress is incomplete, so no final checkpoint), deletes temporary files of unfinished writes, and throws a
+ * {@link TrainingOutOfMemoryException} that names the step, the newest checkpoint (which stays intact: checkpoints
+ * are written atomically) and a batch size that should fit ({@link #suggestBatchSize}).
+ *
  * <p><b>Threads.</b> {@link #run} runs on the calling thread (the listener is called there too); {@link #cancel()} may
  * be called from any thread and makes {@code run} stop after the current step, write a final checkpoint and return.
  * {@link #close()} cancels a running run and waits for it to finish. A {@code GanTraining} runs once.
@@ -63,6 +72,8 @@ public final class GanTraining implements AutoCloseable {
     public static final int GRID_SAMPLES = 64;
     /** Number of points in each fixed-noise scatter of a 2-D model. */
     public static final int SCATTER_POINTS = 1000;
+    /** The smallest batch size a trainer accepts (batch norm in training mode needs two samples). */
+    static final int MIN_BATCH_SIZE = 2;
     /** Number of points MixtureMetrics is computed on at the end of a 2-D run. */
     public static final int MIXTURE_POINTS = 2500;
     /** Metrics columns of metrics.csv. */
@@ -131,10 +142,55 @@ public final class GanTraining implements AutoCloseable {
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean cancelled;
     private volatile boolean started;
+    /** The step being run (or prepared), for the out-of-memory message; only the thread in {@link #run} uses it. */
+    private long currentStep;
+    /** Called with the step number before each step (a test seam: injects failures); does nothing by default. */
+    private LongConsumer beforeStep = step -> { };
 
     private GanTraining(TrainingConfig config, Checkpoint resumeFrom) {
         this.config = Objects.requireNonNull(config, "config");
         this.resumeFrom = resumeFrom;
+    }
+
+    /**
+     * The run stopped because the device ran out of memory (see the class comment); the cause is the backend's
+     * {@link OutOfDeviceMemoryException}. The message is one line, e.g. {@code "GPU out of memory at step 1201
+     * (asked 300.0 MiB, 20.0 MiB free); the last checkpoint runs/a/checkpoints/step_00001200.safetensors is intact;
+     * a batch size of about 8 should fit: restart with -b 8 and a new --out folder (a resumed run keeps its batch
+     * size, 32), or free GPU memory and resume with --resume runs/a"}.
+     */
+    public static final class TrainingOutOfMemoryException extends RuntimeException {
+        private final long step;
+        private final transient Path lastCheckpoint;
+        private final int suggestedBatchSize;
+
+        TrainingOutOfMemoryException(String message, long step, Path lastCheckpoint, int suggestedBatchSize,
+                OutOfDeviceMemoryException cause) {
+            super(message, cause);
+            this.step = step;
+            this.lastCheckpoint = lastCheckpoint;
+            this.suggestedBatchSize = suggestedBatchSize;
+        }
+
+        /** The step that was running (1-based: step {@code k} is the k-th). */
+        public long step() {
+            return step;
+        }
+
+        /** The newest checkpoint, which reads back intact, or null when none was written yet. */
+        public Path lastCheckpoint() {
+            return lastCheckpoint;
+        }
+
+        /** The batch size estimate of {@link #suggestBatchSize}, or 0 when already 2 (nothing smaller to try). */
+        public int suggestedBatchSize() {
+            return suggestedBatchSize;
+        }
+
+        @Override
+        public OutOfDeviceMemoryException getCause() {
+            return (OutOfDeviceMemoryException) super.getCause();
+        }
     }
 
     /** A new run. Its output folder must not hold checkpoints already (resume those instead). */
@@ -169,6 +225,12 @@ public final class GanTraining implements AutoCloseable {
         return config;
     }
 
+    /** Test seam: {@code hook} is called with each step's number (1-based) just before that step runs. */
+    GanTraining beforeStep(LongConsumer hook) {
+        this.beforeStep = Objects.requireNonNull(hook, "hook");
+        return this;
+    }
+
     /** Asks a running {@link #run} to stop after its current step and write a final checkpoint. Any thread. */
     public void cancel() {
         cancelled = true;
@@ -186,6 +248,7 @@ public final class GanTraining implements AutoCloseable {
      * @throws IOException                       when an output file cannot be written
      * @throws org.gan4j.data.DatasetException   when the data cannot be loaded
      * @throws org.gan4j.gan.TrainingDivergedException when a loss becomes NaN or infinite (the last checkpoint stays)
+     * @throws TrainingOutOfMemoryException      when the device ran out of memory (the last checkpoint stays)
      * @throws IllegalStateException             when called twice
      */
     public TrainingResult run(Listener listener) throws IOException {
@@ -216,6 +279,23 @@ public final class GanTraining implements AutoCloseable {
         for (Path dir : List.of(out, out.resolve("samples"), checkpointDir)) {
             AtomicFiles.deleteTemporaryFiles(dir); // left by a run killed while writing
         }
+        currentStep = resumeFrom == null ? 1 : Checkpoints.progress(resumeFrom).step() + 1;
+        try {
+            return trainOn(dataset, listener, out, checkpointDir);
+        } catch (OutOfDeviceMemoryException e) {
+            // Everything is closed by now (device memory released); the step in progress is incomplete, so nothing
+            // more is written: no final checkpoint, no samples, no summary.
+            for (Path dir : List.of(out, out.resolve("samples"), checkpointDir)) {
+                AtomicFiles.deleteTemporaryFiles(dir);
+            }
+            throw outOfMemory(e, currentStep, checkpointDir, out);
+        }
+    }
+
+    private TrainingResult trainOn(Dataset dataset, Listener listener, Path out, Path checkpointDir)
+            throws IOException {
+        ModelConfig mc = config.model();
+        long seed = config.trainer().seed();
         try (Backend backend = BackendChoice.open(config.backend(), config.threads(), listener::onWarning);
                 Model g = new Model(backend, mc.generator(), seed ^ 0x4747L).initialize(mc.init(), seed);
                 Model d = new Model(backend, mc.discriminator(), seed ^ 0x4444L).initialize(mc.init(), seed + 1);
@@ -258,8 +338,10 @@ public final class GanTraining implements AutoCloseable {
                 StepMetrics last = null;
                 long t0 = System.nanoTime();
                 while (trainer.stepCount() < total && !cancelled) {
+                    currentStep = trainer.stepCount() + 1;
                     BatchLoader.Batch b = loader.next();
                     backend.copyFromHost(b.data(), trainer.realInput());
+                    beforeStep.accept(currentStep);
                     StepMetrics m = trainer.step();
                     long step = trainer.stepCount();
                     epoch = b.epoch();
@@ -321,6 +403,63 @@ public final class GanTraining implements AutoCloseable {
                 return result;
             }
         }
+    }
+
+    /** The exception for running out of device memory at {@code step}; reads the newest checkpoint to vouch for it. */
+    private TrainingOutOfMemoryException outOfMemory(OutOfDeviceMemoryException e, long step, Path checkpointDir,
+            Path out) {
+        int batch = config.trainer().batchSize();
+        Path last = null;
+        String checkpoint;
+        try {
+            last = Checkpoint.readLatest(checkpointDir).file();
+            checkpoint = "the last checkpoint " + last + " is intact";
+        } catch (NoSuchFileException none) {
+            checkpoint = "no checkpoint was written yet";
+        } catch (IOException | RuntimeException unreadable) {
+            checkpoint = "no checkpoint reads back (" + unreadable.getMessage() + ")";
+        }
+        int suggested = suggestBatchSize(batch, e);
+        String advice = suggested == 0
+                ? "even a batch size of " + MIN_BATCH_SIZE + " does not fit: free GPU memory (nvidia-smi) or train on the"
+                        + " CPU (--backend cpu)"
+                : "a batch size of about " + suggested + " should fit: restart with -b " + suggested + " and a new"
+                        + " --out folder (a resumed run keeps its batch size, " + batch + ")";
+        String resume = last != null ? ", or free GPU memory and resume with --resume " + out : "";
+        return new TrainingOutOfMemoryException("GPU out of memory at step " + step + " (asked "
+                + OutOfDeviceMemoryException.mib(e.bytesRequested()) + ", "
+                + OutOfDeviceMemoryException.mib(e.bytesFree()) + " free); " + checkpoint + "; " + advice
+                + (suggested == 0 ? "" : resume), step, last, suggested, e);
+    }
+
+    /**
+     * A batch size that should fit after running out of device memory at {@code batch}; 0 when {@code batch} is
+     * already the smallest a trainer accepts (2).
+     *
+     * <p>Basis: what the failure reports: the bytes the backend held in its own allocations ({@code held}), the
+     * allocation that failed ({@code asked}) and the free device memory ({@code free}). At {@code batch} the run
+     * needed at least {@code held + asked} and could have had at most {@code held + free}. Assuming all of it grows
+     * in proportion to the batch size gives {@code batch * (held + free) / (held + asked)}; of that 90% is
+     * suggested (a margin for cuDNN workspaces chosen for the new shapes and for fragmentation), rounded down, never
+     * more than half of {@code batch} and never less than 2. The assumption errs both ways, which is why the result is an
+     * estimate: parameters, their gradients and Adam moments do not grow with the batch (so the per-sample cost is
+     * overstated and the estimate too small), while the failed allocation need not have been the step's last (so
+     * the need is understated and the estimate too large; the cap at half covers that case). When a size is
+     * unknown (a failure inside a library call) it halves the batch.
+     */
+    static int suggestBatchSize(int batch, OutOfDeviceMemoryException e) {
+        if (batch <= MIN_BATCH_SIZE) {
+            return 0;
+        }
+        int half = Math.max(MIN_BATCH_SIZE, batch / 2);
+        long held = e.bytesHeld();
+        long asked = e.bytesRequested();
+        long free = e.bytesFree();
+        if (held < 0 || asked <= 0 || free < 0) {
+            return half;
+        }
+        double proportional = 0.9 * batch * ((double) held + free) / ((double) held + asked);
+        return (int) Math.max(MIN_BATCH_SIZE, Math.min(half, (long) Math.floor(proportional)));
     }
 
     private Path save(GanTrainer trainer, Path dir, int epoch, int batchInEpoch, double elapsed) throws IOException {

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
+import org.gan4j.api.GanTraining;
 import org.gan4j.api.Version;
 import org.gan4j.data.DatasetException;
 import org.gan4j.io.CheckpointFormatException;
@@ -64,9 +65,10 @@ public final class Main implements Runnable {
             Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
             int code = exitCode(e);
             line.getErr().println("gan4j: " + message(e));
+            // Running out of GPU memory is fully explained by its one line (what to do, from which checkpoint).
             if (main.verbose) {
                 e.printStackTrace(line.getErr());
-            } else if (code == FAILURE) {
+            } else if (code == FAILURE && !(e instanceof GanTraining.TrainingOutOfMemoryException)) {
                 line.getErr().println("(run again with --verbose for the stack trace)");
             }
             line.getErr().flush();

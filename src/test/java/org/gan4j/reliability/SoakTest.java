@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * full run loop with metrics.csv, checkpoints, sample grids and plots) records, every {@code every} steps, the heap
  * in use after a full GC, and JavaCPP's native memory: {@link Pointer#physicalBytes()} (the process's resident set)
  * and {@link Pointer#totalBytes()} (bytes JavaCPP has allocated and not freed). The value at the last sample must
- * equal the value at the first within the margins below. (On a GPU, {@code cudaMemGetInfo} would be sampled too; the
- * CUDA backend is not selectable from GanTraining in this build, see docs/RELIABILITY.md.)
+ * equal the value at the first within the margins below. {@link CudaSoakTest} does the same on the GPU and samples
+ * device memory too.
  *
  * <p>CI runs the short version (600 steps, sampled every 100). The long version (10,000 steps, sampled every 500) runs
  * with {@code mvn -o -B test -Dtest=SoakTest -Dgan4j.soak=true}. Each writes its table to
@@ -105,7 +105,7 @@ class SoakTest {
         return v[1];
     }
 
-    private static Sample sample(long step) {
+    static Sample sample(long step) {
         // Two collections: the first may only promote; the second frees what became unreachable.
         System.gc();
         System.gc();

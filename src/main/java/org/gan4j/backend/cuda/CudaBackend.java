@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUgraphExec_st;
 import org.bytedeco.cuda.cudart.CUgraph_st;
@@ -54,7 +55,9 @@ import org.gan4j.tensor.Tensor;
  * recording (allocating, copying to or from the host, synchronising, planning a new convolution shape, growing
  * scratch) throws {@link IllegalStateException} naming it, and the capture is abandoned.
  *
- * <p>Errors: every status is checked and raises {@link CudaException} naming the call. Threads: one thread at a
+ * <p>Errors: every status is checked and raises {@link CudaException} naming the call, except running out of device
+ * memory, which raises {@link org.gan4j.backend.OutOfDeviceMemoryException} (sizes asked, free and held by this
+ * backend; see {@link #deviceMemoryHeld()}). Threads: one thread at a
  * time, as every backend; the device is selected for the creating thread.
  */
 public final class CudaBackend extends Backend {
@@ -74,6 +77,8 @@ public final class CudaBackend extends Backend {
     private final FloatPointer gemmAlpha = new FloatPointer(1);
     private final FloatPointer gemmBeta = new FloatPointer(1);
     private final Map<ConvKey, ConvPlan> convPlans = new HashMap<>();
+    /** Bytes of this backend's live device allocations (tensors, workspaces, scratch, counters). */
+    private final AtomicLong deviceBytes = new AtomicLong();
     private DeviceBuffer scratch;
     private long scratchChannels;
     private DeviceBuffer adamTicket;
@@ -109,11 +114,11 @@ public final class CudaBackend extends Backend {
             // An explicit workspace (after cublasSetStream, which resets it to the default pool): gemm then never
             // allocates, which a captured iteration (captureGraph) relies on. Sizes as the cuBLAS docs advise.
             long cublasBytes = (computeMajor(device) >= 9 ? 32L : 4L) << 20;
-            cublasWorkspace = DeviceBuffer.allocate(cublasBytes, "the cuBLAS workspace");
+            cublasWorkspace = DeviceBuffer.allocate(cublasBytes, "the cuBLAS workspace", deviceBytes);
             checkCublas(cublasSetWorkspace_v2(cublas, cublasWorkspace.pointer(0), cublasBytes), "cublasSetWorkspace");
             checkCublas(cublasSetMathMode(cublas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
                     "cublasSetMathMode");
-            adamTicket = DeviceBuffer.allocate(Integer.BYTES, "the Adam step ticket");
+            adamTicket = DeviceBuffer.allocate(Integer.BYTES, "the Adam step ticket", deviceBytes);
             checkCuda(cudaMemsetAsync(adamTicket.pointer(0), 0, Integer.BYTES, stream), "cudaMemsetAsync");
             ensureScratch(1024);
             description = describe(device, tf32);
@@ -172,6 +177,27 @@ public final class CudaBackend extends Backend {
         return description;
     }
 
+    /**
+     * Bytes of device memory this backend holds in its own live allocations ({@code cudaMalloc}: tensors,
+     * workspaces, scratch, random counters), not counting what cuDNN, cuBLAS and the CUDA context allocate inside.
+     * Any thread (an atomic counter).
+     */
+    public long deviceMemoryHeld() {
+        return deviceBytes.get();
+    }
+
+    /**
+     * Bytes of the device's memory in use by anyone ({@code cudaMemGetInfo}: total - free): this backend, the
+     * libraries and CUDA context behind it, and other processes on the same GPU. Does not synchronise.
+     */
+    public long deviceMemoryUsed() {
+        ensureOpen();
+        try (SizeTPointer free = new SizeTPointer(1); SizeTPointer total = new SizeTPointer(1)) {
+            checkCuda(cudaMemGetInfo(free, total), "cudaMemGetInfo");
+            return total.get() - free.get();
+        }
+    }
+
     /** Whether TF32 tensor cores may be used for convolutions and gemm. */
     public boolean tf32() {
         return tf32;
@@ -188,7 +214,7 @@ public final class CudaBackend extends Backend {
     public RandomState newRandom(long seed) {
         ensureOpen();
         notCapturing("newRandom (it allocates)");
-        DeviceBuffer counter = DeviceBuffer.allocate(Long.BYTES, "a random stream's counter");
+        DeviceBuffer counter = DeviceBuffer.allocate(Long.BYTES, "a random stream's counter", deviceBytes);
         try {
             checkCuda(cudaMemsetAsync(counter.pointer(0), 0, Long.BYTES, stream), "cudaMemsetAsync");
         } catch (RuntimeException e) {
@@ -395,7 +421,8 @@ public final class CudaBackend extends Backend {
     protected Storage allocateStorage(long elements) {
         ensureOpen();
         notCapturing("allocating a tensor");
-        DeviceBuffer buffer = DeviceBuffer.allocate(elements * Float.BYTES, "a tensor of " + elements + " floats");
+        DeviceBuffer buffer = DeviceBuffer.allocate(elements * Float.BYTES, "a tensor of " + elements + " floats",
+                deviceBytes);
         try {
             checkCuda(cudaMemsetAsync(buffer.pointer(0), 0, elements * Float.BYTES, stream), "cudaMemsetAsync");
         } catch (RuntimeException e) {
@@ -465,7 +492,7 @@ public final class CudaBackend extends Backend {
                 release(scratch);
                 scratch = null;
             }
-            scratch = DeviceBuffer.allocate(bytes, "reduction scratch");
+            scratch = DeviceBuffer.allocate(bytes, "reduction scratch", deviceBytes);
             scratchChannels = channels;
         }
     }
@@ -481,7 +508,7 @@ public final class CudaBackend extends Backend {
                 release(workspace);
                 workspace = null;
             }
-            workspace = DeviceBuffer.allocate(bytes, "the cuDNN convolution workspace");
+            workspace = DeviceBuffer.allocate(bytes, "the cuDNN convolution workspace", deviceBytes);
         }
         return workspace.pointer(0);
     }

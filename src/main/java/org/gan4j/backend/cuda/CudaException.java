@@ -1,17 +1,23 @@
 package org.gan4j.backend.cuda;
 
+import static org.bytedeco.cuda.global.cudart.cudaErrorMemoryAllocation;
 import static org.bytedeco.cuda.global.cudart.cudaGetErrorName;
 import static org.bytedeco.cuda.global.cudart.cudaGetErrorString;
+import static org.bytedeco.cuda.global.cudart.cudaGetLastError;
+import static org.bytedeco.cuda.global.cudart.cudaMemGetInfo;
 
 import org.bytedeco.cuda.global.cublas;
 import org.bytedeco.cuda.global.cudnn;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.SizeTPointer;
+import org.gan4j.backend.OutOfDeviceMemoryException;
 
 /**
  * A CUDA, cuDNN, cuBLAS or gan4j kernel call that returned an error status. The message names the call, the status
  * number and its name and description, e.g. {@code "gan4j_batchnorm_train_forward failed: 700
  * cudaErrorIllegalAddress (an illegal memory access was encountered)"}. After an asynchronous fault (a kernel that
- * failed on the device) the CUDA context is unusable: close the backend and create a new one.
+ * failed on the device) the CUDA context is unusable: close the backend and create a new one. Running out of device
+ * memory is not one of these: it raises the backend-neutral {@link OutOfDeviceMemoryException}.
  */
 public class CudaException extends RuntimeException {
     private final String call;
@@ -33,8 +39,27 @@ public class CudaException extends RuntimeException {
         return status;
     }
 
-    /** Throws when a CUDA runtime call or one of gan4j's launchers (which return {@code cudaError_t}) failed. */
+    /**
+     * Throws when a CUDA runtime call or one of gan4j's launchers (which return {@code cudaError_t}) failed:
+     * {@link OutOfDeviceMemoryException} for {@code cudaErrorMemoryAllocation} (size asked unknown here;
+     * {@link DeviceBuffer#allocate} reports it for its own allocations), this exception for every other status.
+     */
     static void checkCuda(int status, String call) {
+        if (status == cudaErrorMemoryAllocation) {
+            cudaGetLastError(); // not sticky: clear it so later calls do not report it again
+            long free = -1;
+            long total = -1;
+            try (SizeTPointer f = new SizeTPointer(1); SizeTPointer t = new SizeTPointer(1)) {
+                if (cudaMemGetInfo(f, t) == 0) {
+                    free = f.get();
+                    total = t.get();
+                }
+            }
+            throw new OutOfDeviceMemoryException("out of GPU memory: " + call + " failed (cudaErrorMemoryAllocation); "
+                    + (free < 0 ? "free memory unknown" : OutOfDeviceMemoryException.mib(free) + " free of "
+                    + OutOfDeviceMemoryException.mib(total)) + ". Use a smaller batch size, or free GPU memory held"
+                    + " by other processes (nvidia-smi).", -1, free, total, -1);
+        }
         if (status != 0) {
             throw new CudaException(call, status, call + " failed: " + status + " " + string(cudaGetErrorName(status))
                     + " (" + string(cudaGetErrorString(status)) + ")");

@@ -6,49 +6,71 @@ import static org.bytedeco.cuda.global.cudart.cudaGetLastError;
 import static org.bytedeco.cuda.global.cudart.cudaMalloc;
 import static org.bytedeco.cuda.global.cudart.cudaMemGetInfo;
 
-import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.SizeTPointer;
+import org.gan4j.backend.OutOfDeviceMemoryException;
 
 /**
- * One {@code cudaMalloc} allocation, freed by {@link #close()} (idempotent). Out of memory raises a
- * {@link CudaException} that says how much was asked for, how much is free, and what to do about it.
+ * One {@code cudaMalloc} allocation, freed by {@link #close()} (idempotent). Out of memory raises an
+ * {@link OutOfDeviceMemoryException} that says how much was asked for, how much is free, and what to do about it;
+ * every other failed status a {@link CudaException}. A buffer may count itself in its owner's ledger of bytes held
+ * (added on allocation, subtracted on close), which the exception reports and the backend exposes.
  */
 final class DeviceBuffer implements AutoCloseable {
     private final long bytes;
+    private final AtomicLong ledger;
     private long address;
 
-    private DeviceBuffer(long address, long bytes) {
+    private DeviceBuffer(long address, long bytes, AtomicLong ledger) {
         this.address = address;
         this.bytes = bytes;
+        this.ledger = ledger;
     }
 
     /** {@code bytes} (at least 1) of device memory for {@code what} (named in an out-of-memory message). */
     static DeviceBuffer allocate(long bytes, String what) {
+        return allocate(bytes, what, null);
+    }
+
+    /**
+     * {@code bytes} (at least 1) of device memory for {@code what}, counted in {@code ledger} (null: not counted)
+     * while the buffer lives.
+     *
+     * @throws OutOfDeviceMemoryException on {@code cudaErrorMemoryAllocation}
+     */
+    static DeviceBuffer allocate(long bytes, String what, AtomicLong ledger) {
         long size = Math.max(1, bytes);
         Pointer p = new Pointer();
         int status = cudaMalloc(p, size);
         if (status == cudaErrorMemoryAllocation) {
             cudaGetLastError(); // clear the (non-sticky) error so later calls do not report it again
-            throw new CudaException("cudaMalloc", status, outOfMemory(size, what));
+            throw outOfMemory(size, what, ledger == null ? -1 : ledger.get());
         }
         CudaException.checkCuda(status, "cudaMalloc(" + size + " bytes for " + what + ")");
-        return new DeviceBuffer(p.address(), size);
+        if (ledger != null) {
+            ledger.addAndGet(size);
+        }
+        return new DeviceBuffer(p.address(), size, ledger);
     }
 
-    private static String outOfMemory(long asked, String what) {
-        String free = "unknown";
+    private static OutOfDeviceMemoryException outOfMemory(long asked, String what, long held) {
+        long free = -1;
+        long total = -1;
         try (SizeTPointer f = new SizeTPointer(1); SizeTPointer t = new SizeTPointer(1)) {
             if (cudaMemGetInfo(f, t) == 0) {
-                free = mib(f.get()) + " free of " + mib(t.get());
+                free = f.get();
+                total = t.get();
             }
         }
-        return "out of GPU memory: cudaMalloc of " + mib(asked) + " for " + what + " failed (cudaErrorMemoryAllocation); "
-                + free + ". Use a smaller batch size, or free GPU memory held by other processes (nvidia-smi).";
+        String state = free < 0 ? "free memory unknown" : mib(free) + " free of " + mib(total);
+        return new OutOfDeviceMemoryException("out of GPU memory: cudaMalloc of " + mib(asked) + " for " + what
+                + " failed (cudaErrorMemoryAllocation); " + state + ". Use a smaller batch size, or free GPU memory"
+                + " held by other processes (nvidia-smi).", asked, free, total, held);
     }
 
     private static String mib(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
+        return OutOfDeviceMemoryException.mib(bytes);
     }
 
     long bytes() {
@@ -77,6 +99,9 @@ final class DeviceBuffer implements AutoCloseable {
         if (address != 0) {
             long a = address;
             address = 0;
+            if (ledger != null) {
+                ledger.addAndGet(-bytes);
+            }
             CudaException.checkCuda(cudaFree(new DevicePointer(a)), "cudaFree");
         }
     }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.gan4j.backend.Backend;
 import org.gan4j.backend.Backends;
+import org.gan4j.backend.OutOfDeviceMemoryException;
 import org.gan4j.backend.RandomState;
 import org.gan4j.backend.cpu.CpuBackend;
 import org.gan4j.tensor.Shape;
@@ -51,14 +52,53 @@ class CudaBackendTest {
     @Test
     void outOfMemoryNamesTheSizesAndTheFix() {
         try (CudaBackend b = CudaBackend.create()) {
-            CudaException e = assertThrows(CudaException.class, () -> DeviceBuffer.allocate(1L << 50, "a test"));
+            OutOfDeviceMemoryException e = assertThrows(OutOfDeviceMemoryException.class,
+                    () -> DeviceBuffer.allocate(1L << 50, "a test"));
             assertTrue(e.getMessage().contains("out of GPU memory") && e.getMessage().contains("for a test")
                     && e.getMessage().contains(" free of ") && e.getMessage().contains("smaller batch"),
                     e.getMessage());
+            assertEquals(1L << 50, e.bytesRequested());
+            assertTrue(e.bytesFree() > 0 && e.bytesFree() <= e.bytesTotal(), e.bytesFree() + " of " + e.bytesTotal());
+            assertEquals(-1, e.bytesHeld(), "a buffer outside any backend's ledger");
+            // through the backend: the tensor of 2^48 floats (2^50 bytes) fails, the bytes it held are reported
+            long held = b.deviceMemoryHeld();
+            OutOfDeviceMemoryException viaBackend = assertThrows(OutOfDeviceMemoryException.class,
+                    () -> b.allocate(Shape.of(1 << 24, 1 << 24)));
+            assertEquals(1L << 50, viaBackend.bytesRequested());
+            assertEquals(held, viaBackend.bytesHeld());
+            assertEquals(held, b.deviceMemoryHeld(), "the failed allocation is not counted");
             try (Tensor t = b.allocate(4)) { // the backend still works afterwards
                 b.fill(3f, t);
                 assertEquals(3f, b.readScalar(t));
             }
+        }
+    }
+
+    @Test
+    void deviceMemoryHeldCountsLiveAllocations() {
+        try (CudaBackend b = CudaBackend.create()) {
+            long before = b.deviceMemoryHeld();
+            assertTrue(before > 0, "the cuBLAS workspace, scratch and Adam ticket are held from the start");
+            long usedBefore = b.deviceMemoryUsed();
+            try (Tensor t = b.allocate(1 << 20)) {
+                assertEquals(before + (4L << 20), b.deviceMemoryHeld());
+                // the device-wide count moves by at least the 4 MiB (rounded up to the allocator's granularity)
+                assertTrue(b.deviceMemoryUsed() >= usedBefore + (4L << 20) - (2L << 20),
+                        usedBefore + " -> " + b.deviceMemoryUsed());
+            }
+            assertEquals(before, b.deviceMemoryHeld());
+        }
+    }
+
+    @Test
+    void outOfMemoryFromALibraryCallIsRecognisedToo() {
+        try (CudaBackend b = CudaBackend.create()) {
+            OutOfDeviceMemoryException e = assertThrows(OutOfDeviceMemoryException.class,
+                    () -> CudaException.checkCuda(org.bytedeco.cuda.global.cudart.cudaErrorMemoryAllocation,
+                            "cudaGraphInstantiate"));
+            assertTrue(e.getMessage().startsWith("out of GPU memory: cudaGraphInstantiate failed"), e.getMessage());
+            assertEquals(-1, e.bytesRequested());
+            assertTrue(e.bytesFree() > 0, "free " + e.bytesFree());
         }
     }
 
