@@ -111,7 +111,8 @@ public final class CudaProbe {
     static String librariesReason(Throwable t) {
         String text = describe(t);
         if (text.contains("libcuda.so")) {
-            return "no NVIDIA driver (libcuda.so.1 not found): " + text;
+            // The loader's chain of messages adds nothing a user can act on here.
+            return "no NVIDIA driver (libcuda.so.1 not found)";
         }
         if (text.contains("libcudart")) {
             return "CUDA libraries missing (libcudart.so.13 not found; install CUDA 13 or add /usr/local/cuda/lib64 "
