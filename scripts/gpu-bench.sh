@@ -2,17 +2,15 @@
 # The GPU benchmark comparison in one device call: gan4j's IterationBenchmark on CUDA, then the same iteration in
 # PyTorch (scripts/compare-pytorch.py: eager TF32 and CUDA-graph TF32), then both side by side with the ratios.
 #
-#   scripts/gpu-bench.sh bundle   # here: builds build/gpu-bench/: compare-pytorch.py and, on top of an existing
-#                                 #       build/gpu (scripts/gpu-check.sh bundle), only the benchmark classes and
-#                                 #       JMH (~3 MB), else a stand-alone benchmarks-gpu.jar and jlink'd JRE; prints
-#                                 #       the size of all carried paths together (limit 64 MiB)
+#   scripts/gpu-bench.sh bundle   # here, called by `scripts/gpu-check.sh bundle`: build/gpu-bench/ holds
+#                                 #       compare-pytorch.py and, on top of build/gpu, the benchmark classes and
+#                                 #       JMH (~3 MB); prints the size of all carried paths together (limit 64 MiB)
 #   scripts/gpu-bench.sh check    # here: runs the bundle's CPU-side part (JRE, JMH listing, FLOP counts, the
 #                                 #       clean failure of the CUDA benchmark without a GPU, the script's parser)
-#   scripts/gpu-bench.sh run      # on the GPU machine: unpacks the JRE, runs both benchmarks, writes $OUT/*
+#   scripts/gpu-bench.sh run      # on the GPU machine, called by `scripts/gpu-check.sh run` after the GPU tests
 #
-# Device call, benchmarks only: run(command="bash scripts/gpu-bench.sh run", carry=["build/gpu-bench"]).
-# Tests and benchmarks in one call (`scripts/gpu-check.sh bundle` first, then this bundle on top of it):
-#   run(command="bash scripts/gpu-check.sh run; bash scripts/gpu-bench.sh run", carry=["build/gpu", "build/gpu-bench"])
+# The one device call (tests, then these benchmarks) is scripts/gpu-check.sh's:
+#   run(command="bash scripts/gpu-check.sh run", carry=["build/gpu", "build/gpu-bench"], timeout_s=540)
 # Variables for `run`: CONFIGS (default all five), JMH_ARGS (default "-f 1 -wi 3 -i 5 -w 1 -r 2"), OPS=1 to add the
 # op benchmarks. The jar must be built from a gan4j that has the CUDA backend (Backends.create("cuda")): rebuild the
 # bundle after merging it. The GPU machine has no Java and no network (../shared/GPU.md); the bundle carries both.
@@ -22,15 +20,19 @@ BUNDLE=build/gpu-bench
 CONFIGS=${CONFIGS:-dcgan28-64,dcgan28-256,dcgan64-64,dcgan64-128,dcgan64-512}
 JMH_ARGS=${JMH_ARGS:--f 1 -wi 3 -i 5 -w 1 -r 2}
 
-# CP: the fat GPU jar of a stand-alone bundle, or the thin jars on top of build/gpu (scripts/gpu-check.sh's bundle).
+# CP: the benchmark jars on top of build/gpu (scripts/gpu-check.sh's bundle).
 classpath() {
-    if [ -f "$BUNDLE/benchmarks-gpu.jar" ]; then
-        CP=$BUNDLE/benchmarks-gpu.jar
-    elif [ -d "$BUNDLE/lib" ] && [ -f build/gpu/gan4j.jar ]; then
+    if [ -d "$BUNDLE/lib" ] && [ -f build/gpu/gan4j.jar ]; then
         CP="$BUNDLE/lib/*:build/gpu/gan4j.jar:build/gpu/lib/*"
     else
         CP=
     fi
+}
+
+# The JRE of build/gpu (xz-packed; Python's tarfile where the xz program is missing) into folder $1.
+unpack_jre() {
+    tar -C "$1" -xJf build/gpu/jre.txz 2>/dev/null \
+        || python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' build/gpu/jre.txz "$1"
 }
 
 case "${1:-}" in
@@ -38,20 +40,15 @@ bundle)
     mvn -q -B -o install -DskipTests
     mvn -q -B -o -f benchmarks/pom.xml package -DskipTests
     rm -rf "$BUNDLE" && mkdir -p "$BUNDLE"
-    if [ -f build/gpu/jre.tgz ] && [ -f build/gpu/gan4j.jar ] && [ -d build/gpu/lib ]; then
-        # On top of scripts/gpu-check.sh's bundle: its JRE, gan4j.jar and dependencies; add the benchmark classes
-        # and JMH only.
-        echo "thin bundle on top of build/gpu"
-        mkdir -p "$BUNDLE/lib"
-        cp benchmarks/target/gan4j-benchmarks-0.1.0-SNAPSHOT.jar "$BUNDLE/lib/"
-        mvn -q -B -o -f benchmarks/pom.xml org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies -DincludeScope=runtime \
-            -DincludeArtifactIds=jmh-core,jopt-simple,commons-math3 -DoutputDirectory="$PWD/$BUNDLE/lib"
-    else
-        jlink --add-modules java.base,jdk.unsupported,java.management,java.logging \
-            --strip-debug --no-header-files --no-man-pages --compress=2 --output "$BUNDLE/jre"
-        tar -C "$BUNDLE" -czf "$BUNDLE/jre.tgz" jre && rm -rf "$BUNDLE/jre"
-        cp benchmarks/target/benchmarks-gpu.jar "$BUNDLE/"
+    # On top of scripts/gpu-check.sh's bundle (its JRE, gan4j.jar and dependencies): the benchmark classes and JMH.
+    if [ ! -f build/gpu/jre.txz ] || [ ! -f build/gpu/gan4j.jar ] || [ ! -d build/gpu/lib ]; then
+        echo "no build/gpu: run 'bash scripts/gpu-check.sh bundle' (it builds this bundle too)" >&2
+        exit 1
     fi
+    mkdir -p "$BUNDLE/lib"
+    cp benchmarks/target/gan4j-benchmarks-0.1.0-SNAPSHOT.jar "$BUNDLE/lib/"
+    mvn -q -B -o -f benchmarks/pom.xml org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies -DincludeScope=runtime \
+        -DincludeArtifactIds=jmh-core,jopt-simple,commons-math3 -DoutputDirectory="$PWD/$BUNDLE/lib"
     cp scripts/compare-pytorch.py "$BUNDLE/"
     du -sh "$BUNDLE"/* "$BUNDLE"
     total=$(du -sb "$BUNDLE" | cut -f1)
@@ -63,12 +60,10 @@ bundle)
     fi
     ;;
 check)
-    jre=$BUNDLE/jre.tgz
-    [ -f "$jre" ] || jre=build/gpu/jre.tgz
     classpath
-    [ -f "$jre" ] && [ -n "$CP" ] || { echo "no bundle: run '$0 bundle' first" >&2; exit 1; }
+    [ -n "$CP" ] || { echo "no bundle: run 'bash scripts/gpu-check.sh bundle' first" >&2; exit 1; }
     tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
-    tar -C "$tmp" -xzf "$jre"
+    unpack_jre "$tmp"
     "$tmp/jre/bin/java" -version 2>&1 | head -1
     "$tmp/jre/bin/java" -cp "$CP" org.openjdk.jmh.Main -l | grep -c 'org.gan4j.bench' | sed 's/^/benchmarks listed: /'
     "$tmp/jre/bin/java" -cp "$CP" org.gan4j.bench.FlopCounter | grep iteration
@@ -86,10 +81,8 @@ check)
 run)
     OUT=${OUT:-build/gpu-bench-out}
     mkdir -p "$OUT"
-    jre=$BUNDLE/jre.tgz
-    [ -f "$jre" ] || jre=build/gpu/jre.tgz
     classpath
-    tar -C "$BUNDLE" -xzf "$jre"
+    unpack_jre "$BUNDLE"
     JAVA="$BUNDLE/jre/bin/java"
     # JavaCPP unpacks its natives under user.home: keep that inside the bundle (the fork gets it too).
     HOME_DIR="$PWD/$BUNDLE/home" && mkdir -p "$HOME_DIR"

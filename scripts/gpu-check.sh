@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# gpu-check.sh - build here, run on the lent GPU machine: the GPU test suite (and the benchmarks, when present).
+# gpu-check.sh - build here, run on the lent GPU machine: the GPU test suite, then the benchmarks beside PyTorch.
 #
 #   bash scripts/gpu-check.sh bundle   # HERE (Maven, JDK, nvcc): builds everything into build/gpu/ (< 64 MiB)
 #   bash scripts/gpu-check.sh run      # THERE (no Java, no Maven): runs it from the repo root, logs under $OUT
 #
 # The device call, exactly (after `bundle` here):
-#   run(command="bash scripts/gpu-check.sh run", carry=["build/gpu"], timeout_s=540)
+#   run(command="bash scripts/gpu-check.sh run", carry=["build/gpu", "build/gpu-bench"], timeout_s=540)
 #
 # bundle: `mvn -o -q -B package -DskipTests` (the `cuda` profile compiles the kernels into the jar; the jar is
 #   checked to contain them), test classes, test-scope dependencies (OpenBLAS stays: the parity suite runs the CPU
@@ -13,8 +13,9 @@
 #   missing), and a jlink'd JRE (java.base, jdk.unsupported, java.management, java.logging, and java.xml for the
 #   launcher's XML reports) packed as jre.txz.
 # run: LD_LIBRARY_PATH=/usr/local/cuda/lib64; runs every test class whose name contains Cuda or Gpu (the
-#   convention for GPU tests) with -Dgan4j.gpu.required=true, so a skip is a failure; then the benchmark hook if
-#   build/gpu/benchmarks.jar exists; writes logs under $OUT (build/gpu/out when unset), with cuobjdump's listing of
+#   convention for GPU tests) with -Dgan4j.gpu.required=true, so a skip is a failure; then scripts/gpu-bench.sh run
+#   (gan4j's CUDA iteration benchmark and the same network in PyTorch, with ratios; its bundle build/gpu-bench is
+#   made by `bundle` too); writes logs under $OUT (build/gpu/out when unset), with cuobjdump's listing of
 #   the kernels' machine code; prints a table last. The GPU tests include CudaTrainingParityTest (20 DCGAN28 steps
 #   against the CPU) and CudaGraphTest (graph replay against eager steps).
 #   `GAN4J_GPU_REQUIRED=false bash scripts/gpu-check.sh run` checks the bundle here first: every GPU test skips.
@@ -74,10 +75,6 @@ bundle() {
         mvn -B -q dependency:get -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_version"
     fi
     cp "$junit_jar_m2" "$bundle_dir/junit-platform-console-standalone.jar"
-    # BENCHMARK HOOK (bundle side): nothing is copied. The benchmarks' uber-jars do not fit beside this bundle
-    # (benchmarks.jar 120 MB with libtorch; benchmarks-gpu.jar 13 MB takes this bundle to 70 MiB): the GPU benchmarks
-    # run from scripts/gpu-bench.sh, whose bundle adds only the benchmark classes and JMH (~3 MB) on top of this one.
-    # A build/gpu/benchmarks.jar placed here by hand is still run by the run-side hook.
     echo "== jlink JRE"
     # uncompressed modules packed with xz: 12 MiB instead of 22 (zip-compressed modules in a .tgz), which leaves
     # room under the 64 MiB carry limit for the benchmarks' jar
@@ -92,9 +89,8 @@ bundle() {
         echo "build/gpu is ${size} MiB: over the 64 MiB that a device call carries" >&2
         exit 1
     fi
-    if [[ ! -f "$bundle_dir/benchmarks.jar" ]] && (( size > 48 )); then
-        echo "warning: build/gpu is ${size} MiB, leaving less than 16 MiB for a benchmarks.jar" >&2
-    fi
+    # The benchmarks (gan4j's CUDA iteration and the same network in PyTorch) ride on top of this bundle.
+    bash scripts/gpu-bench.sh bundle
 }
 
 run() {
@@ -147,21 +143,14 @@ run() {
     aborted=$(grep -oE '\[ *[0-9]+ tests aborted' "$out/tests.log" | grep -oE '[0-9]+' || echo 0)
     skip_count=$((skipped + aborted))
 
-    # BENCHMARK HOOK (run side): build/gpu/benchmarks.jar is the JMH uber-jar of the benchmarks helper.
-    # GAN4J_BENCH_ARGS (JMH options) narrows it (default: the CUDA iteration benchmark, all five configurations;
-    # `-l` only lists); the img/s figure is the last line containing "img/s".
-    local bench="no build/gpu/benchmarks.jar"
-    if [[ -f "$bundle_dir/benchmarks.jar" ]]; then
+    # The benchmarks: gan4j's CUDA iteration beside the same network in PyTorch (scripts/gpu-bench.sh).
+    local bench="not run (no build/gpu-bench: run 'bundle' here first)"
+    if [[ -d "$root/build/gpu-bench" ]]; then
         echo "== benchmarks"
         local bench_rc=0
-        # shellcheck disable=SC2086
-        "$java" "${jvm[@]}" -jar "$bundle_dir/benchmarks.jar" \
-            ${GAN4J_BENCH_ARGS:-\\.IterationBenchmark\\. -p backend=cuda -p threads=1 -f 1 -wi 3 -i 5 -w 1 -r 2} \
-            -rff "$out/bench.csv" \
-            > "$out/bench.log" 2>&1 || bench_rc=$?
-        tail -n 30 "$out/bench.log"
-        bench=$(grep -i 'img/s' "$out/bench.log" | tail -1 || true)
-        bench=${bench:-"rc $bench_rc, no img/s line (see bench.log)"}
+        OUT="$out/bench" bash scripts/gpu-bench.sh run > "$out/bench.log" 2>&1 || bench_rc=$?
+        tail -n 40 "$out/bench.log"
+        bench="rc $bench_rc; tables in bench/gan4j.md and bench/compare.md"
     fi
     rm -rf "$work"
 
