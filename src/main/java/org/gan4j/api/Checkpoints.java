@@ -161,10 +161,14 @@ public final class Checkpoints {
         return out;
     }
 
-    /** Loads a checkpoint's generator (or discriminator) into a model built from {@link #modelConfig}. */
-    public static void load(Checkpoint c, String group, Model model) {
-        String what = group.equals(Checkpoint.GENERATOR) ? "generator" : "discriminator";
-        Checkpoint.loadInto(model, c.group(group), IGNORED_STATE, c.file(), what);
+    /** Loads a checkpoint's generator into a model built from {@link #modelConfig}. */
+    public static void loadGenerator(Checkpoint c, Model model) {
+        Checkpoint.loadInto(model, c.group(Checkpoint.GENERATOR), IGNORED_STATE, c.file(), "generator");
+    }
+
+    /** Loads a checkpoint's discriminator into a model built from {@link #modelConfig}. */
+    public static void loadDiscriminator(Checkpoint c, Model model) {
+        Checkpoint.loadInto(model, c.group(Checkpoint.DISCRIMINATOR), IGNORED_STATE, c.file(), "discriminator");
     }
 
     // ------------------------------------------------------------------ PyTorch

@@ -305,8 +305,8 @@ public final class GanTraining implements AutoCloseable {
             double elapsedBefore = 0;
             if (resumeFrom != null) {
                 Checkpoints.Progress p = Checkpoints.progress(resumeFrom);
-                Checkpoints.load(resumeFrom, Checkpoint.GENERATOR, g);
-                Checkpoints.load(resumeFrom, Checkpoint.DISCRIMINATOR, d);
+                Checkpoints.loadGenerator(resumeFrom, g);
+                Checkpoints.loadDiscriminator(resumeFrom, d);
                 trainer.restore(new TrainerState(p.step(), p.generatorSteps(), p.trainerRandom(),
                         p.generatorRandom(), p.discriminatorRandom(), Checkpoints.optimizerState(resumeFrom)));
                 startEpoch = p.epoch();
