@@ -269,7 +269,8 @@ public final class GanTrainer implements AutoCloseable {
             Tensor logits = discriminator.forward(fake);
             backend.mean(logits, outputActivation, slot[D_FAKE_AFTER]);
             loss.generatorLoss(backend, logits, generatorTargets, slot[LOSS_D_REAL], slot[LOSS_G], dLogits);
-            Tensor dFake = discriminator.backwardToInput(dLogits);
+            // D's parameter gradients from this pass would be discarded by the next D.zeroGrad: skip computing them
+            Tensor dFake = discriminator.backwardToInputOnly(dLogits);
             generator.backward(dFake);
             backend.sumOfSquares(generator.gradients(), slot[GRAD_SQ_G]);
             optimizerG.step();

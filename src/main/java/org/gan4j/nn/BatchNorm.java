@@ -101,12 +101,14 @@ public class BatchNorm extends Layer implements FusableLayer {
         requireForward(x, this);
         requireShape(dy.shape(), y.shape(), "gradient");
         Tensor dx = buffer("dx", x.shape());
+        Tensor dgamma = parameterGradients() ? gamma.grad() : null;
+        Tensor dbeta = parameterGradients() ? beta.grad() : null;
         if (forwardWasTraining) {
             backend().batchNormTrainBackward(x, y, dy, gamma.value(), buffer("saveMean", Shape.of(channels)),
-                    buffer("saveInvStd", Shape.of(channels)), activation, dx, gamma.grad(), beta.grad());
+                    buffer("saveInvStd", Shape.of(channels)), activation, dx, dgamma, dbeta);
         } else {
             backend().batchNormEvalBackward(x, y, dy, gamma.value(), runningMean.value(), runningVar.value(), eps,
-                    activation, dx, gamma.grad(), beta.grad());
+                    activation, dx, dgamma, dbeta);
         }
         return needInputGrad ? dx : null;
     }

@@ -100,9 +100,12 @@ public final class ConvTranspose2d extends Layer implements FusableLayer {
         Tensor dz = dy;
         if (bias != null || activation != Activation.IDENTITY) {
             dz = buffer("dz", y.shape());
-            backend().biasActivationBackward(y, dy, activation, dz, bias == null ? null : bias.grad());
+            backend().biasActivationBackward(y, dy, activation, dz,
+                    bias == null || !parameterGradients() ? null : bias.grad());
         }
-        backend().convBackwardFilter(dz, x, params, weight.grad());
+        if (parameterGradients()) {
+            backend().convBackwardFilter(dz, x, params, weight.grad());
+        }
         if (!needInputGrad) {
             return null;
         }

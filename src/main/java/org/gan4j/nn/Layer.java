@@ -26,6 +26,7 @@ public abstract class Layer implements AutoCloseable {
     private final Map<String, Tensor> scratch = new HashMap<>();
     private Backend backend;
     private boolean training = true;
+    private boolean parameterGradients = true;
 
     /** Output shape for an input shape; throws {@link IllegalArgumentException} naming both when they do not fit. */
     public abstract Shape outputShape(Shape input);
@@ -64,6 +65,22 @@ public abstract class Layer implements AutoCloseable {
 
     public final boolean isTraining() {
         return training;
+    }
+
+    /**
+     * Whether {@link #backward} accumulates parameter gradients (the default) or only propagates the input gradient,
+     * e.g. through D in the generator step, where D's parameter gradients would be thrown away; recursive.
+     */
+    public void setParameterGradients(boolean enabled) {
+        this.parameterGradients = enabled;
+        for (Map.Entry<String, Layer> c : children()) {
+            c.getValue().setParameterGradients(enabled);
+        }
+    }
+
+    /** See {@link #setParameterGradients}. */
+    public final boolean parameterGradients() {
+        return parameterGradients;
     }
 
     /** A short description for model summaries, e.g. {@code Conv2d(1, 64, k=4, s=2, p=1, bias=false)}. */

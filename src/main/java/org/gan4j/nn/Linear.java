@@ -80,9 +80,12 @@ public final class Linear extends Layer implements FusableLayer {
         Tensor dz = dy;
         if (bias != null || activation != Activation.IDENTITY) {
             dz = buffer("dz", y.shape());
-            backend().biasActivationBackward(y, dy, activation, dz, bias == null ? null : bias.grad());
+            backend().biasActivationBackward(y, dy, activation, dz,
+                    bias == null || !parameterGradients() ? null : bias.grad());
         }
-        backend().gemm(true, false, 1f, dz, x, 1f, weight.grad());
+        if (parameterGradients()) {
+            backend().gemm(true, false, 1f, dz, x, 1f, weight.grad());
+        }
         if (!needInputGrad) {
             return null;
         }

@@ -151,6 +151,20 @@ public final class Model implements AutoCloseable {
         return root.backward(dy, true);
     }
 
+    /**
+     * Backpropagates {@code dy} to the input without touching {@link #gradients()}: the weight-gradient work is
+     * skipped. For passing a gradient through a network that is not being trained at that moment (D in the
+     * generator step of a GAN).
+     */
+    public Tensor backwardToInputOnly(Tensor dy) {
+        root.setParameterGradients(false);
+        try {
+            return root.backward(dy, true);
+        } finally {
+            root.setParameterGradients(true);
+        }
+    }
+
     /** Sets every gradient to zero (one fill over the flat gradient buffer). */
     public void zeroGrad() {
         backend.fill(0f, grads);

@@ -43,6 +43,37 @@ class ModelTest {
         return new Sequential(new Linear(3, 5), new BatchNorm1d(5), new ReLU(), new Linear(5, 2, false));
     }
 
+    /** A D-like net with every kind of parameterised layer: Conv2d, ConvTranspose2d, BatchNorm2d, Linear. */
+    private static Sequential everyParameterKind() {
+        return new Sequential(new Conv2d(2, 4, 3, 1, 1, true), new BatchNorm2d(4), new LeakyReLU(0.2f),
+                new ConvTranspose2d(4, 3, 4, 2, 1, true), new Flatten(), new Linear(3 * 8 * 8, 2));
+    }
+
+    @Test
+    void backwardToInputOnlyGivesTheSameInputGradientAndLeavesParameterGradientsAlone() {
+        try (Model a = new Model(f64, everyParameterKind(), 1); Model b = new Model(f64, everyParameterKind(), 1);
+                Tensor x = tensor(f64, randn(5, 96), 3, 2, 4, 4);
+                Tensor dy = tensor(f64, randn(6, 6), 3, 2)) {
+            a.initialize(Init.PYTORCH_DEFAULT, 9);
+            b.initialize(Init.PYTORCH_DEFAULT, 9);
+            f64.fill(0.25f, b.gradients()); // a marker that must survive
+            a.forward(x);
+            double[] full = a.backwardToInput(dy).toDoubleArray();
+            b.forward(x);
+            double[] only = b.backwardToInputOnly(dy).toDoubleArray();
+            // The same ops on the same values in the same order: bit-identical.
+            assertArrayEquals(full, only);
+            for (double g : b.gradients().toDoubleArray()) {
+                assertEquals(0.25, g);
+            }
+            // and it is switched back on afterwards: a normal backward accumulates again
+            b.zeroGrad();
+            b.forward(x);
+            b.backwardToInput(dy);
+            assertArrayEquals(a.gradients().toDoubleArray(), b.gradients().toDoubleArray());
+        }
+    }
+
     @Test
     void parametersAreAlignedViewsIntoOneFlatBuffer() {
         try (Model m = new Model(f32, smallNet(), 1)) {
