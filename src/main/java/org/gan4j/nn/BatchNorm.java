@@ -115,6 +115,6 @@ public class BatchNorm extends Layer implements FusableLayer {
 
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "(" + channels + Linear.fused(activation) + ")";
+        return getClass().getSimpleName() + "(" + channels + FusableLayer.describe(activation) + ")";
     }
 }

@@ -1,6 +1,5 @@
 package org.gan4j.nn;
 
-import org.gan4j.backend.Activation;
 import org.gan4j.backend.ConvParams;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
@@ -11,16 +10,12 @@ import org.gan4j.tensor.Tensor;
  * {@code Ho = floor((H + 2 padding - k) / stride) + 1}. Backward: {@code dW += corr(x, dz)}, {@code db += sum dz},
  * {@code dx = conv_transpose(dz, W)}.
  */
-public final class Conv2d extends Layer implements FusableLayer {
+public final class Conv2d extends AffineLayer {
     private final int in;
     private final int out;
     private final int kernel;
     private final ConvParams params;
     private final Parameter weight;
-    private final Parameter bias;
-    private Activation activation = Activation.IDENTITY;
-    private Tensor x;
-    private Tensor y;
 
     public Conv2d(int in, int out, int kernel, int stride, int padding, boolean bias) {
         if (in < 1 || out < 1 || kernel < 1) {
@@ -33,25 +28,11 @@ public final class Conv2d extends Layer implements FusableLayer {
         this.params = ConvParams.of(stride, padding);
         int fanIn = in * kernel * kernel;
         this.weight = addParameter("weight", Shape.of(out, in, kernel, kernel), Parameter.Role.WEIGHT, fanIn);
-        this.bias = bias ? addParameter("bias", Shape.of(out), Parameter.Role.BIAS, fanIn) : null;
+        declareBias(bias, out, fanIn);
     }
 
     public Parameter weight() {
         return weight;
-    }
-
-    public Parameter bias() {
-        return bias;
-    }
-
-    @Override
-    public void fuseActivation(Activation act) {
-        this.activation = act;
-    }
-
-    @Override
-    public Activation fusedActivation() {
-        return activation;
     }
 
     @Override
@@ -63,41 +44,23 @@ public final class Conv2d extends Layer implements FusableLayer {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        Shape ys = outputShape(x.shape());
-        this.x = x;
-        this.y = buffer("y", ys);
+    protected void applyForward(Tensor x, Tensor y) {
         backend().convForward(x, weight.value(), params, y);
-        if (bias != null || activation != Activation.IDENTITY) {
-            backend().biasActivationForward(y, bias == null ? null : bias.value(), activation, y);
-        }
-        return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean needInputGrad) {
-        requireForward(x, this);
-        requireShape(dy.shape(), y.shape(), "gradient");
-        Tensor dz = dy;
-        if (bias != null || activation != Activation.IDENTITY) {
-            dz = buffer("dz", y.shape());
-            backend().biasActivationBackward(y, dy, activation, dz,
-                    bias == null || !parameterGradients() ? null : bias.grad());
-        }
-        if (parameterGradients()) {
-            backend().convBackwardFilter(x, dz, params, weight.grad());
-        }
-        if (!needInputGrad) {
-            return null;
-        }
-        Tensor dx = buffer("dx", x.shape());
+    protected void accumulateWeightGradient(Tensor x, Tensor dz) {
+        backend().convBackwardFilter(x, dz, params, weight.grad());
+    }
+
+    @Override
+    protected void applyInputGradient(Tensor dz, Tensor dx) {
         backend().convBackwardData(dz, weight.value(), params, dx);
-        return dx;
     }
 
     @Override
     public String toString() {
         return "Conv2d(" + in + ", " + out + ", k=" + kernel + ", s=" + params.strideH() + ", p=" + params.padH()
-                + ", bias=" + (bias != null) + Linear.fused(activation) + ")";
+                + biasAndActivation() + ")";
     }
 }

@@ -1,6 +1,5 @@
 package org.gan4j.nn;
 
-import org.gan4j.backend.Activation;
 import org.gan4j.backend.ConvParams;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
@@ -13,17 +12,13 @@ import org.gan4j.tensor.Tensor;
  * <p>It reuses the convolution primitives with roles swapped: forward is the convolution's backward-data, the input
  * gradient is a convolution forward, the weight gradient is backward-filter with the operands exchanged.
  */
-public final class ConvTranspose2d extends Layer implements FusableLayer {
+public final class ConvTranspose2d extends AffineLayer {
     private final int in;
     private final int out;
     private final int kernel;
     private final int outputPadding;
     private final ConvParams params;
     private final Parameter weight;
-    private final Parameter bias;
-    private Activation activation = Activation.IDENTITY;
-    private Tensor x;
-    private Tensor y;
 
     /** Without output padding. */
     public ConvTranspose2d(int in, int out, int kernel, int stride, int padding, boolean bias) {
@@ -47,25 +42,11 @@ public final class ConvTranspose2d extends Layer implements FusableLayer {
         // PyTorch computes fan-in from weight.size(1) * k * k, which for a transposed convolution is `out`.
         int fanIn = out * kernel * kernel;
         this.weight = addParameter("weight", Shape.of(in, out, kernel, kernel), Parameter.Role.WEIGHT, fanIn);
-        this.bias = bias ? addParameter("bias", Shape.of(out), Parameter.Role.BIAS, fanIn) : null;
+        declareBias(bias, out, fanIn);
     }
 
     public Parameter weight() {
         return weight;
-    }
-
-    public Parameter bias() {
-        return bias;
-    }
-
-    @Override
-    public void fuseActivation(Activation act) {
-        this.activation = act;
-    }
-
-    @Override
-    public Activation fusedActivation() {
-        return activation;
     }
 
     @Override
@@ -82,42 +63,23 @@ public final class ConvTranspose2d extends Layer implements FusableLayer {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        Shape ys = outputShape(x.shape());
-        this.x = x;
-        this.y = buffer("y", ys);
+    protected void applyForward(Tensor x, Tensor y) {
         backend().convBackwardData(x, weight.value(), params, y);
-        if (bias != null || activation != Activation.IDENTITY) {
-            backend().biasActivationForward(y, bias == null ? null : bias.value(), activation, y);
-        }
-        return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean needInputGrad) {
-        requireForward(x, this);
-        requireShape(dy.shape(), y.shape(), "gradient");
-        Tensor dz = dy;
-        if (bias != null || activation != Activation.IDENTITY) {
-            dz = buffer("dz", y.shape());
-            backend().biasActivationBackward(y, dy, activation, dz,
-                    bias == null || !parameterGradients() ? null : bias.grad());
-        }
-        if (parameterGradients()) {
-            backend().convBackwardFilter(dz, x, params, weight.grad());
-        }
-        if (!needInputGrad) {
-            return null;
-        }
-        Tensor dx = buffer("dx", x.shape());
+    protected void accumulateWeightGradient(Tensor x, Tensor dz) {
+        backend().convBackwardFilter(dz, x, params, weight.grad());
+    }
+
+    @Override
+    protected void applyInputGradient(Tensor dz, Tensor dx) {
         backend().convForward(dz, weight.value(), params, dx);
-        return dx;
     }
 
     @Override
     public String toString() {
         return "ConvTranspose2d(" + in + ", " + out + ", k=" + kernel + ", s=" + params.strideH() + ", p="
-                + params.padH() + (outputPadding != 0 ? ", op=" + outputPadding : "") + ", bias=" + (bias != null)
-                + Linear.fused(activation) + ")";
+                + params.padH() + (outputPadding != 0 ? ", op=" + outputPadding : "") + biasAndActivation() + ")";
     }
 }

@@ -13,4 +13,9 @@ public interface FusableLayer {
 
     /** The activation applied to the output ({@link Activation#IDENTITY} when none). */
     Activation fusedActivation();
+
+    /** {@code ""} for none, else e.g. {@code ", +LEAKY_RELU(0.2)"}: how layers name a fused activation. */
+    static String describe(Activation a) {
+        return a == Activation.IDENTITY ? "" : ", +" + a.kind() + (a.slope() != 0 ? "(" + a.slope() + ")" : "");
+    }
 }

@@ -1,6 +1,5 @@
 package org.gan4j.nn;
 
-import org.gan4j.backend.Activation;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 
@@ -10,14 +9,10 @@ import org.gan4j.tensor.Tensor;
  * {@code dW += dz^T x}, {@code db += sum_n dz}, {@code dx = dz W}, where {@code dz} is {@code dy} through any fused
  * activation.
  */
-public final class Linear extends Layer implements FusableLayer {
+public final class Linear extends AffineLayer {
     private final int in;
     private final int out;
     private final Parameter weight;
-    private final Parameter bias;
-    private Activation activation = Activation.IDENTITY;
-    private Tensor x;
-    private Tensor y;
 
     /** With bias. */
     public Linear(int in, int out) {
@@ -31,26 +26,11 @@ public final class Linear extends Layer implements FusableLayer {
         this.in = in;
         this.out = out;
         this.weight = addParameter("weight", Shape.of(out, in), Parameter.Role.WEIGHT, in);
-        this.bias = bias ? addParameter("bias", Shape.of(out), Parameter.Role.BIAS, in) : null;
+        declareBias(bias, out, in);
     }
 
     public Parameter weight() {
         return weight;
-    }
-
-    /** The bias, or null. */
-    public Parameter bias() {
-        return bias;
-    }
-
-    @Override
-    public void fuseActivation(Activation act) {
-        this.activation = act;
-    }
-
-    @Override
-    public Activation fusedActivation() {
-        return activation;
     }
 
     @Override
@@ -62,44 +42,22 @@ public final class Linear extends Layer implements FusableLayer {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        Shape ys = outputShape(x.shape());
-        this.x = x;
-        this.y = buffer("y", ys);
+    protected void applyForward(Tensor x, Tensor y) {
         backend().gemm(false, true, 1f, x, weight.value(), 0f, y);
-        if (bias != null || activation != Activation.IDENTITY) {
-            backend().biasActivationForward(y, bias == null ? null : bias.value(), activation, y);
-        }
-        return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean needInputGrad) {
-        requireForward(x, this);
-        requireShape(dy.shape(), y.shape(), "gradient");
-        Tensor dz = dy;
-        if (bias != null || activation != Activation.IDENTITY) {
-            dz = buffer("dz", y.shape());
-            backend().biasActivationBackward(y, dy, activation, dz,
-                    bias == null || !parameterGradients() ? null : bias.grad());
-        }
-        if (parameterGradients()) {
-            backend().gemm(true, false, 1f, dz, x, 1f, weight.grad());
-        }
-        if (!needInputGrad) {
-            return null;
-        }
-        Tensor dx = buffer("dx", x.shape());
+    protected void accumulateWeightGradient(Tensor x, Tensor dz) {
+        backend().gemm(true, false, 1f, dz, x, 1f, weight.grad());
+    }
+
+    @Override
+    protected void applyInputGradient(Tensor dz, Tensor dx) {
         backend().gemm(false, false, 1f, dz, weight.value(), 0f, dx);
-        return dx;
     }
 
     @Override
     public String toString() {
-        return "Linear(" + in + ", " + out + ", bias=" + (bias != null) + fused(activation) + ")";
-    }
-
-    static String fused(Activation a) {
-        return a == Activation.IDENTITY ? "" : ", +" + a.kind() + (a.slope() != 0 ? "(" + a.slope() + ")" : "");
+        return "Linear(" + in + ", " + out + biasAndActivation() + ")";
     }
 }
