@@ -11,9 +11,9 @@
 #   checked to contain them), test classes, test-scope dependencies (OpenBLAS stays: the parity suite runs the CPU
 #   reference), junit-platform-console-standalone 1.14.4 (JUnit 5.14.x; fetched once with `mvn dependency:get` if
 #   missing), and a jlink'd JRE (java.base, jdk.unsupported, java.management, java.logging, and java.xml for the
-#   launcher's XML reports) packed as jre.txz.
+#   launcher's XML reports, java.desktop for the PNGs GanTraining writes) packed as jre.txz.
 # run: LD_LIBRARY_PATH=/usr/local/cuda/lib64; runs every test class whose name contains Cuda or Gpu (the
-#   convention for GPU tests) with -Dgan4j.gpu.required=true, so a skip is a failure; then scripts/gpu-bench.sh run
+#   convention for GPU tests; NoGpuTest, which is about machines without one, excepted) with -Dgan4j.gpu.required=true, so a skip is a failure; then scripts/gpu-bench.sh run
 #   (gan4j's CUDA iteration benchmark and the same network in PyTorch, with ratios; its bundle build/gpu-bench is
 #   made by `bundle` too); writes logs under $OUT (build/gpu/out when unset), with cuobjdump's listing of
 #   the kernels' machine code; prints a table last. The GPU tests include CudaTrainingParityTest (20 DCGAN28 steps
@@ -70,7 +70,10 @@ bundle() {
     cp -r target/test-classes "$bundle_dir/test-classes"
     echo "== test-scope dependencies"
     mvn -o -q -B dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$bundle_dir/lib"
-    rm -f "$bundle_dir"/lib/junit-*.jar "$bundle_dir"/lib/opentest4j-*.jar "$bundle_dir"/lib/apiguardian-*.jar
+    # JUnit comes with the console launcher; Jazzer (8 MB) only serves the parser fuzz tests, which the GPU run does
+    # not select (class-name filters apply before classes are loaded).
+    rm -f "$bundle_dir"/lib/junit-*.jar "$bundle_dir"/lib/opentest4j-*.jar "$bundle_dir"/lib/apiguardian-*.jar \
+        "$bundle_dir"/lib/jazzer*.jar
     if [[ ! -f "$junit_jar_m2" ]]; then
         mvn -B -q dependency:get -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_version"
     fi
@@ -78,7 +81,9 @@ bundle() {
     echo "== jlink JRE"
     # uncompressed modules packed with xz: 12 MiB instead of 22 (zip-compressed modules in a .tgz), which leaves
     # room under the 64 MiB carry limit for the benchmarks' jar
-    jlink --add-modules java.base,jdk.unsupported,java.management,java.logging,java.xml \
+    # java.desktop: GanTraining writes PNG sample grids and loss plots (ImageIO, AWT), which the CUDA soak and
+    # concurrency tests exercise.
+    jlink --add-modules java.base,jdk.unsupported,java.management,java.logging,java.xml,java.desktop \
         --strip-debug --no-header-files --no-man-pages --compress=0 --output "$bundle_dir/jre"
     tar -C "$bundle_dir" -cJf "$bundle_dir/jre.txz" jre
     rm -rf "$bundle_dir/jre"
@@ -132,7 +137,7 @@ run() {
     local test_rc=0
     "$java" "${jvm[@]}" -Dgan4j.gpu.required="$required" -jar "$bundle_dir/junit-platform-console-standalone.jar" \
         execute --class-path "$cp" --scan-class-path "$bundle_dir/test-classes" \
-        --include-classname '.*(Cuda|Gpu).*' --details=tree --disable-banner --disable-ansi-colors \
+        --include-classname '.*(Cuda|Gpu).*' --exclude-classname '.*NoGpu.*' --details=tree --disable-banner --disable-ansi-colors \
         --reports-dir "$out/junit" > "$out/tests.log" 2>&1 || test_rc=$?
     tail -n 40 "$out/tests.log"
     local run_count fail_count skip_count
