@@ -97,16 +97,12 @@ public final class Adam implements Optimizer {
     /** Entries {@code exp_avg} and {@code exp_avg_sq} (flat, layout of {@link Model#parameters()}) and {@code step} (1). */
     @Override
     public Map<String, float[]> state() {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        tensors().forEach((name, t) -> out.put(name, t.toFloatArray()));
-        return out;
+        return OptimizerSupport.toHost(tensors());
     }
 
     @Override
     public void loadState(Map<String, float[]> state) {
-        Map<String, Tensor> tensors = tensors();
-        OptimizerSupport.checkState("Adam", state, tensors);
-        tensors.forEach((name, t) -> backend.copyFromHost(state.get(name), t));
+        OptimizerSupport.fromHost("Adam", state, tensors());
     }
 
     private Map<String, Tensor> tensors() {

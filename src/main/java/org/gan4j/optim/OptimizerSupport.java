@@ -1,5 +1,6 @@
 package org.gan4j.optim;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -42,5 +43,18 @@ final class OptimizerSupport {
                         + " values, expected " + e.getValue().size() + " (is it from a different model?)");
             }
         }
+    }
+
+    /** Every state tensor copied to the host, by name, in order. */
+    static Map<String, float[]> toHost(Map<String, Tensor> tensors) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> out.put(name, t.toFloatArray()));
+        return out;
+    }
+
+    /** Checks {@code state} against {@code tensors} (see {@link #checkState}), then copies it into them. */
+    static void fromHost(String optimizer, Map<String, float[]> state, Map<String, Tensor> tensors) {
+        checkState(optimizer, state, tensors);
+        tensors.forEach((name, t) -> t.backend().copyFromHost(state.get(name), t));
     }
 }

@@ -68,16 +68,12 @@ public final class Sgd implements Optimizer {
 
     @Override
     public Map<String, float[]> state() {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        tensors().forEach((name, t) -> out.put(name, t.toFloatArray()));
-        return out;
+        return OptimizerSupport.toHost(tensors());
     }
 
     @Override
     public void loadState(Map<String, float[]> state) {
-        Map<String, Tensor> tensors = tensors();
-        OptimizerSupport.checkState("Sgd", state, tensors);
-        tensors.forEach((name, t) -> backend.copyFromHost(state.get(name), t));
+        OptimizerSupport.fromHost("Sgd", state, tensors());
     }
 
     private Map<String, Tensor> tensors() {
