@@ -665,23 +665,29 @@ public final class CudaBackend extends Backend {
     @Override
     protected void doConvForward(Tensor x, Tensor w, ConvParams p, Tensor y) {
         ensureOpen();
-        ConvPlan plan = plan(x.shape(), w.shape(), p);
-        if (capturing && !plan.measured(ConvPlan.Direction.FORWARD)) {
-            notCapturing("measuring cuDNN algorithms (cudnnFind) for " + plan);
-        }
+        ConvPlan plan = measuredPlan(x.shape(), w.shape(), p, ConvPlan.Direction.FORWARD);
         ConvPlan.Algo algo = plan.forward(cudnn);
         checkCudnn(cudnnConvolutionForward(cudnn, one, plan.x, ptr(x), plan.w, ptr(w), plan.forwardConv, algo.algo(),
                 workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero, plan.y, ptr(y)),
                 "cudnnConvolutionForward");
     }
 
+    /**
+     * The plan for this shape, refusing (during graph capture) a direction whose cuDNN algorithm has not been measured
+     * yet: cudnnFind runs kernels and synchronises, which a capture cannot record.
+     */
+    private ConvPlan measuredPlan(Shape x, Shape w, ConvParams p, ConvPlan.Direction direction) {
+        ConvPlan plan = plan(x, w, p);
+        if (capturing && !plan.measured(direction)) {
+            notCapturing("measuring cuDNN algorithms (cudnnFind) for " + plan);
+        }
+        return plan;
+    }
+
     @Override
     protected void doConvBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
         ensureOpen();
-        ConvPlan plan = plan(dx.shape(), w.shape(), p);
-        if (capturing && !plan.measured(ConvPlan.Direction.BACKWARD_DATA)) {
-            notCapturing("measuring cuDNN algorithms (cudnnFind) for " + plan);
-        }
+        ConvPlan plan = measuredPlan(dx.shape(), w.shape(), p, ConvPlan.Direction.BACKWARD_DATA);
         ConvPlan.Algo algo = plan.backwardData(cudnn);
         checkCudnn(cudnnConvolutionBackwardData(cudnn, one, plan.w, ptr(w), plan.y, ptr(dy), plan.backwardDataConv,
                 algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero, plan.x, ptr(dx)),
@@ -691,10 +697,7 @@ public final class CudaBackend extends Backend {
     @Override
     protected void doConvBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
         ensureOpen();
-        ConvPlan plan = plan(x.shape(), dw.shape(), p);
-        if (capturing && !plan.measured(ConvPlan.Direction.BACKWARD_FILTER)) {
-            notCapturing("measuring cuDNN algorithms (cudnnFind) for " + plan);
-        }
+        ConvPlan plan = measuredPlan(x.shape(), dw.shape(), p, ConvPlan.Direction.BACKWARD_FILTER);
         ConvPlan.Algo algo = plan.backwardFilter(cudnn);
         // beta = 1: dw accumulates
         checkCudnn(cudnnConvolutionBackwardFilter(cudnn, one, plan.x, ptr(x), plan.y, ptr(dy), plan.backwardFilterConv,
