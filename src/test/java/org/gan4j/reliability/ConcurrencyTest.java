@@ -4,12 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.gan4j.api.DatasetConfig;
 import org.gan4j.api.GanTraining;
@@ -17,7 +12,6 @@ import org.gan4j.api.ModelConfig;
 import org.gan4j.api.TrainingConfig;
 import org.gan4j.gan.Labels;
 import org.gan4j.gan.TrainerConfig;
-import org.gan4j.io.MetricsLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,44 +30,20 @@ class ConcurrencyTest {
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void concurrentTrainersGiveTheMetricsTheyGiveAlone() throws Exception {
         List<TrainingConfig.Builder> runs = List.of(ring(11), shapes(), ring(12));
-        List<List<double[]>> alone = new ArrayList<>();
+        ConcurrentRuns.Result r = ConcurrentRuns.aloneThenTogether(runs, tmp, 120);
+        int timing = GanTraining.COLUMNS.indexOf("images_per_s");
         for (int i = 0; i < runs.size(); i++) {
-            alone.add(train(runs.get(i).output(tmp.resolve("alone" + i)).build()));
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(runs.size());
-        try {
-            CyclicBarrier start = new CyclicBarrier(runs.size());
-            List<Future<List<double[]>>> together = new ArrayList<>();
-            for (int i = 0; i < runs.size(); i++) {
-                TrainingConfig c = runs.get(i).output(tmp.resolve("together" + i)).build();
-                together.add(pool.submit(() -> {
-                    start.await();
-                    return train(c);
-                }));
+            List<double[]> a = r.alone().get(i);
+            List<double[]> b = r.together().get(i);
+            assertEquals(a.size(), b.size(), "run " + i + ": rows");
+            for (int row = 0; row < a.size(); row++) {
+                double[] x = a.get(row).clone();
+                double[] y = b.get(row).clone();
+                x[timing] = 0;
+                y[timing] = 0;
+                assertArrayEquals(x, y, 0.0, "run " + i + ", step " + (row + 1) + " differs when run concurrently");
             }
-            int timing = GanTraining.COLUMNS.indexOf("images_per_s");
-            for (int i = 0; i < runs.size(); i++) {
-                List<double[]> a = alone.get(i);
-                List<double[]> b = together.get(i).get(120, TimeUnit.SECONDS);
-                assertEquals(a.size(), b.size(), "run " + i + ": rows");
-                for (int r = 0; r < a.size(); r++) {
-                    double[] x = a.get(r).clone();
-                    double[] y = b.get(r).clone();
-                    x[timing] = 0;
-                    y[timing] = 0;
-                    assertArrayEquals(x, y, 0.0, "run " + i + ", step " + (r + 1) + " differs when run concurrently");
-                }
-            }
-        } finally {
-            pool.shutdownNow();
         }
-    }
-
-    private static List<double[]> train(TrainingConfig c) throws Exception {
-        try (GanTraining t = GanTraining.create(c)) {
-            t.run(new GanTraining.Listener() { });
-        }
-        return MetricsLog.read(c.output().resolve("metrics.csv")).rows();
     }
 
     private static TrainingConfig.Builder ring(long seed) {

@@ -4,12 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.gan4j.api.DatasetConfig;
 import org.gan4j.api.GanTraining;
@@ -17,7 +12,6 @@ import org.gan4j.api.ModelConfig;
 import org.gan4j.api.TrainingConfig;
 import org.gan4j.backend.cuda.GpuTests;
 import org.gan4j.gan.TrainerConfig;
-import org.gan4j.io.MetricsLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,50 +36,26 @@ class CudaConcurrencyTest {
     void twoCudaTrainersGiveTheMetricsTheyGiveAlone() throws Exception {
         GpuTests.assumeGpu();
         List<TrainingConfig.Builder> runs = List.of(dcgan28(21), dcgan28(22));
-        List<List<double[]>> alone = new ArrayList<>();
+        ConcurrentRuns.Result r = ConcurrentRuns.aloneThenTogether(runs, tmp, 240);
+        int timing = GanTraining.COLUMNS.indexOf("images_per_s");
         for (int i = 0; i < runs.size(); i++) {
-            alone.add(train(runs.get(i).output(tmp.resolve("alone" + i)).build()));
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(runs.size());
-        try {
-            CyclicBarrier start = new CyclicBarrier(runs.size());
-            List<Future<List<double[]>>> together = new ArrayList<>();
-            for (int i = 0; i < runs.size(); i++) {
-                TrainingConfig c = runs.get(i).output(tmp.resolve("together" + i)).build();
-                together.add(pool.submit(() -> {
-                    start.await();
-                    return train(c);
-                }));
-            }
-            int timing = GanTraining.COLUMNS.indexOf("images_per_s");
-            for (int i = 0; i < runs.size(); i++) {
-                List<double[]> a = alone.get(i);
-                List<double[]> b = together.get(i).get(240, TimeUnit.SECONDS);
-                assertEquals(a.size(), b.size(), "run " + i + ": rows");
-                for (int r = 0; r < a.size(); r++) {
-                    for (int col = 0; col < a.get(r).length; col++) {
-                        if (col == timing) {
-                            continue;
-                        }
-                        double x = a.get(r)[col];
-                        double y = b.get(r)[col];
-                        assertTrue(Double.isFinite(y) == Double.isFinite(x)
-                                && (!Double.isFinite(x) || Math.abs(x - y) <= 1e-4 + 1e-2 * Math.abs(x)),
-                                "run " + i + ", step " + (r + 1) + ", " + GanTraining.COLUMNS.get(col) + ": alone " + x
-                                        + ", concurrently " + y);
+            List<double[]> a = r.alone().get(i);
+            List<double[]> b = r.together().get(i);
+            assertEquals(a.size(), b.size(), "run " + i + ": rows");
+            for (int row = 0; row < a.size(); row++) {
+                for (int col = 0; col < a.get(row).length; col++) {
+                    if (col == timing) {
+                        continue;
                     }
+                    double x = a.get(row)[col];
+                    double y = b.get(row)[col];
+                    assertTrue(Double.isFinite(y) == Double.isFinite(x)
+                            && (!Double.isFinite(x) || Math.abs(x - y) <= 1e-4 + 1e-2 * Math.abs(x)),
+                            "run " + i + ", step " + (row + 1) + ", " + GanTraining.COLUMNS.get(col) + ": alone " + x
+                                    + ", concurrently " + y);
                 }
             }
-        } finally {
-            pool.shutdownNow();
         }
-    }
-
-    private static List<double[]> train(TrainingConfig c) throws Exception {
-        try (GanTraining t = GanTraining.create(c)) {
-            t.run(new GanTraining.Listener() { });
-        }
-        return MetricsLog.read(c.output().resolve("metrics.csv")).rows();
     }
 
     private static TrainingConfig.Builder dcgan28(long seed) {
