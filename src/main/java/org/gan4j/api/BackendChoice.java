@@ -1,17 +1,15 @@
 package org.gan4j.api;
 
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 import org.gan4j.backend.Backend;
+import org.gan4j.backend.BackendOptions;
 import org.gan4j.backend.Backends;
-import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.tensor.DType;
 
 /**
  * Opens the backend a {@link TrainingConfig} names, through {@link Backends}: {@code cpu} (with the configured thread
  * count), {@code cuda}, or {@code auto} (the {@code -Dgan4j.backend} property when set, else CUDA when usable, else
- * the CPU).
+ * the CPU); and the host backend the api samples and checks files on.
  */
 final class BackendChoice {
     private BackendChoice() {
@@ -24,15 +22,11 @@ final class BackendChoice {
      * @throws IllegalStateException for {@code cuda} where CUDA cannot run (the message says why)
      */
     static Backend open(String name, int threads, Consumer<String> log) {
-        Supplier<Backend> cpu = () -> CpuBackend.create(DType.F32, threads > 0 ? threads
-                : Runtime.getRuntime().availableProcessors());
-        if ("auto".equals(name)) {
-            // The fallback to the CPU is explained in one line (CUDA missing, driver too old, GPU out of memory).
-            return Backends.auto(log, cpu);
-        }
-        if ("cpu".equals(name)) {
-            return cpu.get();
-        }
-        return Backends.create(name);
+        return Backends.open(name, new BackendOptions(threads), log);
+    }
+
+    /** The CPU backend with {@code threads} threads (0: every processor), whatever {@code -Dgan4j.backend} says. */
+    static Backend cpu(int threads) {
+        return Backends.open("cpu", new BackendOptions(threads), message -> { });
     }
 }

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.gan4j.backend.Backend;
 import org.gan4j.gan.GanLoss;
 import org.gan4j.gan.Labels;
 import org.gan4j.gan.TrainerConfig;
@@ -232,8 +233,7 @@ public final class Checkpoints {
             throw new CheckpointFormatException(generatorFile, null, "not a pytorch/examples DCGAN: " + e.getMessage());
         }
         // Check every shape now, so a mismatch is reported against the PyTorch file.
-        try (org.gan4j.backend.cpu.CpuBackend cpu = org.gan4j.backend.cpu.CpuBackend.create(
-                org.gan4j.tensor.DType.F32, 1)) {
+        try (Backend cpu = BackendChoice.cpu(1)) {
             try (Model gm = new Model(cpu, model.generator(), 0)) {
                 Checkpoint.loadInto(gm, g, IGNORED_STATE, generatorFile, "generator");
             }

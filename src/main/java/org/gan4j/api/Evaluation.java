@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.gan4j.backend.cpu.CpuBackend;
+import org.gan4j.backend.Backend;
 import org.gan4j.data.Dataset;
 import org.gan4j.data.IdxDataset;
 import org.gan4j.data.SyntheticShapes;
@@ -14,7 +14,6 @@ import org.gan4j.io.Checkpoint;
 import org.gan4j.metrics.FeatureClassifier;
 import org.gan4j.metrics.ImageQuality;
 import org.gan4j.metrics.MixtureMetrics;
-import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Shape;
 
 /**
@@ -102,7 +101,7 @@ public final class Evaluation {
                         + " but the generator makes " + shape + "; pass --dataset with matching images");
             }
             float[] generated = sampler.sample(count, seed);
-            try (CpuBackend cpu = CpuBackend.create(DType.F32, Runtime.getRuntime().availableProcessors());
+            try (Backend cpu = BackendChoice.cpu(0);
                     FeatureClassifier classifier = FeatureClassifier.loadOrTrain(cpu, train, test, cacheDir, 0,
                             FeatureClassifier.Progress.NONE, FeatureClassifier.FASHION_MNIST_MIN_ACCURACY, recipe)) {
                 ImageQuality q = ImageQuality.evaluate(classifier, generated, count, test);

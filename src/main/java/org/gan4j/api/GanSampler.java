@@ -7,13 +7,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 
+import org.gan4j.backend.Backend;
 import org.gan4j.backend.RandomState;
-import org.gan4j.backend.cpu.CpuBackend;
 import org.gan4j.io.Checkpoint;
 import org.gan4j.io.ImageGrid;
 import org.gan4j.io.TensorData;
 import org.gan4j.nn.Model;
-import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 
@@ -29,10 +28,10 @@ import org.gan4j.tensor.Tensor;
  * same {@code (n, seed)} gives bit-identical results on every call and every thread.
  *
  * <p><b>Threads.</b> Safe to call from any number of threads at once. Each call borrows a worker (its own
- * single-threaded {@link CpuBackend} and its own copy of the generator) from a pool of at most {@code maxWorkers},
+ * single-threaded CPU backend and its own copy of the generator) from a pool of at most {@code maxWorkers},
  * created on demand and reused; a call waits while all are busy. No state is shared between workers except the
  * immutable weights. Note that OpenBLAS's thread count is process-wide, and every worker sets it to 1 (see
- * {@link CpuBackend}). {@link #close()} waits for running calls, then frees every worker; calls after it throw
+ * {@code org.gan4j.backend.cpu.CpuBackend}). {@link #close()} waits for running calls, then frees every worker; calls after it throw
  * {@link IllegalStateException}.
  *
  * <pre>{@code
@@ -179,12 +178,12 @@ public final class GanSampler implements AutoCloseable {
 
     /** One single-threaded backend with its own generator, used by one call at a time. */
     private final class Worker implements AutoCloseable {
-        private final CpuBackend backend;
+        private final Backend backend;
         private final Model generator;
         private final Tensor z;
 
         Worker() {
-            backend = CpuBackend.create(DType.F32, 1);
+            backend = BackendChoice.cpu(1);
             try {
                 generator = new Model(backend, model.generator(), 0);
                 Checkpoint.loadInto(generator, weights, Checkpoints.IGNORED_STATE, source, "generator");

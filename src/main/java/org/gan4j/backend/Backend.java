@@ -1,6 +1,7 @@
 package org.gan4j.backend;
 
 import org.gan4j.tensor.DType;
+import org.gan4j.tensor.Device;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 
@@ -19,7 +20,7 @@ import org.gan4j.tensor.Tensor;
  * <p><b>Threads.</b> A backend and the tensors it made are used by one thread at a time. Independent backends (one per
  * trainer) share nothing and may run concurrently.
  */
-public abstract class Backend implements AutoCloseable {
+public abstract class Backend implements Device, AutoCloseable {
     private final DType dtype;
 
     protected Backend(DType dtype) {
@@ -27,6 +28,7 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /** Short name, e.g. {@code cpu} or {@code cuda}. */
+    @Override
     public abstract String name();
 
     /** What it runs on, for logs: e.g. {@code "CPU, 2 threads, OpenBLAS 0.3.31"} or the GPU's name. */
@@ -35,6 +37,25 @@ public abstract class Backend implements AutoCloseable {
     /** The element type of every tensor this backend makes. */
     public final DType dtype() {
         return dtype;
+    }
+
+    /**
+     * What this backend offers beyond the common ops. The default: its own dtype, NCHW, no step capture; backends
+     * that offer more override it.
+     */
+    public Capabilities capabilities() {
+        return new Capabilities(java.util.Set.of(dtype), java.util.Set.of(Capabilities.Layout.NCHW), false);
+    }
+
+    /**
+     * Runs {@code step} once while recording its ops, and returns the recording to replay (see {@link CapturedStep}).
+     * Only where {@link #capabilities()} says {@code stepCapture}.
+     *
+     * @throws UnsupportedOperationException on a backend that cannot capture (the default)
+     */
+    public CapturedStep captureStep(Runnable step) {
+        throw new UnsupportedOperationException("the " + name() + " backend cannot capture a step as a graph; ask "
+                + "capabilities().stepCapture() first and run the step eagerly");
     }
 
     // ---------------------------------------------------------------- memory
@@ -50,6 +71,7 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /** {@code dst = src}, converting to the backend's dtype. */
+    @Override
     public final void copyFromHost(float[] src, Tensor dst) {
         checkOwn(dst, "dst");
         checkLength(src.length, dst);
@@ -57,6 +79,7 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /** {@code dst = src}, converting to the backend's dtype. */
+    @Override
     public final void copyFromHost(double[] src, Tensor dst) {
         checkOwn(dst, "dst");
         checkLength(src.length, dst);
@@ -64,6 +87,7 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /** {@code dst = src}; waits for pending ops. */
+    @Override
     public final void copyToHost(Tensor src, float[] dst) {
         checkOwn(src, "src");
         checkLength(dst.length, src);
@@ -71,6 +95,7 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /** {@code dst = src}; waits for pending ops. */
+    @Override
     public final void copyToHost(Tensor src, double[] dst) {
         checkOwn(src, "src");
         checkLength(dst.length, src);

@@ -1,23 +1,26 @@
 package org.gan4j.backend;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
-import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.backend.cuda.CudaBackend;
-import org.gan4j.backend.cuda.CudaProbe;
+import java.util.stream.Collectors;
 
 /**
- * Chooses a backend: CUDA when it can run here, else the CPU, with a one-line log saying why. The choice can be
- * forced with {@code -Dgan4j.backend=cpu|cuda|auto} (or by name with {@link #create(String)}), as PyTorch code picks
- * {@code torch.device("cuda" if torch.cuda.is_available() else "cpu")}.
+ * Chooses a backend among the {@link BackendProvider}s on the class path (found with {@link ServiceLoader}): the usable
+ * one of highest priority (CUDA when it can run here, else the CPU), with a one-line log saying why a preferred one was
+ * passed over. The choice can be forced with {@code -Dgan4j.backend=cpu|cuda|auto} (or by name with
+ * {@link #create(String)}), as PyTorch code picks {@code torch.device("cuda" if torch.cuda.is_available() else "cpu")}.
  *
- * <p>CUDA is probed once per JVM ({@link CudaProbe}: runtime and driver, a device, cuBLAS, cuDNN, gan4j's kernels),
- * catching every {@link Throwable} that native loading may throw; the answer is cached. The CPU path never touches
- * the CUDA libraries: with {@code -Dgan4j.backend=cpu} nothing is probed at all.
+ * <p>Each provider probes its own availability once per JVM (CUDA: runtime and driver, a device, cuBLAS, cuDNN,
+ * gan4j's kernels) and never throws; a forced backend's provider is the only one asked, so with
+ * {@code -Dgan4j.backend=cpu} CUDA is not probed at all.
  *
- * <p><b>Threads.</b> Thread-safe: static methods only; the probe runs once (class initialisation) and its answer is
- * shared.
+ * <p><b>Threads.</b> Thread-safe: static methods only; the providers are listed once (class initialisation).
  */
 public final class Backends {
     /** System property naming the backend: {@code cpu}, {@code cuda} or {@code auto} (the default). */
@@ -28,112 +31,155 @@ public final class Backends {
     private Backends() {
     }
 
-    /** The probe's answer, computed on first use and then constant (guarded: the CUDA classes may be absent). */
-    private static final class Probe {
-        static final CudaProbe.Result RESULT = runProbe();
+    /** The providers on the class path, highest priority first (listed once). */
+    private static final class Installed {
+        static final List<BackendProvider> PROVIDERS = load();
 
-        private static CudaProbe.Result runProbe() {
-            try {
-                return CudaProbe.result();
-            } catch (Throwable t) { // e.g. NoClassDefFoundError when the CUDA presets are not on the class path
-                return new CudaProbe.Result(false, "CUDA libraries missing: " + t);
+        private static List<BackendProvider> load() {
+            List<BackendProvider> found = new ArrayList<>();
+            var it = ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader()).iterator();
+            while (true) {
+                try {
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                    found.add(it.next());
+                } catch (ServiceConfigurationError e) { // a listed provider that cannot be instantiated
+                    LOG.log(System.Logger.Level.WARNING, "gan4j: skipping a backend provider: " + e.getMessage());
+                }
             }
+            return sorted(found);
         }
     }
 
-    /** Whether the CUDA backend can run here and, if not, why (probes once, then cached). */
-    public static CudaProbe.Result cudaStatus() {
-        return Probe.RESULT;
+    private static List<BackendProvider> sorted(List<BackendProvider> providers) {
+        List<BackendProvider> list = new ArrayList<>(providers);
+        list.sort(Comparator.comparingInt(BackendProvider::priority).reversed()
+                .thenComparing(BackendProvider::name));
+        return List.copyOf(list);
     }
 
-    /** The backend {@code -Dgan4j.backend} names, or CUDA when usable, else the CPU (logging why, at INFO). */
+    /** The providers found, highest priority first. */
+    public static List<BackendProvider> providers() {
+        return Installed.PROVIDERS;
+    }
+
+    /** The provider called {@code name} (case-insensitive), if installed. */
+    public static Optional<BackendProvider> provider(String name) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        return providers().stream().filter(p -> p.name().equals(n)).findFirst();
+    }
+
+    /**
+     * Whether the backend called {@code name} can run here and, if not, why (the provider probes once, then caches);
+     * not usable, with a reason, when no such provider is installed.
+     */
+    public static BackendProvider.Availability status(String name) {
+        return provider(name).map(BackendProvider::availability).orElseGet(() ->
+                new BackendProvider.Availability(false, "no '" + name + "' backend on the class path"));
+    }
+
+    /** The backend {@code -Dgan4j.backend} names, or the best usable one (CUDA, else the CPU, logging why, at INFO). */
     public static Backend auto() {
         return auto(message -> LOG.log(System.Logger.Level.INFO, message));
     }
 
-    /** As {@link #auto()}, sending the one-line explanation of a CPU fallback to {@code log}. */
+    /** As {@link #auto()}, sending the one-line explanation of a fallback to {@code log}. */
     public static Backend auto(Consumer<String> log) {
-        String forced = System.getProperty(PROPERTY);
-        if (forced != null && !forced.isBlank() && !forced.trim().equalsIgnoreCase("auto")) {
-            return create(forced);
-        }
-        return choose("auto", cudaStatus(), CudaBackend::create, CpuBackend::create, log);
+        return open("auto", BackendOptions.DEFAULT, log);
     }
 
     /**
-     * As {@link #auto(Consumer)}, opening the CPU backend with {@code openCpu} (for a configured thread count) and
-     * falling back to it, with one line to {@code log}, when CUDA cannot run or fails to start.
-     */
-    public static Backend auto(Consumer<String> log, Supplier<? extends Backend> openCpu) {
-        String forced = System.getProperty(PROPERTY);
-        if (forced != null && !forced.isBlank() && !forced.trim().equalsIgnoreCase("auto")) {
-            String n = forced.trim().toLowerCase(Locale.ROOT);
-            return choose(n, cudaStatus(), CudaBackend::create, openCpu, log);
-        }
-        return choose("auto", cudaStatus(), CudaBackend::create, openCpu, log);
-    }
-
-    /**
-     * The decision behind {@link #auto} and {@link #create}, with the probe's answer and the two constructors given
-     * (package-private so tests can play a driver too old, no device, or a device out of memory at start):
-     * {@code "cpu"} opens the CPU; {@code "cuda"} opens CUDA or throws {@link IllegalStateException} naming the
-     * probe's reason; {@code "auto"} opens CUDA when the probe says it is usable and it starts, else the CPU, sending
-     * one line saying why to {@code log}. A CUDA backend that fails to start although the probe passed (out of device
-     * memory, a busy or exclusive-mode GPU) is a fallback in auto mode and an error naming the cause when forced.
-     */
-    static Backend choose(String name, CudaProbe.Result cuda, Supplier<? extends Backend> openCuda,
-            Supplier<? extends Backend> openCpu, Consumer<String> log) {
-        switch (name) {
-            case "cpu":
-                return openCpu.get();
-            case "cuda":
-                if (!cuda.usable()) {
-                    throw new IllegalStateException("the CUDA backend was requested but cannot run here: "
-                            + cuda.reason() + ". Use the CPU backend (-D" + PROPERTY + "=cpu) or auto.");
-                }
-                try {
-                    return openCuda.get();
-                } catch (RuntimeException e) {
-                    throw new IllegalStateException("the CUDA backend was requested but could not start on "
-                            + cuda.reason() + ": " + e.getMessage() + ". Free the GPU or use the CPU backend (-D"
-                            + PROPERTY + "=cpu).", e);
-                }
-            case "auto":
-                if (cuda.usable()) {
-                    try {
-                        return openCuda.get();
-                    } catch (RuntimeException e) {
-                        log.accept("gan4j: using the CPU backend because the CUDA backend could not start on "
-                                + cuda.reason() + ": " + e.getMessage());
-                        return openCpu.get();
-                    }
-                }
-                log.accept("gan4j: using the CPU backend because CUDA is not usable: " + cuda.reason());
-                return openCpu.get();
-            default:
-                throw new IllegalArgumentException("unknown backend '" + name + "'; use cpu, cuda or auto (-D"
-                        + PROPERTY + "=...)");
-        }
-    }
-
-    /**
-     * A backend by name: {@code "cpu"} ({@link CpuBackend#create()}), {@code "cuda"} ({@link CudaBackend#create()})
-     * or {@code "auto"} ({@link #auto()}).
+     * Opens a backend with {@code options}. {@code name} is {@code auto} (then {@code -Dgan4j.backend} when set, else
+     * the best usable provider, sending one line to {@code log} for each preferred one passed over) or a provider's
+     * name (that one or an exception naming why not).
      *
-     * @throws IllegalArgumentException for another name
-     * @throws IllegalStateException    for {@code "cuda"} where CUDA cannot run, with the probe's reason
+     * @throws IllegalArgumentException for an unknown name
+     * @throws IllegalStateException    for a named backend that cannot run or start here, with the reason
      */
-    public static Backend create(String name) {
+    public static Backend open(String name, BackendOptions options, Consumer<String> log) {
         if (name == null) {
-            throw new IllegalArgumentException("backend name must not be null; use cpu, cuda or auto");
+            throw new IllegalArgumentException("backend name must not be null; use " + names(providers()));
         }
         String n = name.trim().toLowerCase(Locale.ROOT);
-        return switch (n) {
-            case "cpu" -> CpuBackend.create();
-            case "cuda" -> choose(n, cudaStatus(), CudaBackend::create, CpuBackend::create, message -> { });
-            case "auto" -> auto();
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "'; use cpu, cuda or auto (-D"
-                    + PROPERTY + "=...)");
-        };
+        String forced = System.getProperty(PROPERTY);
+        if (n.equals("auto") && forced != null && !forced.isBlank()) {
+            n = forced.trim().toLowerCase(Locale.ROOT);
+        }
+        return choose(n, providers(), options, log);
+    }
+
+    /**
+     * A backend by name: a provider's name ({@code cpu}, {@code cuda}) or {@code "auto"} ({@link #auto()}).
+     *
+     * @throws IllegalArgumentException for another name
+     * @throws IllegalStateException    for a backend that cannot run here (e.g. {@code cuda} without a GPU), with the
+     *                                  provider's reason
+     */
+    public static Backend create(String name) {
+        if (name != null && name.trim().equalsIgnoreCase("auto")) {
+            return auto();
+        }
+        return open(name, BackendOptions.DEFAULT, message -> { });
+    }
+
+    /**
+     * The decision behind {@link #open}, over the given providers (package-private so tests can play a driver too
+     * old, no device, or a device out of memory at start). A provider's name opens it, or throws
+     * {@link IllegalStateException} naming its reason when it cannot run or start; {@code "auto"} opens the usable
+     * provider of highest priority, sending one line to {@code log} for each preferred one that is not usable or
+     * fails to start (out of device memory, a busy or exclusive-mode GPU).
+     */
+    static Backend choose(String name, List<BackendProvider> providers, BackendOptions options,
+            Consumer<String> log) {
+        List<BackendProvider> byPriority = sorted(providers);
+        if (!name.equals("auto")) {
+            BackendProvider p = byPriority.stream().filter(q -> q.name().equals(name)).findFirst().orElseThrow(() ->
+                    new IllegalArgumentException("unknown backend '" + name + "'; use " + names(byPriority)
+                            + " (-D" + PROPERTY + "=...)"));
+            return openForced(p, options);
+        }
+        List<String> passedOver = new ArrayList<>();
+        for (BackendProvider p : byPriority) {
+            BackendProvider.Availability a = p.availability();
+            if (!a.usable()) {
+                passedOver.add(label(p) + " is not usable: " + a.reason());
+                continue;
+            }
+            try {
+                Backend b = p.create(options);
+                passedOver.forEach(why -> log.accept("gan4j: using the " + label(p) + " backend because " + why));
+                return b;
+            } catch (RuntimeException e) {
+                passedOver.add("the " + label(p) + " backend could not start on " + a.reason() + ": "
+                        + e.getMessage());
+            }
+        }
+        throw new IllegalStateException("no backend can run here: " + String.join("; ", passedOver));
+    }
+
+    private static Backend openForced(BackendProvider p, BackendOptions options) {
+        BackendProvider.Availability a = p.availability();
+        if (!a.usable()) {
+            throw new IllegalStateException("the " + label(p) + " backend was requested but cannot run here: "
+                    + a.reason() + ". Use the CPU backend (-D" + PROPERTY + "=cpu) or auto.");
+        }
+        try {
+            return p.create(options);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("the " + label(p) + " backend was requested but could not start on "
+                    + a.reason() + ": " + e.getMessage() + ". Free the GPU or use the CPU backend (-D" + PROPERTY
+                    + "=cpu).", e);
+        }
+    }
+
+    /** How logs name a provider: {@code cuda} as "CUDA". */
+    private static String label(BackendProvider p) {
+        return p.name().toUpperCase(Locale.ROOT);
+    }
+
+    /** "cpu, cuda or auto". */
+    private static String names(List<BackendProvider> providers) {
+        return providers.stream().map(BackendProvider::name).sorted().collect(Collectors.joining(", ")) + " or auto";
     }
 }

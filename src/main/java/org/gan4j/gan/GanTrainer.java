@@ -7,9 +7,8 @@ import java.util.Map;
 
 import org.gan4j.backend.Activation;
 import org.gan4j.backend.Backend;
+import org.gan4j.backend.CapturedStep;
 import org.gan4j.backend.RandomState;
-import org.gan4j.backend.cuda.CudaBackend;
-import org.gan4j.backend.cuda.CudaGraph;
 import org.gan4j.nn.Model;
 import org.gan4j.optim.Adam;
 import org.gan4j.optim.Optimizer;
@@ -44,9 +43,10 @@ import org.gan4j.tensor.Tensor;
  * throws {@link TrainingDivergedException}; a D loss below {@link TrainerConfig#collapseLossD()} for
  * {@link TrainerConfig#collapseReadSteps()} consecutive read steps gives one {@link TrainingListener#onWarning}.
  *
- * <p><b>CUDA graphs.</b> With {@link #useCudaGraph(boolean)} on a {@link CudaBackend} (and one D step per G step),
- * the first step runs eagerly (planning every buffer and cuDNN algorithm), the next one is captured once and every
- * step from then on replays it as one graph launch ({@link CudaBackend#captureGraph}); metrics are read as before.
+ * <p><b>CUDA graphs.</b> With {@link #useCudaGraph(boolean)} on a backend whose capabilities include step capture
+ * (CUDA; and one D step per G step), the first step runs eagerly (planning every buffer and cuDNN algorithm), the next
+ * one is captured once and every step from then on replays it as one graph launch ({@link Backend#captureStep});
+ * metrics are read as before.
  * Sampling (which may reallocate G's buffers) or a changed learning rate drops the graph; the next step runs
  * eagerly and the one after captures again.
  *
@@ -103,7 +103,7 @@ public final class GanTrainer implements AutoCloseable {
     private boolean collapseWarned;
     private boolean closed;
     private boolean graphMode;
-    private CudaGraph graph;
+    private CapturedStep graph;
     private int eagerStepsSinceGraph;
     private float graphLrD;
     private float graphLrG;
@@ -190,15 +190,16 @@ public final class GanTrainer implements AutoCloseable {
     }
 
     /**
-     * Replays the whole iteration as a CUDA graph from now on when {@code enable} and the backend is CUDA with
-     * {@link TrainerConfig#dStepsPerGStep()} 1 (every step the same op sequence); otherwise steps stay eager.
+     * Replays the whole iteration as a CUDA graph from now on when {@code enable} and the backend can capture a step
+     * ({@link org.gan4j.backend.Capabilities#stepCapture()}: CUDA) with {@link TrainerConfig#dStepsPerGStep()} 1
+     * (every step the same op sequence); otherwise steps stay eager.
      * Turning it off drops the graph.
      *
      * @return whether steps will use a graph
      */
     public boolean useCudaGraph(boolean enable) {
         ensureOpen();
-        graphMode = enable && backend instanceof CudaBackend && config.dStepsPerGStep() == 1;
+        graphMode = enable && backend.capabilities().stepCapture() && config.dStepsPerGStep() == 1;
         if (!graphMode) {
             dropGraph();
         }
@@ -216,7 +217,7 @@ public final class GanTrainer implements AutoCloseable {
                 eagerStepsSinceGraph++;
                 return;
             }
-            graph = ((CudaBackend) backend).captureGraph(() -> iteration(true));
+            graph = backend.captureStep(() -> iteration(true));
             graphLrD = optimizerD.learningRate();
             graphLrG = optimizerG.learningRate();
         }

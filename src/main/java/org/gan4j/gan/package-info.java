@@ -8,7 +8,7 @@
  * <p>Typical use:
  * <pre>{@code
  * GanArchitecture arch = GanArchitecture.DCGAN64;
- * try (Backend b = CpuBackend.create();
+ * try (Backend b = Backends.create("cpu");
  *      Model g = new Model(b, arch.generator(), 1).initialize(arch.defaultInit(), 1);
  *      Model d = new Model(b, arch.discriminator(), 2).initialize(arch.defaultInit(), 2);
  *      GanTrainer t = new GanTrainer(b, g, d, arch.latentShape(), TrainerConfig.builder().build())) {

@@ -27,6 +27,7 @@ import org.gan4j.nn.Linear;
 import org.gan4j.nn.Model;
 import org.gan4j.nn.ReLU;
 import org.gan4j.nn.Sequential;
+import org.gan4j.optim.Adam;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 
@@ -42,7 +43,8 @@ import org.gan4j.tensor.Tensor;
  *   Flatten, Linear(64 H/4 W/4, 128), ReLU                                       -> (N, 128)  = the features
  *   Linear(128, classes)                                                         -> (N, classes) logits
  * </pre>
- * trained with softmax cross-entropy ({@link SoftmaxCrossEntropy}) and Adam ({@link Backend#adamStep}).
+ * trained with softmax cross-entropy ({@link SoftmaxCrossEntropy}) and Adam ({@link Adam}: betas (0.9, 0.999), eps
+ * 1e-8).
  * {@link #features} and {@link #predict} run in eval mode (batch norm with running statistics), so an image's
  * features do not depend on the other images of its batch.
  *
@@ -201,9 +203,7 @@ public final class FeatureClassifier implements AutoCloseable {
         model.train();
         try (Tensor x = backend.allocate(batchShape(batch));
                 Tensor dy = backend.allocate(batch, classes);
-                Tensor m = backend.allocate(model.parameters().shape());
-                Tensor v = backend.allocate(model.parameters().shape());
-                Tensor step = backend.allocate(1)) {
+                Adam adam = new Adam(model, options.learningRate(), 0.9f, 0.999f, 1e-8f, 0f)) {
             long done = 0;
             for (int epoch = 0; epoch < options.epochs(); epoch++) {
                 shuffle(order, rng);
@@ -222,8 +222,8 @@ public final class FeatureClassifier implements AutoCloseable {
                     model.backward(dy);
                     // Linear decay from lr to lr/10 over the run: a few epochs reach a good optimum this way.
                     float lr = (float) (options.learningRate() * (1 - 0.9 * done / (double) totalSteps));
-                    backend.adamStep(model.gradients(), lr, 0.9f, 0.999f, 1e-8f, 0f, model.parameters(), m, v,
-                            step);
+                    adam.setLearningRate(lr);
+                    adam.step();
                     done++;
                     if (done % 50 == 0 || done == totalSteps) {
                         progress.update(done, totalSteps, String.format("epoch %d/%d, loss %.4f", epoch + 1,

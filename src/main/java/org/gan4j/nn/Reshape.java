@@ -3,15 +3,13 @@ package org.gan4j.nn;
 import java.util.Arrays;
 
 import org.gan4j.tensor.Shape;
-import org.gan4j.tensor.Tensor;
 
 /**
  * Gives each sample a new shape with the same element count, e.g. {@code (N, 6272) -> (N, 128, 7, 7)}: a view, no
  * copy (PyTorch {@code x.view(N, *dims)}). Backward reshapes the gradient back.
  */
-public final class Reshape extends Layer {
+public final class Reshape extends ViewLayer {
     private final int[] sampleDims;
-    private Shape inputShape;
 
     /** The shape of one sample, without the batch dimension. */
     public Reshape(int... sampleDims) {
@@ -31,21 +29,6 @@ public final class Reshape extends Layer {
                     + out.sampleSize());
         }
         return out;
-    }
-
-    @Override
-    public Tensor forward(Tensor x) {
-        inputShape = x.shape();
-        return x.reshape(outputShape(x.shape()));
-    }
-
-    @Override
-    public Tensor backward(Tensor dy, boolean needInputGrad) {
-        if (inputShape == null) {
-            throw new IllegalStateException(this + ": backward called before forward");
-        }
-        requireShape(dy.shape(), outputShape(inputShape), "gradient");
-        return needInputGrad ? dy.reshape(inputShape) : null;
     }
 
     @Override

@@ -22,9 +22,7 @@ import org.gan4j.tensor.Tensor;
  * weight_decay)}; {@link #state()} holds {@code exp_avg}, {@code exp_avg_sq} and {@code step}, as its state_dict does
  * (flat here). The step count is exact up to 2^24 steps in an F32 tensor.
  */
-public final class Adam implements Optimizer {
-    private final Model model;
-    private final Backend backend;
+public final class Adam extends AbstractOptimizer {
     private final float beta1;
     private final float beta2;
     private final float eps;
@@ -32,7 +30,6 @@ public final class Adam implements Optimizer {
     private final Tensor m;
     private final Tensor v;
     private final Tensor step;
-    private float lr;
 
     /**
      * Adam over every parameter of {@code model}, moments zero, step count 0.
@@ -41,17 +38,12 @@ public final class Adam implements Optimizer {
      *                                  [0, 1)
      */
     public Adam(Model model, float lr, float beta1, float beta2, float eps, float weightDecay) {
-        if (model == null) {
-            throw new IllegalArgumentException("Adam: model must not be null");
-        }
+        super("Adam", model, lr);
         float belowOne = 1f - Math.ulp(1f);
-        this.lr = OptimizerSupport.check("Adam", "lr", lr, 0f, Float.MAX_VALUE);
-        this.beta1 = OptimizerSupport.check("Adam", "beta1", beta1, 0f, belowOne);
-        this.beta2 = OptimizerSupport.check("Adam", "beta2", beta2, 0f, belowOne);
-        this.eps = OptimizerSupport.check("Adam", "eps", eps, 0f, Float.MAX_VALUE);
-        this.weightDecay = OptimizerSupport.check("Adam", "weightDecay", weightDecay, 0f, Float.MAX_VALUE);
-        this.model = model;
-        this.backend = model.backend();
+        this.beta1 = check("beta1", beta1, 0f, belowOne);
+        this.beta2 = check("beta2", beta2, 0f, belowOne);
+        this.eps = check("eps", eps, 0f, Float.MAX_VALUE);
+        this.weightDecay = check("weightDecay", weightDecay, 0f, Float.MAX_VALUE);
         Shape shape = model.parameters().shape();
         this.m = backend.allocate(shape);
         this.v = backend.allocate(shape);
@@ -66,16 +58,6 @@ public final class Adam implements Optimizer {
     @Override
     public void step() {
         backend.adamStep(model.gradients(), lr, beta1, beta2, eps, weightDecay, model.parameters(), m, v, step);
-    }
-
-    @Override
-    public float learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(float lr) {
-        this.lr = OptimizerSupport.check("Adam", "lr", lr, 0f, Float.MAX_VALUE);
     }
 
     public float beta1() {
@@ -96,27 +78,11 @@ public final class Adam implements Optimizer {
 
     /** Entries {@code exp_avg} and {@code exp_avg_sq} (flat, layout of {@link Model#parameters()}) and {@code step} (1). */
     @Override
-    public Map<String, float[]> state() {
-        return OptimizerSupport.toHost(tensors());
-    }
-
-    @Override
-    public void loadState(Map<String, float[]> state) {
-        OptimizerSupport.fromHost("Adam", state, tensors());
-    }
-
-    private Map<String, Tensor> tensors() {
+    protected Map<String, Tensor> stateTensors() {
         Map<String, Tensor> t = new LinkedHashMap<>();
         t.put("exp_avg", m);
         t.put("exp_avg_sq", v);
         t.put("step", step);
         return t;
-    }
-
-    @Override
-    public void close() {
-        m.close();
-        v.close();
-        step.close();
     }
 }

@@ -18,13 +18,10 @@ import org.gan4j.tensor.Tensor;
  * {@code torch.optim.SGD(model.parameters(), lr, momentum, weight_decay=weightDecay)}. {@link #state()} holds
  * {@code momentum_buffer} (flat) when momentum is not 0, else nothing.
  */
-public final class Sgd implements Optimizer {
-    private final Model model;
-    private final Backend backend;
+public final class Sgd extends AbstractOptimizer {
     private final float momentum;
     private final float weightDecay;
     private final Tensor buffer;
-    private float lr;
 
     /**
      * SGD over every parameter of {@code model}.
@@ -32,30 +29,15 @@ public final class Sgd implements Optimizer {
      * @throws IllegalArgumentException for lr or weightDecay not finite and {@code >= 0}, or momentum outside [0, 1]
      */
     public Sgd(Model model, float lr, float momentum, float weightDecay) {
-        if (model == null) {
-            throw new IllegalArgumentException("Sgd: model must not be null");
-        }
-        this.lr = OptimizerSupport.check("Sgd", "lr", lr, 0f, Float.MAX_VALUE);
-        this.momentum = OptimizerSupport.check("Sgd", "momentum", momentum, 0f, 1f);
-        this.weightDecay = OptimizerSupport.check("Sgd", "weightDecay", weightDecay, 0f, Float.MAX_VALUE);
-        this.model = model;
-        this.backend = model.backend();
+        super("Sgd", model, lr);
+        this.momentum = check("momentum", momentum, 0f, 1f);
+        this.weightDecay = check("weightDecay", weightDecay, 0f, Float.MAX_VALUE);
         this.buffer = momentum == 0f ? null : backend.allocate(model.parameters().shape());
     }
 
     @Override
     public void step() {
         backend.sgdStep(model.gradients(), lr, momentum, weightDecay, model.parameters(), buffer);
-    }
-
-    @Override
-    public float learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(float lr) {
-        this.lr = OptimizerSupport.check("Sgd", "lr", lr, 0f, Float.MAX_VALUE);
     }
 
     public float momentum() {
@@ -66,28 +48,13 @@ public final class Sgd implements Optimizer {
         return weightDecay;
     }
 
+    /** Entry {@code momentum_buffer} (flat) when momentum is not 0, else none. */
     @Override
-    public Map<String, float[]> state() {
-        return OptimizerSupport.toHost(tensors());
-    }
-
-    @Override
-    public void loadState(Map<String, float[]> state) {
-        OptimizerSupport.fromHost("Sgd", state, tensors());
-    }
-
-    private Map<String, Tensor> tensors() {
+    protected Map<String, Tensor> stateTensors() {
         Map<String, Tensor> t = new LinkedHashMap<>();
         if (buffer != null) {
             t.put("momentum_buffer", buffer);
         }
         return t;
-    }
-
-    @Override
-    public void close() {
-        if (buffer != null) {
-            buffer.close();
-        }
     }
 }

@@ -1,24 +1,22 @@
 package org.gan4j.tensor;
 
-import org.gan4j.backend.Backend;
-
 /**
- * A dense, row-major float tensor living on one {@link Backend}: a {@link Shape} and a window
+ * A dense, row-major float tensor living on one {@link Device} (a backend): a {@link Shape} and a window
  * ({@code offset}, {@code shape.size()} elements) into a {@link Storage}. Images are NCHW.
  *
- * <p>A tensor made by {@link Backend#allocate} owns its storage and frees it on {@link #close()}; views made by
+ * <p>A tensor made by {@code Backend.allocate} owns its storage and frees it on {@link #close()}; views made by
  * {@link #view} and {@link #reshape} share the storage and free nothing. Tensors are not thread-safe; the values
  * are read and written only through backend ops (or {@link #toFloatArray()} for inspection).
  */
 public final class Tensor implements AutoCloseable {
-    private final Backend backend;
+    private final Device backend;
     private final Storage storage;
     private final long offset;
     private final Shape shape;
     private final boolean owner;
 
-    /** For backends: wraps storage they allocated. Other code uses {@link Backend#allocate}. */
-    public Tensor(Backend backend, Storage storage, long offset, Shape shape, boolean owner) {
+    /** For backends: wraps storage they allocated. Other code uses {@code Backend.allocate}. */
+    public Tensor(Device backend, Storage storage, long offset, Shape shape, boolean owner) {
         if (offset < 0 || offset + shape.size() > storage.capacity()) {
             throw new IllegalArgumentException("view of " + shape + " at offset " + offset
                     + " does not fit in storage of " + storage.capacity() + " elements");
@@ -30,7 +28,8 @@ public final class Tensor implements AutoCloseable {
         this.owner = owner;
     }
 
-    public Backend backend() {
+    /** The backend that made it (its {@code org.gan4j.backend.Backend}, seen as the tensor's {@link Device}). */
+    public Device backend() {
         return backend;
     }
 

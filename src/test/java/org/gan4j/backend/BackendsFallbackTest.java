@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.backend.cuda.CudaProbe;
+import org.gan4j.backend.cpu.CpuBackendProvider;
 import org.junit.jupiter.api.Test;
 
 /**
  * The backend decision for the GPU failures this machine cannot show for real (reliability issue: no GPU, broken
- * GPU), through {@link Backends#choose} with the probe's answer and the CUDA constructor played by the test: a
+ * GPU), through {@link Backends#choose} with a CUDA provider whose probe answer and constructor are played by the test: a
  * driver too old (the reason {@code CudaProbe} gives for status 35, see CudaProbeTest), no device, and a device that
  * passes the probe but is out of memory when the backend starts. Auto mode falls back to the CPU with exactly one
  * line naming the cause; forced CUDA throws with a message naming it. The case "CUDA libraries absent" is this
@@ -35,11 +35,36 @@ class BackendsFallbackTest {
         throw new IllegalStateException(OOM);
     };
 
+    /** A {@code cuda} provider answering {@code probe} and opening with {@code open}, beside the real CPU one. */
+    private static List<BackendProvider> cuda(boolean usable, String reason, Supplier<Backend> open) {
+        BackendProvider fake = new BackendProvider() {
+            @Override
+            public String name() {
+                return "cuda";
+            }
+
+            @Override
+            public int priority() {
+                return 100;
+            }
+
+            @Override
+            public Availability availability() {
+                return new Availability(usable, reason);
+            }
+
+            @Override
+            public Backend create(BackendOptions options) {
+                return open.get();
+            }
+        };
+        return List.of(new CpuBackendProvider(), fake);
+    }
+
     @Test
     void driverTooOldFallsBackWithOneLine() {
         List<String> log = new ArrayList<>();
-        try (Backend b = Backends.choose("auto", new CudaProbe.Result(false, TOO_OLD), NO_CUDA, CpuBackend::create,
-                log::add)) {
+        try (Backend b = Backends.choose("auto", cuda(false, TOO_OLD, NO_CUDA), BackendOptions.DEFAULT, log::add)) {
             assertInstanceOf(CpuBackend.class, b);
         }
         assertEquals(List.of("gan4j: using the CPU backend because CUDA is not usable: " + TOO_OLD), log);
@@ -48,8 +73,7 @@ class BackendsFallbackTest {
     @Test
     void noDeviceFallsBackWithOneLine() {
         List<String> log = new ArrayList<>();
-        try (Backend b = Backends.choose("auto", new CudaProbe.Result(false, NO_DEVICE), NO_CUDA,
-                CpuBackend::create, log::add)) {
+        try (Backend b = Backends.choose("auto", cuda(false, NO_DEVICE, NO_CUDA), BackendOptions.DEFAULT, log::add)) {
             assertInstanceOf(CpuBackend.class, b);
         }
         assertEquals(List.of("gan4j: using the CPU backend because CUDA is not usable: " + NO_DEVICE), log);
@@ -58,8 +82,8 @@ class BackendsFallbackTest {
     @Test
     void deviceOutOfMemoryAtStartFallsBackWithOneLine() {
         List<String> log = new ArrayList<>();
-        try (Backend b = Backends.choose("auto", new CudaProbe.Result(true, GPU), CUDA_OUT_OF_MEMORY,
-                CpuBackend::create, log::add)) {
+        try (Backend b = Backends.choose("auto", cuda(true, GPU, CUDA_OUT_OF_MEMORY), BackendOptions.DEFAULT,
+                log::add)) {
             assertInstanceOf(CpuBackend.class, b);
         }
         assertEquals(List.of("gan4j: using the CPU backend because the CUDA backend could not start on " + GPU + ": "
@@ -69,11 +93,11 @@ class BackendsFallbackTest {
     @Test
     void forcedCudaNamesTheCause() {
         IllegalStateException old = assertThrows(IllegalStateException.class, () -> Backends.choose("cuda",
-                new CudaProbe.Result(false, TOO_OLD), NO_CUDA, CpuBackend::create, m -> { }));
+                cuda(false, TOO_OLD, NO_CUDA), BackendOptions.DEFAULT, m -> { }));
         assertEquals("the CUDA backend was requested but cannot run here: " + TOO_OLD + ". Use the CPU backend"
                 + " (-Dgan4j.backend=cpu) or auto.", old.getMessage());
         IllegalStateException oom = assertThrows(IllegalStateException.class, () -> Backends.choose("cuda",
-                new CudaProbe.Result(true, GPU), CUDA_OUT_OF_MEMORY, CpuBackend::create, m -> { }));
+                cuda(true, GPU, CUDA_OUT_OF_MEMORY), BackendOptions.DEFAULT, m -> { }));
         assertEquals("the CUDA backend was requested but could not start on " + GPU + ": " + OOM + ". Free the GPU"
                 + " or use the CPU backend (-Dgan4j.backend=cpu).", oom.getMessage());
     }
@@ -81,8 +105,7 @@ class BackendsFallbackTest {
     @Test
     void forcedCpuNeverTouchesCuda() {
         List<String> log = new ArrayList<>();
-        try (Backend b = Backends.choose("cpu", new CudaProbe.Result(false, TOO_OLD), NO_CUDA, CpuBackend::create,
-                log::add)) {
+        try (Backend b = Backends.choose("cpu", cuda(false, TOO_OLD, NO_CUDA), BackendOptions.DEFAULT, log::add)) {
             assertInstanceOf(CpuBackend.class, b);
         }
         assertEquals(List.of(), log);

@@ -48,7 +48,7 @@ class BackendsTest {
             assertInstanceOf(CpuBackend.class, b);
         }
         assertEquals(1, log.size(), "one line explains the fallback: " + log);
-        String reason = Backends.cudaStatus().reason();
+        String reason = Backends.status("cuda").reason();
         assertTrue(log.get(0).contains("CPU backend") && log.get(0).contains(reason), log.get(0));
         if (!driverLibraryPresent()) {
             assertTrue(reason.startsWith("no NVIDIA driver (libcuda.so.1 not found)"),
@@ -60,10 +60,10 @@ class BackendsTest {
     void forcingCudaWhereItCannotRunNamesTheCause() {
         assumeFalse(GpuTests.gpuUsable(), "CUDA is usable here");
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Backends.create("cuda"));
-        assertTrue(e.getMessage().contains(Backends.cudaStatus().reason()), e.getMessage());
+        assertTrue(e.getMessage().contains(Backends.status("cuda").reason()), e.getMessage());
         assertTrue(e.getMessage().contains("-Dgan4j.backend=cpu"), e.getMessage());
         IllegalStateException direct = assertThrows(IllegalStateException.class, CudaBackend::create);
-        assertTrue(direct.getMessage().contains(Backends.cudaStatus().reason()), direct.getMessage());
+        assertTrue(direct.getMessage().contains(Backends.status("cuda").reason()), direct.getMessage());
     }
 
     @Test
@@ -100,9 +100,29 @@ class BackendsTest {
     }
 
     @Test
+    void providersAreFoundOnTheClassPathByPriority() {
+        List<String> names = Backends.providers().stream().map(BackendProvider::name).toList();
+        assertEquals(List.of("cuda", "cpu"), names, "both providers are listed in META-INF/services");
+        assertTrue(Backends.status("cpu").usable(), Backends.status("cpu").reason());
+        assertTrue(!Backends.status("tpu").usable() && Backends.status("tpu").reason().contains("'tpu'"));
+    }
+
+    @Test
+    void theCpuBackendDeclinesStepCapture() {
+        try (Backend b = Backends.create("cpu")) {
+            Capabilities c = b.capabilities();
+            assertTrue(!c.stepCapture(), "the CPU backend declines step capture");
+            assertTrue(c.precisions().contains(b.dtype()) && c.layouts().contains(Capabilities.Layout.NCHW));
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> b.captureStep(() -> { }));
+            assertTrue(e.getMessage().contains("stepCapture"), e.getMessage());
+        }
+    }
+
+    @Test
     void probeIsCachedAndGivesAReason() {
-        assertNotNull(Backends.cudaStatus().reason());
-        assertTrue(Backends.cudaStatus() == Backends.cudaStatus(), "probed once, then the same answer");
+        assertNotNull(Backends.status("cuda").reason());
+        assertTrue(Backends.status("cuda") == Backends.status("cuda"), "probed once, then the same answer");
     }
 
     /** With nvcc present the {@code cuda} profile sets gan4j.native.expected and must have built both libraries. */

@@ -165,7 +165,7 @@ class GanLossTest {
 
     /** Central differences (eps 1e-6) of {@code f} over each element of {@code x}, against {@code analytic}. */
     private static void checkGradient(String what, Tensor x, double[] analytic, ToDoubleFunction<Tensor> f) {
-        Backend b = x.backend();
+        org.gan4j.tensor.Device b = x.backend();
         double[] v = x.toDoubleArray();
         double eps = 1e-6;
         for (int i = 0; i < v.length; i++) {

@@ -27,9 +27,9 @@ class NoGpuTest {
 
     @Test
     void autoFallsBackWithOneLineAndForcedCudaNamesTheCause() {
-        assumeFalse(Backends.cudaStatus().usable(), "CUDA is usable here: no fallback to see");
+        assumeFalse(Backends.status("cuda").usable(), "CUDA is usable here: no fallback to see");
         assumeTrue(System.getProperty(Backends.PROPERTY) == null, "gan4j.backend is set for this run");
-        String reason = Backends.cudaStatus().reason();
+        String reason = Backends.status("cuda").reason();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "train", "--dataset", "ring",

@@ -89,6 +89,11 @@ public final class CpuBackend extends Backend {
         return create(DType.F32);
     }
 
+    /** An F32 backend using {@code threads} threads (its own pool, and OpenBLAS's process-wide count). */
+    public static CpuBackend create(int threads) {
+        return create(DType.F32, threads);
+    }
+
     /** A backend of this dtype using every available processor. */
     public static CpuBackend create(DType dtype) {
         return create(dtype, Runtime.getRuntime().availableProcessors());

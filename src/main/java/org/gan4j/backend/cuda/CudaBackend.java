@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUgraphExec_st;
@@ -26,6 +27,8 @@ import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.gan4j.backend.Activation;
 import org.gan4j.backend.Backend;
+import org.gan4j.backend.Capabilities;
+import org.gan4j.backend.CapturedStep;
 import org.gan4j.backend.ConvParams;
 import org.gan4j.backend.RandomState;
 import org.gan4j.tensor.DType;
@@ -317,6 +320,18 @@ public final class CudaBackend extends Backend {
     }
 
     // ---------------------------------------------------------------- CUDA graphs
+
+    /** F32 in NCHW, and step capture as a CUDA graph ({@link #captureStep}). */
+    @Override
+    public Capabilities capabilities() {
+        return new Capabilities(Set.of(DType.F32), Set.of(Capabilities.Layout.NCHW), true);
+    }
+
+    /** {@link #captureGraph(Runnable)}: the step recorded as a CUDA graph. */
+    @Override
+    public CapturedStep captureStep(Runnable step) {
+        return captureGraph(step);
+    }
 
     /**
      * Records the ops {@code iteration} issues on this backend (without running them) into a CUDA graph: stream

@@ -7,6 +7,7 @@ import static org.gan4j.backend.cuda.CudaException.checkCuda;
 
 import org.bytedeco.cuda.cudart.CUgraphExec_st;
 import org.bytedeco.cuda.cudart.CUgraph_st;
+import org.gan4j.backend.CapturedStep;
 
 /**
  * A sequence of backend ops recorded once by {@link CudaBackend#captureGraph(Runnable)} and replayed as one CUDA
@@ -19,7 +20,7 @@ import org.bytedeco.cuda.cudart.CUgraph_st;
  * learning rate) are not seen: capture again. Like every op, {@link #replay()} is asynchronous; read results with
  * {@code copyToHost} as usual. Close to free the graph (idempotent); closing the backend closes it too.
  */
-public final class CudaGraph implements AutoCloseable {
+public final class CudaGraph implements CapturedStep {
     private final CudaBackend backend;
     private final CUgraph_st graph;
     private final CUgraphExec_st exec;
@@ -34,6 +35,7 @@ public final class CudaGraph implements AutoCloseable {
     }
 
     /** Enqueues one run of the recorded ops on the backend's stream (returns before the GPU finishes). */
+    @Override
     public void replay() {
         if (closed) {
             throw new IllegalStateException("this CUDA graph is closed; capture a new one with captureGraph");

@@ -17,14 +17,14 @@ public final class GpuTests {
     }
 
     public static boolean gpuUsable() {
-        return Backends.cudaStatus().usable();
+        return Backends.status("cuda").usable();
     }
 
     public static void assumeGpu() {
         if (gpuUsable()) {
             return;
         }
-        String reason = Backends.cudaStatus().reason();
+        String reason = Backends.status("cuda").reason();
         if (Boolean.getBoolean(REQUIRED_PROPERTY)) {
             fail(REQUIRED_PROPERTY + "=true but CUDA is not usable: " + reason);
         }
