@@ -277,17 +277,8 @@ public abstract class Backend implements Device, AutoCloseable {
     @Op
     public final void batchNormTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean,
             Tensor saveInvStd, Activation act, Tensor dx, Tensor dgamma, Tensor dbeta) {
-        checkBatchNorm(x, y, gamma, null, act, 1f);
-        checkOwn(dy, "dy");
-        checkOwn(dx, "dx");
-        checkSameShape(x, dy, "x", "dy");
-        checkSameShape(x, dx, "x", "dx");
-        checkNotNull(saveMean, "saveMean");
-        checkNotNull(saveInvStd, "saveInvStd");
-        checkChannelVector(saveMean, x, "saveMean");
-        checkChannelVector(saveInvStd, x, "saveInvStd");
-        checkChannelVector(dgamma, x, "dgamma");
-        checkChannelVector(dbeta, x, "dbeta");
+        checkBatchNormBackward(x, y, dy, gamma, act, 1f, saveMean, "saveMean", saveInvStd, "saveInvStd", dx, dgamma,
+                dbeta);
         doBatchNormTrainBackward(x, y, dy, gamma, saveMean, saveInvStd, act, dx, dgamma, dbeta);
     }
 
@@ -311,17 +302,8 @@ public abstract class Backend implements Device, AutoCloseable {
     @Op
     public final void batchNormEvalBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor runningMean,
             Tensor runningVar, float eps, Activation act, Tensor dx, Tensor dgamma, Tensor dbeta) {
-        checkBatchNorm(x, y, gamma, null, act, eps);
-        checkOwn(dy, "dy");
-        checkOwn(dx, "dx");
-        checkSameShape(x, dy, "x", "dy");
-        checkSameShape(x, dx, "x", "dx");
-        checkNotNull(runningMean, "runningMean");
-        checkNotNull(runningVar, "runningVar");
-        checkChannelVector(runningMean, x, "runningMean");
-        checkChannelVector(runningVar, x, "runningVar");
-        checkChannelVector(dgamma, x, "dgamma");
-        checkChannelVector(dbeta, x, "dbeta");
+        checkBatchNormBackward(x, y, dy, gamma, act, eps, runningMean, "runningMean", runningVar, "runningVar", dx,
+                dgamma, dbeta);
         doBatchNormEvalBackward(x, y, dy, gamma, runningMean, runningVar, eps, act, dx, dgamma, dbeta);
     }
 
@@ -333,12 +315,7 @@ public abstract class Backend implements Device, AutoCloseable {
      */
     @Op
     public final void convForward(Tensor x, Tensor w, ConvParams p, Tensor y) {
-        checkOwn(x, "x");
-        checkOwn(w, "w");
-        checkOwn(y, "y");
-        checkNotNull(p, "p");
-        Shape expected = p.outputShape(x.shape(), w.shape());
-        checkShape(y, expected, "convForward: y");
+        checkConv(x, "x", w, "w", p, y, "y", "convForward: y");
         doConvForward(x, w, p, y);
     }
 
@@ -349,24 +326,16 @@ public abstract class Backend implements Device, AutoCloseable {
      */
     @Op
     public final void convBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
-        checkOwn(dy, "dy");
-        checkOwn(w, "w");
-        checkOwn(dx, "dx");
-        checkNotNull(p, "p");
-        Shape expected = p.outputShape(dx.shape(), w.shape());
-        checkShape(dy, expected, "convBackwardData: dy (from dx " + dx.shape() + " and w " + w.shape() + ")");
+        checkConv(dx, "dx", w, "w", p, dy, "dy", "convBackwardData: dy (from dx " + dx.shape() + " and w " + w.shape()
+                + ")");
         doConvBackwardData(dy, w, p, dx);
     }
 
     /** Gradient of {@link #convForward} with respect to the weight: {@code dw += corr(x, dy)}, {@code dw: (Cout, Cin, kH, kW)}. */
     @Op
     public final void convBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
-        checkOwn(x, "x");
-        checkOwn(dy, "dy");
-        checkOwn(dw, "dw");
-        checkNotNull(p, "p");
-        Shape expected = p.outputShape(x.shape(), dw.shape());
-        checkShape(dy, expected, "convBackwardFilter: dy (from x " + x.shape() + " and dw " + dw.shape() + ")");
+        checkConv(x, "x", dw, "dw", p, dy, "dy", "convBackwardFilter: dy (from x " + x.shape() + " and dw "
+                + dw.shape() + ")");
         doConvBackwardFilter(x, dy, p, dw);
     }
 
@@ -647,6 +616,40 @@ public abstract class Backend implements Device, AutoCloseable {
         checkChannelVector(gamma, x, "gamma");
         checkChannelVector(beta, x, "beta");
         checkHyper("eps", eps, Float.MIN_VALUE, Float.MAX_VALUE);
+    }
+
+    /**
+     * The checks of a batch-norm backward op: {@link #checkBatchNorm} on the forward's tensors; {@code dy} and
+     * {@code dx} owned and of x's shape; the two statistics (saved or running) non-null channel vectors;
+     * {@code dgamma} and {@code dbeta} channel vectors or null.
+     */
+    private void checkBatchNormBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Activation act, float eps,
+            Tensor statA, String statAName, Tensor statB, String statBName, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        checkBatchNorm(x, y, gamma, null, act, eps);
+        checkOwn(dy, "dy");
+        checkOwn(dx, "dx");
+        checkSameShape(x, dy, "x", "dy");
+        checkSameShape(x, dx, "x", "dx");
+        checkNotNull(statA, statAName);
+        checkNotNull(statB, statBName);
+        checkChannelVector(statA, x, statAName);
+        checkChannelVector(statB, x, statBName);
+        checkChannelVector(dgamma, x, "dgamma");
+        checkChannelVector(dbeta, x, "dbeta");
+    }
+
+    /**
+     * The checks of a convolution op: the image {@code in}, the weight and {@code out} owned by this backend,
+     * {@code p} not null, and {@code out} of the shape {@code p} gives for {@code in} and the weight ({@code what}
+     * names it in the message).
+     */
+    private void checkConv(Tensor in, String inName, Tensor w, String wName, ConvParams p, Tensor out,
+            String outName, String what) {
+        checkOwn(in, inName);
+        checkOwn(w, wName);
+        checkOwn(out, outName);
+        checkNotNull(p, "p");
+        checkShape(out, p.outputShape(in.shape(), w.shape()), what);
     }
 
     private void checkLoss(Tensor x, Tensor t, Tensor loss, Tensor dx, float scale) {

@@ -31,7 +31,6 @@ import org.gan4j.models.Dcgan28;
 import org.gan4j.nn.Init;
 import org.gan4j.nn.Model;
 import org.gan4j.nn.Parameter;
-import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 
@@ -67,7 +66,7 @@ class TorchCrossCheckDumpTest {
         int sample = data.sampleSize();
         assertEquals(784, sample);
 
-        try (CpuBackend backend = CpuBackend.create(DType.F32, 1);
+        try (CpuBackend backend = CpuBackend.create(1);
                 Model g = new Model(backend, Dcgan28.generator(), 1).initialize(Init.DCGAN, SEED + 1);
                 Model d = new Model(backend, Dcgan28.discriminator(), 2).initialize(Init.DCGAN, SEED + 2)) {
             save(dir.resolve("init_G.safetensors"), g.stateDict(), g);

@@ -9,7 +9,6 @@ import org.gan4j.data.Mixture2d;
 import org.gan4j.metrics.MixtureMetrics;
 import org.gan4j.models.GanArchitecture;
 import org.gan4j.nn.Model;
-import org.gan4j.tensor.DType;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +37,7 @@ class GanTrainerRingTest {
         GanArchitecture arch = GanArchitecture.MLP2D;
         Mixture2d ring = Mixture2d.ring8(100_000, SEED);
         float[] points = ring.points();
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1);
+        try (CpuBackend b = CpuBackend.create(1);
                 Model g = new Model(b, arch.generator(), 1).initialize(arch.defaultInit(), SEED * 31 + 1);
                 Model d = new Model(b, arch.discriminator(), 2).initialize(arch.defaultInit(), SEED * 31 + 2);
                 GanTrainer t = new GanTrainer(b, g, d, arch.latentShape(), TrainerConfig.builder().batchSize(BATCH)

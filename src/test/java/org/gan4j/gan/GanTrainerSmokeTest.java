@@ -9,7 +9,6 @@ import org.gan4j.backend.cpu.CpuBackend;
 import org.gan4j.models.GanArchitecture;
 import org.gan4j.nn.Model;
 import org.gan4j.optim.Adam;
-import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -29,7 +28,7 @@ class GanTrainerSmokeTest {
     }
 
     private static void smoke(GanArchitecture arch, GanArchitecture.Options o, int batch, int steps) {
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1);
+        try (CpuBackend b = CpuBackend.create(1);
                 Model g = new Model(b, arch.generator(o), 1).initialize(arch.defaultInit(), 1);
                 Model d = new Model(b, arch.discriminator(o), 2).initialize(arch.defaultInit(), 2);
                 GanTrainer t = new GanTrainer(b, g, d, arch.latentShape(o),
@@ -60,7 +59,7 @@ class GanTrainerSmokeTest {
     void discriminatorAloneLearnsToSeparateAFixedRealAndFakeBatch() {
         GanArchitecture arch = GanArchitecture.DCGAN64;
         int n = 4;
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1);
+        try (CpuBackend b = CpuBackend.create(1);
                 Model g = new Model(b, arch.generator(SMALL64), 1).initialize(arch.defaultInit(), 1);
                 Model d = new Model(b, arch.discriminator(SMALL64), 2).initialize(arch.defaultInit(), 2);
                 Adam adam = Adam.gan(d, 2e-4f);

@@ -24,7 +24,6 @@ import org.gan4j.nn.Model;
 import org.gan4j.nn.ReLU;
 import org.gan4j.nn.Sequential;
 import org.gan4j.nn.Tanh;
-import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
@@ -76,7 +75,7 @@ class GanTrainerTest {
 
     @Test
     void sameSeedGivesIdenticalMetrics() {
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1); Gan x = new Gan(b, config().build(), 5);
+        try (CpuBackend b = CpuBackend.create(1); Gan x = new Gan(b, config().build(), 5);
                 Gan y = new Gan(b, config().build(), 5)) {
             for (int s = 1; s <= 5; s++) {
                 StepMetrics mx = x.step(s);
@@ -88,7 +87,7 @@ class GanTrainerTest {
             assertArrayEquals(x.g.parameters().toFloatArray(), y.g.parameters().toFloatArray());
         }
         // and a different seed gives a different run (the test above could not fail otherwise)
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1); Gan x = new Gan(b, config().build(), 5);
+        try (CpuBackend b = CpuBackend.create(1); Gan x = new Gan(b, config().build(), 5);
                 Gan y = new Gan(b, config().seed(43).build(), 5)) {
             assertFalse(x.step(1).equals(y.step(1)));
         }
@@ -99,7 +98,7 @@ class GanTrainerTest {
         List<StepMetrics> reference = new ArrayList<>();
         float[] referenceG;
         float[] referenceD;
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1); Gan x = new Gan(b, config().build(), 5)) {
+        try (CpuBackend b = CpuBackend.create(1); Gan x = new Gan(b, config().build(), 5)) {
             for (int s = 1; s <= 6; s++) {
                 StepMetrics m = x.step(s);
                 if (s > 3) {
@@ -112,7 +111,7 @@ class GanTrainerTest {
         TrainerState state;
         Map<String, float[]> gDict;
         Map<String, float[]> dDict;
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1); Gan x = new Gan(b, config().build(), 5)) {
+        try (CpuBackend b = CpuBackend.create(1); Gan x = new Gan(b, config().build(), 5)) {
             for (int s = 1; s <= 3; s++) {
                 x.step(s);
             }
@@ -122,7 +121,7 @@ class GanTrainerTest {
             assertEquals(3, state.step());
         }
         // fresh objects, initialised differently, on a fresh backend: everything must come from the saved state
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1); Gan y = new Gan(b, config().build(), 99)) {
+        try (CpuBackend b = CpuBackend.create(1); Gan y = new Gan(b, config().build(), 99)) {
             y.g.loadStateDict(gDict, List.of());
             y.d.loadStateDict(dDict, List.of());
             y.t.restore(state);
@@ -137,7 +136,7 @@ class GanTrainerTest {
 
     @Test
     void restoreRejectsForeignOptimizerState() {
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1); Gan x = new Gan(b, config().build(), 5)) {
+        try (CpuBackend b = CpuBackend.create(1); Gan x = new Gan(b, config().build(), 5)) {
             TrainerState bad = new TrainerState(1, 1, 0, 0, 0, Map.of("x.step", new float[1]));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> x.t.restore(bad));
             assertTrue(e.getMessage().contains("x.step"), e.getMessage());
@@ -147,7 +146,7 @@ class GanTrainerTest {
     @Test
     void generatorIsUpdatedOnlyEveryKthStep() {
         int k = 3;
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1);
+        try (CpuBackend b = CpuBackend.create(1);
                 Gan x = new Gan(b, config().dStepsPerGStep(k).build(), 5)) {
             float[] g = x.g.parameters().toFloatArray();
             float[] d = x.d.parameters().toFloatArray();
@@ -170,7 +169,7 @@ class GanTrainerTest {
 
     @Test
     void nanWeightThrowsDivergedNamingTheValue() {
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1); Gan x = new Gan(b, config().build(), 5)) {
+        try (CpuBackend b = CpuBackend.create(1); Gan x = new Gan(b, config().build(), 5)) {
             x.step(1);
             float[] w = x.d.namedParameters().get("0.weight").value().toFloatArray();
             w[0] = Float.NaN;
@@ -188,7 +187,7 @@ class GanTrainerTest {
     @Test
     void metricsAreReadOnlyEveryNthStep() {
         List<StepMetrics> seen = new ArrayList<>();
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1);
+        try (CpuBackend b = CpuBackend.create(1);
                 Gan x = new Gan(b, config().metricsEvery(3).build(), 5)) {
             x.t.addListener(new TrainingListener() {
                 @Override
@@ -214,7 +213,7 @@ class GanTrainerTest {
     void collapsingDiscriminatorLossWarnsOnce() {
         // A threshold above any possible BCE loss makes every read step count: after 3 of them, one warning
         List<String> warnings = new ArrayList<>();
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1);
+        try (CpuBackend b = CpuBackend.create(1);
                 Gan x = new Gan(b, config().collapseWarning(1000f, 3).build(), 5)) {
             x.t.addListener(new TrainingListener() {
                 @Override
@@ -233,7 +232,7 @@ class GanTrainerTest {
 
     @Test
     void generateIsRepeatableAndEvalModeIsOptional() {
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1); Gan x = new Gan(b, config().build(), 5)) {
+        try (CpuBackend b = CpuBackend.create(1); Gan x = new Gan(b, config().build(), 5)) {
             x.step(1);
             float[] a = x.t.generate(BATCH, 7, GanTrainer.SamplingMode.EVAL);
             assertTrue(x.g.isTraining(), "G goes back to training mode after an eval-mode sample");
@@ -251,7 +250,7 @@ class GanTrainerTest {
 
     @Test
     void constructorChecksTheModels() {
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1); CpuBackend other = CpuBackend.create(DType.F32, 1);
+        try (CpuBackend b = CpuBackend.create(1); CpuBackend other = CpuBackend.create(1);
                 Gan x = new Gan(b, config().build(), 5);
                 Model foreign = new Model(other, new Sequential(new Linear(2, 1)), 1)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -19,7 +19,6 @@ import org.gan4j.backend.cpu.CpuBackend;
 import org.gan4j.models.Mlp2d;
 import org.gan4j.nn.Init;
 import org.gan4j.nn.Model;
-import org.gan4j.tensor.DType;
 
 class CheckpointTest {
     @TempDir
@@ -31,7 +30,7 @@ class CheckpointTest {
 
     @Test
     void roundTripRestoresEveryParameterAndBuffer() throws Exception {
-        try (CpuBackend cpu = CpuBackend.create(DType.F32, 1);
+        try (CpuBackend cpu = CpuBackend.create(1);
                 Model a = new Model(cpu, Mlp2d.generator(2, 8, 2), 0).initialize(Init.PYTORCH_DEFAULT, 1);
                 Model b = new Model(cpu, Mlp2d.generator(2, 8, 2), 0).initialize(Init.PYTORCH_DEFAULT, 2)) {
             Map<String, TensorData> opt = Map.of("g.step", TensorData.f32("g.step", new float[] {7f}));
@@ -55,7 +54,7 @@ class CheckpointTest {
 
     @Test
     void contentProblemsAreClearErrors() throws Exception {
-        try (CpuBackend cpu = CpuBackend.create(DType.F32, 1);
+        try (CpuBackend cpu = CpuBackend.create(1);
                 Model g = new Model(cpu, Mlp2d.generator(2, 8, 2), 0)) {
             Map<String, TensorData> full = Checkpoint.fromModel(g);
             // missing tensor

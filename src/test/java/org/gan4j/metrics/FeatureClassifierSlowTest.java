@@ -8,7 +8,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import org.gan4j.backend.cpu.CpuBackend;
 import org.gan4j.data.Dataset;
-import org.gan4j.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +24,7 @@ class FeatureClassifierSlowTest {
         Dataset train = ImageSets.fashionMnist(true);
         Dataset test = ImageSets.fashionMnist(false);
         // One thread: on a shared 2-core machine a second OpenBLAS/pool thread mostly waits for the CPU.
-        try (CpuBackend backend = CpuBackend.create(DType.F32, 1)) {
+        try (CpuBackend backend = CpuBackend.create(1)) {
             long wall0 = System.nanoTime();
             long cpu0 = processCpuNanos();
             double accuracy;

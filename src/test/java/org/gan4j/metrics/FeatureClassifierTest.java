@@ -18,7 +18,6 @@ import org.gan4j.data.Dataset;
 import org.gan4j.data.SyntheticShapes;
 import org.gan4j.io.Safetensors;
 import org.gan4j.io.TensorData;
-import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Shape;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +34,7 @@ class FeatureClassifierTest {
 
     @BeforeAll
     static void createBackend() {
-        backend = CpuBackend.create(DType.F32, 1);
+        backend = CpuBackend.create(1);
     }
 
     @AfterAll

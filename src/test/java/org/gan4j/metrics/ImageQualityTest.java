@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Arrays;
 import org.gan4j.backend.cpu.CpuBackend;
 import org.gan4j.data.Dataset;
-import org.gan4j.tensor.DType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +27,7 @@ class ImageQualityTest {
     static void trainSmallClassifier() {
         test = ImageSets.fashionMnist(false);
         Dataset train = ImageSets.subset(test, 6000, 4000);
-        backend = CpuBackend.create(DType.F32, 1);
+        backend = CpuBackend.create(1);
         classifier = new FeatureClassifier(backend, train.sampleShape(), 10, 1);
         classifier.train(train, new FeatureClassifier.TrainOptions(2, 32, 2e-3f), 2, FeatureClassifier.Progress.NONE);
     }

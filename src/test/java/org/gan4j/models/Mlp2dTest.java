@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import org.gan4j.backend.cpu.CpuBackend;
+import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.nn.Init;
 import org.gan4j.nn.Model;
-import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 import org.gan4j.testing.GradCheck;
@@ -20,11 +20,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class Mlp2dTest {
-    private static CpuBackend f64;
+    private static ReferenceBackend f64;
 
     @BeforeAll
     static void open() {
-        f64 = CpuBackend.create(DType.F64, 1);
+        f64 = ReferenceBackend.create();
     }
 
     @AfterAll

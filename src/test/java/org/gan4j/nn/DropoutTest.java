@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import org.gan4j.backend.Philox;
 import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.tensor.DType;
+import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.tensor.Tensor;
 import org.gan4j.testing.GradCheck;
 import org.junit.jupiter.api.AfterAll;
@@ -19,12 +19,12 @@ import org.junit.jupiter.api.Test;
 
 class DropoutTest {
     private static CpuBackend f32;
-    private static CpuBackend f64;
+    private static ReferenceBackend f64;
 
     @BeforeAll
     static void open() {
-        f32 = CpuBackend.create(DType.F32, 1);
-        f64 = CpuBackend.create(DType.F64, 1);
+        f32 = CpuBackend.create(1);
+        f64 = ReferenceBackend.create();
     }
 
     @AfterAll

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.tensor.DType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,7 +14,7 @@ class InitTest {
 
     @BeforeAll
     static void open() {
-        f32 = CpuBackend.create(DType.F32, 1);
+        f32 = CpuBackend.create(1);
     }
 
     @AfterAll

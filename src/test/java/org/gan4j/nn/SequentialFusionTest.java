@@ -12,7 +12,7 @@ import java.util.function.Supplier;
 import org.gan4j.backend.Activation;
 import org.gan4j.backend.Backend;
 import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.tensor.DType;
+import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 import org.gan4j.testing.GradCheck;
@@ -28,12 +28,12 @@ import org.junit.jupiter.api.Test;
  */
 class SequentialFusionTest {
     private static CpuBackend f32;
-    private static CpuBackend f64;
+    private static ReferenceBackend f64;
 
     @BeforeAll
     static void open() {
-        f32 = CpuBackend.create(DType.F32, 1);
-        f64 = CpuBackend.create(DType.F64, 1);
+        f32 = CpuBackend.create(1);
+        f64 = ReferenceBackend.create();
     }
 
     @AfterAll

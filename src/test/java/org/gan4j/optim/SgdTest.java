@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 
 import org.gan4j.backend.cpu.CpuBackend;
+import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.nn.Init;
 import org.gan4j.nn.Linear;
 import org.gan4j.nn.Model;
-import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +18,7 @@ class SgdTest {
     @Test
     void twoStepsWithMomentumAndDecayMatchTheFormula() {
         double lr = 0.1f, mu = 0.9f, wd = 0.01f; // the values as the float arguments round them
-        try (CpuBackend b = CpuBackend.create(DType.F64, 1);
+        try (ReferenceBackend b = ReferenceBackend.create();
                 Model model = new Model(b, new Linear(3, 2), 1).initialize(Init.PYTORCH_DEFAULT, 3);
                 Sgd sgd = new Sgd(model, 0.1f, 0.9f, 0.01f)) {
             int n = model.parameters().size();
@@ -46,7 +46,7 @@ class SgdTest {
 
     @Test
     void withoutMomentumItEqualsADirectBackendCallAndHasNoState() {
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1);
+        try (CpuBackend b = CpuBackend.create(1);
                 Model model = new Model(b, new Linear(3, 2), 1).initialize(Init.PYTORCH_DEFAULT, 3);
                 Sgd sgd = new Sgd(model, 0.05f, 0f, 0f); Tensor p = b.allocate(model.parameters().shape());
                 Tensor g = b.allocate(p.shape())) {

@@ -18,7 +18,7 @@ import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Tensor;
 
 /**
- * Finite-difference gradient checks in double precision, for tests on a {@code CpuBackend.create(DType.F64)}.
+ * Finite-difference gradient checks in double precision, for tests on a {@code ReferenceBackend.create()}.
  *
  * <p>An objective {@code f} is a scalar function of the current values of some tensors (it runs a forward pass and
  * reduces the output, e.g. {@code sum(out * w)} for fixed random {@code w}). For a tensor {@code t} with analytic
@@ -347,7 +347,7 @@ public final class GradCheck {
     private static void requireF64(String name, Tensor t) {
         if (t.dtype() != DType.F64) {
             throw new IllegalArgumentException("gradient check of " + name + " needs an F64 tensor (a perturbation "
-                    + "of 1e-6 is lost in float rounding), got " + t.dtype() + "; use CpuBackend.create(DType.F64)");
+                    + "of 1e-6 is lost in float rounding), got " + t.dtype() + "; use ReferenceBackend.create()");
         }
     }
 

@@ -4,7 +4,6 @@ import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
 
-import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +12,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 import org.gan4j.backend.Activation;
@@ -26,13 +24,15 @@ import org.gan4j.tensor.Storage;
 import org.gan4j.tensor.Tensor;
 
 /**
- * The reference backend: every op of {@link Backend} as plain Java loops over off-heap memory, matrix products and
- * convolutions through OpenBLAS ({@code cblas_sgemm}/{@code cblas_dgemm}). F32 for training, F64 for
- * finite-difference gradient checks. Its results are the spec the CUDA backend is tested against.
+ * The fast CPU backend, in F32: every op of {@link Backend} as Java loops over off-heap memory (bulk moves between
+ * the buffers and arrays the JIT vectorises, split over the backend's threads), matrix products and convolutions
+ * through OpenBLAS ({@code cblas_sgemm}). It is the fallback where CUDA cannot run, and it is tested against the
+ * double-precision {@link ReferenceBackend} (the spec of every op, which gradient checks use too).
  *
  * <p><b>Numerics.</b> Every elementwise formula is evaluated in double and rounded once on store; reductions (means,
- * batch-norm statistics, losses, bias gradients) accumulate in double, in a fixed order, so results do not depend on
- * the thread count. Random ops follow the Philox stream layout of {@link Philox} exactly.
+ * batch-norm statistics, losses, bias gradients) accumulate in double, in the reference's order, so results do not
+ * depend on the thread count and the memory-bound ops equal the reference rounded to float. Random ops follow the
+ * Philox stream layout of {@link Philox} exactly.
  *
  * <p><b>Convolution</b> ({@code x: (N, Cin, H, W)}, {@code w: (Cout, Cin, kH, kW)}, {@code y: (N, Cout, Ho, Wo)};
  * PyTorch's {@code F.conv2d}, {@code conv_transpose2d} and the weight gradient): im2col + GEMM forward, GEMM + col2im
@@ -64,11 +64,8 @@ public final class CpuBackend extends Backend {
     private CpuStorage workspace;
     private boolean closed;
 
-    private CpuBackend(DType dtype, int threads) {
-        super(dtype);
-        if (dtype == null) {
-            throw new IllegalArgumentException("dtype must not be null; use DType.F32 or DType.F64");
-        }
+    private CpuBackend(int threads) {
+        super(DType.F32);
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -84,24 +81,14 @@ public final class CpuBackend extends Backend {
         openblas.blas_set_num_threads(1);
     }
 
-    /** An F32 backend using every available processor. */
+    /** A backend using every available processor. */
     public static CpuBackend create() {
-        return create(DType.F32);
+        return create(Runtime.getRuntime().availableProcessors());
     }
 
-    /** An F32 backend using {@code threads} threads (its own pool, and OpenBLAS's process-wide count). */
+    /** A backend using {@code threads} threads (its own pool, and OpenBLAS's process-wide count). */
     public static CpuBackend create(int threads) {
-        return create(DType.F32, threads);
-    }
-
-    /** A backend of this dtype using every available processor. */
-    public static CpuBackend create(DType dtype) {
-        return create(dtype, Runtime.getRuntime().availableProcessors());
-    }
-
-    /** A backend of this dtype using {@code threads} threads (its own pool, and OpenBLAS's process-wide count). */
-    public static CpuBackend create(DType dtype, int threads) {
-        return new CpuBackend(dtype, threads);
+        return new CpuBackend(threads);
     }
 
     /** Number of threads the backend computes with. */
@@ -116,7 +103,7 @@ public final class CpuBackend extends Backend {
 
     @Override
     public String deviceDescription() {
-        return "CPU (" + dtype() + "), " + threads + (threads == 1 ? " thread, " : " threads, ")
+        return "CPU, " + threads + (threads == 1 ? " thread, " : " threads, ")
                 + openblas.OPENBLAS_VERSION.trim();
     }
 
@@ -157,66 +144,39 @@ public final class CpuBackend extends Backend {
     @Override
     protected Storage allocateStorage(long elements) {
         ensureOpen();
-        return new CpuStorage(dtype(), elements);
+        return new CpuStorage(DType.F32, elements);
     }
 
     @Override
     protected void doCopyFromHost(float[] src, Tensor dst) {
         ensureOpen();
-        CpuStorage s = storage(dst);
-        if (s.dtype() == DType.F32) {
-            s.floats().duplicate().position((int) dst.offset()).put(src);
-        } else {
-            Acc d = Acc.of(dst);
-            for (int i = 0; i < src.length; i++) {
-                d.set(i, src[i]);
-            }
-        }
+        storage(dst).floats().put((int) dst.offset(), src);
     }
 
+    /** Rounds each value to float. */
     @Override
     protected void doCopyFromHost(double[] src, Tensor dst) {
         ensureOpen();
-        CpuStorage s = storage(dst);
-        if (s.dtype() == DType.F64) {
-            s.doubles().duplicate().position((int) dst.offset()).put(src);
-        } else {
-            Acc d = Acc.of(dst);
-            for (int i = 0; i < src.length; i++) {
-                d.set(i, src[i]);
-            }
+        FloatBuffer d = storage(dst).floats();
+        int o = (int) dst.offset();
+        for (int i = 0; i < src.length; i++) {
+            d.put(o + i, (float) src[i]);
         }
     }
 
     @Override
     protected void doCopyToHost(Tensor src, float[] dst) {
         ensureOpen();
-        CpuStorage s = storage(src);
-        if (s.dtype() == DType.F32) {
-            FloatBuffer b = s.floats().duplicate();
-            b.position((int) src.offset());
-            b.get(dst);
-        } else {
-            Acc a = Acc.of(src);
-            for (int i = 0; i < dst.length; i++) {
-                dst[i] = (float) a.get(i);
-            }
-        }
+        storage(src).floats().get((int) src.offset(), dst);
     }
 
     @Override
     protected void doCopyToHost(Tensor src, double[] dst) {
         ensureOpen();
-        CpuStorage s = storage(src);
-        if (s.dtype() == DType.F64) {
-            DoubleBuffer b = s.doubles().duplicate();
-            b.position((int) src.offset());
-            b.get(dst);
-        } else {
-            Acc a = Acc.of(src);
-            for (int i = 0; i < dst.length; i++) {
-                dst[i] = a.get(i);
-            }
+        FloatBuffer s = storage(src).floats();
+        int o = (int) src.offset();
+        for (int i = 0; i < dst.length; i++) {
+            dst[i] = s.get(o + i);
         }
     }
 
@@ -284,24 +244,21 @@ public final class CpuBackend extends Backend {
     @Override
     protected void doMean(Tensor x, Activation act, Tensor out) {
         ensureOpen();
-        Acc a = Acc.of(x);
         double sum = 0;
-        for (int i = 0; i < x.size(); i++) {
-            sum += act.apply(a.get(i));
+        for (float v : values(x)) {
+            sum += act.apply(v);
         }
-        Acc.of(out).set(0, sum / x.size());
+        storage(out).floats().put((int) out.offset(), (float) (sum / x.size()));
     }
 
     @Override
     protected void doSumOfSquares(Tensor x, Tensor out) {
         ensureOpen();
-        Acc a = Acc.of(x);
         double sum = 0;
-        for (int i = 0; i < x.size(); i++) {
-            double v = a.get(i);
+        for (double v : values(x)) {
             sum += v * v;
         }
-        Acc.of(out).set(0, sum);
+        storage(out).floats().put((int) out.offset(), (float) sum);
     }
 
     // ---------------------------------------------------------------- matrix product
@@ -357,193 +314,13 @@ public final class CpuBackend extends Backend {
             long aOff, int lda, CpuStorage b, long bOff, int ldb, double beta, CpuStorage c, long cOff, int ldc) {
         int ta = transA ? CblasTrans : CblasNoTrans;
         int tb = transB ? CblasTrans : CblasNoTrans;
-        if (c.dtype() == DType.F32) {
-            openblas.cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, (float) alpha, (FloatPointer) a.pointerAt(aOff), lda,
-                    (FloatPointer) b.pointerAt(bOff), ldb, (float) beta, (FloatPointer) c.pointerAt(cOff), ldc);
-        } else {
-            openblas.cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, (DoublePointer) a.pointerAt(aOff), lda,
-                    (DoublePointer) b.pointerAt(bOff), ldb, beta, (DoublePointer) c.pointerAt(cOff), ldc);
-        }
+        openblas.cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, (float) alpha, (FloatPointer) a.pointerAt(aOff), lda,
+                (FloatPointer) b.pointerAt(bOff), ldb, (float) beta, (FloatPointer) c.pointerAt(cOff), ldc);
     }
 
-    // ---------------------------------------------------------------- bias + activation
-
-    @Override
-    protected void doBiasActivationForward(Tensor x, Tensor bias, Activation act, Tensor y) {
-        ensureOpen();
-        if (dtype() == DType.F32) {
-            biasActivationForwardF32(x, bias, act, y);
-            return;
-        }
-        Acc xa = Acc.of(x);
-        Acc ya = Acc.of(y);
-        Acc ba = bias == null ? null : Acc.of(bias);
-        int channels = x.shape().rank() >= 2 ? x.dim(1) : 1;
-        int spatial = x.size() / (x.dim(0) * channels);
-        int planes = x.size() / spatial;
-        parallelFor(planes, spatial, (from, to) -> {
-            for (int plane = from; plane < to; plane++) {
-                double b = ba == null ? 0 : ba.get(plane % channels);
-                int base = plane * spatial;
-                for (int i = base; i < base + spatial; i++) {
-                    ya.set(i, act.apply(xa.get(i) + b));
-                }
-            }
-        });
-    }
-
-    @Override
-    protected void doBiasActivationBackward(Tensor y, Tensor dy, Activation act, Tensor dx, Tensor dbias) {
-        ensureOpen();
-        if (dtype() == DType.F32) {
-            biasActivationBackwardF32(y, dy, act, dx, dbias);
-            return;
-        }
-        Acc ya = Acc.of(y);
-        Acc dya = Acc.of(dy);
-        Acc dxa = Acc.of(dx);
-        Acc dba = dbias == null ? null : Acc.of(dbias);
-        int n = y.dim(0);
-        int channels = y.shape().rank() >= 2 ? y.dim(1) : 1;
-        int spatial = y.size() / (n * channels);
-        parallelFor(channels, (long) n * spatial, (from, to) -> {
-            for (int c = from; c < to; c++) {
-                double sum = 0;
-                for (int s = 0; s < n; s++) {
-                    int base = (s * channels + c) * spatial;
-                    for (int i = base; i < base + spatial; i++) {
-                        double d = dya.get(i) * act.derivativeFromOutput(ya.get(i));
-                        dxa.set(i, d);
-                        sum += d;
-                    }
-                }
-                if (dba != null) {
-                    dba.add(c, sum);
-                }
-            }
-        });
-    }
-
-    // ---------------------------------------------------------------- batch norm
-
-    @Override
-    protected void doBatchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
-            Activation act, Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
-        ensureOpen();
-        if (dtype() == DType.F32) {
-            batchNormTrainForwardF32(x, gamma, beta, eps, momentum, act, runningMean, runningVar, y, saveMean,
-                    saveInvStd);
-            return;
-        }
-        Acc xa = Acc.of(x);
-        Acc ya = Acc.of(y);
-        Acc ga = Acc.of(gamma);
-        Acc ba = beta == null ? null : Acc.of(beta);
-        Acc rm = runningMean == null ? null : Acc.of(runningMean);
-        Acc rv = runningVar == null ? null : Acc.of(runningVar);
-        Acc sm = Acc.of(saveMean);
-        Acc si = Acc.of(saveInvStd);
-        int n = x.dim(0);
-        int channels = x.dim(1);
-        int spatial = x.size() / (n * channels);
-        long count = (long) n * spatial;
-        parallelFor(channels, 3 * count, (from, to) -> {
-            for (int c = from; c < to; c++) {
-                double sum = 0;
-                for (int s = 0; s < n; s++) {
-                    int base = (s * channels + c) * spatial;
-                    for (int i = base; i < base + spatial; i++) {
-                        sum += xa.get(i);
-                    }
-                }
-                double mean = sum / count;
-                double sq = 0;
-                for (int s = 0; s < n; s++) {
-                    int base = (s * channels + c) * spatial;
-                    for (int i = base; i < base + spatial; i++) {
-                        double d = xa.get(i) - mean;
-                        sq += d * d;
-                    }
-                }
-                double var = sq / count;
-                double invStd = 1 / Math.sqrt(var + eps);
-                double g = ga.get(c);
-                double b = ba == null ? 0 : ba.get(c);
-                for (int s = 0; s < n; s++) {
-                    int base = (s * channels + c) * spatial;
-                    for (int i = base; i < base + spatial; i++) {
-                        ya.set(i, act.apply(g * (xa.get(i) - mean) * invStd + b));
-                    }
-                }
-                sm.set(c, mean);
-                si.set(c, invStd);
-                if (rm != null) {
-                    rm.set(c, (1 - (double) momentum) * rm.get(c) + momentum * mean);
-                }
-                if (rv != null) {
-                    rv.set(c, (1 - (double) momentum) * rv.get(c) + momentum * var * count / (count - 1));
-                }
-            }
-        });
-    }
-
-    @Override
-    protected void doBatchNormTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean,
-            Tensor saveInvStd, Activation act, Tensor dx, Tensor dgamma, Tensor dbeta) {
-        ensureOpen();
-        if (dtype() == DType.F32) {
-            batchNormTrainBackwardF32(x, y, dy, gamma, saveMean, saveInvStd, act, dx, dgamma, dbeta);
-            return;
-        }
-        Acc xa = Acc.of(x);
-        Acc ya = Acc.of(y);
-        Acc dya = Acc.of(dy);
-        Acc dxa = Acc.of(dx);
-        Acc ga = Acc.of(gamma);
-        Acc sm = Acc.of(saveMean);
-        Acc si = Acc.of(saveInvStd);
-        Acc dga = dgamma == null ? null : Acc.of(dgamma);
-        Acc dba = dbeta == null ? null : Acc.of(dbeta);
-        int n = x.dim(0);
-        int channels = x.dim(1);
-        int spatial = x.size() / (n * channels);
-        long count = (long) n * spatial;
-        parallelFor(channels, 2 * count, (from, to) -> {
-            for (int c = from; c < to; c++) {
-                double mean = sm.get(c);
-                double invStd = si.get(c);
-                double sumDz = 0;
-                double sumDzXhat = 0;
-                for (int s = 0; s < n; s++) {
-                    int base = (s * channels + c) * spatial;
-                    for (int i = base; i < base + spatial; i++) {
-                        double dz = dya.get(i) * act.derivativeFromOutput(ya.get(i));
-                        sumDz += dz;
-                        sumDzXhat += dz * (xa.get(i) - mean) * invStd;
-                    }
-                }
-                double k = ga.get(c) * invStd / count;
-                for (int s = 0; s < n; s++) {
-                    int base = (s * channels + c) * spatial;
-                    for (int i = base; i < base + spatial; i++) {
-                        double dz = dya.get(i) * act.derivativeFromOutput(ya.get(i));
-                        double xhat = (xa.get(i) - mean) * invStd;
-                        dxa.set(i, k * (count * dz - sumDz - xhat * sumDzXhat));
-                    }
-                }
-                if (dga != null) {
-                    dga.add(c, sumDzXhat);
-                }
-                if (dba != null) {
-                    dba.add(c, sumDz);
-                }
-            }
-        });
-    }
-
-    // ---------------------------------------------------------------- F32 fast paths of the memory-bound ops
-    // Same formulas, order and rounding as the reference loops above (see F32Loops); CpuF32FastPathTest holds them
-    // to the F64 reference.
+    // ---------------------------------------------------------------- bias + activation, batch norm
+    // The reference's formulas and order (ReferenceBackend), over channels gathered into arrays (see F32Loops);
+    // CpuF32FastPathTest holds each to the reference rounded to float.
 
     /** This thread's scratch, with room for at least {@code count} values. */
     private F32Loops.Scratch scratch(int count) {
@@ -555,7 +332,9 @@ public final class CpuBackend extends Backend {
         return s;
     }
 
-    private void biasActivationForwardF32(Tensor x, Tensor bias, Activation act, Tensor y) {
+    @Override
+    protected void doBiasActivationForward(Tensor x, Tensor bias, Activation act, Tensor y) {
+        ensureOpen();
         FloatBuffer xb = storage(x).floats();
         FloatBuffer yb = storage(y).floats();
         int xo = (int) x.offset();
@@ -586,7 +365,9 @@ public final class CpuBackend extends Backend {
         });
     }
 
-    private void biasActivationBackwardF32(Tensor y, Tensor dy, Activation act, Tensor dx, Tensor dbias) {
+    @Override
+    protected void doBiasActivationBackward(Tensor y, Tensor dy, Activation act, Tensor dx, Tensor dbias) {
+        ensureOpen();
         FloatBuffer yb = storage(y).floats();
         FloatBuffer dyb = storage(dy).floats();
         FloatBuffer dxb = storage(dx).floats();
@@ -617,8 +398,10 @@ public final class CpuBackend extends Backend {
         });
     }
 
-    private void batchNormTrainForwardF32(Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
+    @Override
+    protected void doBatchNormTrainForward(Tensor x, Tensor gamma, Tensor beta, float eps, float momentum,
             Activation act, Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        ensureOpen();
         FloatBuffer xb = storage(x).floats();
         FloatBuffer yb = storage(y).floats();
         int xo = (int) x.offset();
@@ -670,8 +453,10 @@ public final class CpuBackend extends Backend {
         });
     }
 
-    private void batchNormTrainBackwardF32(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean,
+    @Override
+    protected void doBatchNormTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean,
             Tensor saveInvStd, Activation act, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        ensureOpen();
         FloatBuffer xb = storage(x).floats();
         FloatBuffer yb = storage(y).floats();
         FloatBuffer dyb = storage(dy).floats();
@@ -811,7 +596,7 @@ public final class CpuBackend extends Backend {
                 workspace.close();
                 workspace = null;
             }
-            workspace = new CpuStorage(dtype(), elements);
+            workspace = new CpuStorage(DType.F32, elements);
         }
         return workspace;
     }
@@ -838,66 +623,42 @@ public final class CpuBackend extends Backend {
         });
     }
 
-    /** {@code dst[dstOff .. dstOff+len) = src[srcOff .. srcOff+len)}, one bulk copy (same dtype). */
+    /** {@code dst[dstOff .. dstOff+len) = src[srcOff .. srcOff+len)}, one bulk copy. */
     private static void copyRun(CpuStorage src, int srcOff, CpuStorage dst, int dstOff, int len) {
-        if (src.dtype() == DType.F32) {
-            dst.floats().put(dstOff, src.floats(), srcOff, len);
-        } else {
-            dst.doubles().put(dstOff, src.doubles(), srcOff, len);
-        }
+        dst.floats().put(dstOff, src.floats(), srcOff, len);
     }
 
     /**
      * Lowers {@code cnt} samples of {@code x} (from element {@code xOff}) into the column matrix at element 0 of
-     * {@code col} (leading dimension {@code ldc}): the F32 fast path, or the reference loop for F64.
+     * {@code col} (leading dimension {@code ldc}), whole planes and rows in bulk.
      */
     private void im2colChunk(Im2col low, CpuStorage x, long xOff, int cnt, CpuStorage col, int ldc) {
         long work = (long) low.p() * low.kh * low.kw;
-        if (x.dtype() == DType.F32) {
-            FloatBuffer xb = x.floats();
-            FloatBuffer cb = col.floats();
-            parallelFor(cnt * low.cin, work, (from, to) -> {
-                float[] plane = new float[low.planeScratch()];
-                float[] padded = new float[low.paddedScratch()];
-                float[] rows = new float[low.rowsScratch()];
-                for (int sc = from; sc < to; sc++) {
-                    low.im2colF32(xb, (int) xOff, sc / low.cin, sc % low.cin, cb, ldc, plane, padded, rows);
-                }
-            });
-        } else {
-            Acc xa = Acc.of(x, xOff);
-            Acc ca = Acc.of(col, 0);
-            parallelFor(cnt * low.cin, work, (from, to) -> {
-                for (int sc = from; sc < to; sc++) {
-                    low.im2col(xa, sc / low.cin, sc % low.cin, ca, ldc);
-                }
-            });
-        }
+        FloatBuffer xb = x.floats();
+        FloatBuffer cb = col.floats();
+        parallelFor(cnt * low.cin, work, (from, to) -> {
+            float[] plane = new float[low.planeScratch()];
+            float[] padded = new float[low.paddedScratch()];
+            float[] rows = new float[low.rowsScratch()];
+            for (int sc = from; sc < to; sc++) {
+                low.im2colF32(xb, (int) xOff, sc / low.cin, sc % low.cin, cb, ldc, plane, padded, rows);
+            }
+        });
     }
 
     /** The adjoint of {@link #im2colChunk}: overwrites {@code cnt} samples of {@code dx} from element {@code dxOff}. */
     private void col2imChunk(Im2col low, CpuStorage col, int ldc, int cnt, CpuStorage dx, long dxOff) {
         long work = (long) low.p() * low.kh * low.kw;
-        if (dx.dtype() == DType.F32) {
-            FloatBuffer cb = col.floats();
-            FloatBuffer db = dx.floats();
-            parallelFor(cnt * low.cin, work, (from, to) -> {
-                float[] plane = new float[low.planeScratch()];
-                float[] padded = new float[low.paddedScratch()];
-                float[] rows = new float[low.rowsScratch()];
-                for (int sc = from; sc < to; sc++) {
-                    low.col2imF32(cb, ldc, sc / low.cin, sc % low.cin, db, (int) dxOff, plane, padded, rows);
-                }
-            });
-        } else {
-            Acc ca = Acc.of(col, 0);
-            Acc da = Acc.of(dx, dxOff);
-            parallelFor(cnt * low.cin, work, (from, to) -> {
-                for (int sc = from; sc < to; sc++) {
-                    low.col2im(ca, ldc, sc / low.cin, sc % low.cin, da);
-                }
-            });
-        }
+        FloatBuffer cb = col.floats();
+        FloatBuffer db = dx.floats();
+        parallelFor(cnt * low.cin, work, (from, to) -> {
+            float[] plane = new float[low.planeScratch()];
+            float[] padded = new float[low.paddedScratch()];
+            float[] rows = new float[low.rowsScratch()];
+            for (int sc = from; sc < to; sc++) {
+                low.col2imF32(cb, ldc, sc / low.cin, sc % low.cin, db, (int) dxOff, plane, padded, rows);
+            }
+        });
     }
 
     @Override
@@ -983,34 +744,33 @@ public final class CpuBackend extends Backend {
     @Override
     protected void doBceWithLogitsLoss(Tensor logits, Tensor targets, float scale, Tensor loss, Tensor dlogits) {
         ensureOpen();
-        Acc xa = Acc.of(logits);
-        Acc ta = Acc.of(targets);
-        Acc da = Acc.of(dlogits);
-        int n = logits.size();
+        float[] x = values(logits);
+        float[] t = values(targets);
+        float[] d = new float[x.length];
         double sum = 0;
-        for (int i = 0; i < n; i++) {
-            double x = xa.get(i);
-            double t = ta.get(i);
-            sum += Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
-            da.set(i, scale * (Activation.SIGMOID.apply(x) - t) / n);
+        for (int i = 0; i < x.length; i++) {
+            double xi = x[i];
+            sum += Math.max(xi, 0) - xi * t[i] + Math.log1p(Math.exp(-Math.abs(xi)));
+            d[i] = (float) (scale * (Activation.SIGMOID.apply(xi) - t[i]) / x.length);
         }
-        Acc.of(loss).set(0, scale * sum / n);
+        storage(dlogits).floats().put((int) dlogits.offset(), d);
+        storage(loss).floats().put((int) loss.offset(), (float) (scale * sum / x.length));
     }
 
     @Override
     protected void doSquaredErrorLoss(Tensor pred, Tensor targets, float scale, Tensor loss, Tensor dpred) {
         ensureOpen();
-        Acc xa = Acc.of(pred);
-        Acc ta = Acc.of(targets);
-        Acc da = Acc.of(dpred);
-        int n = pred.size();
+        float[] x = values(pred);
+        float[] t = values(targets);
+        float[] g = new float[x.length];
         double sum = 0;
-        for (int i = 0; i < n; i++) {
-            double d = xa.get(i) - ta.get(i);
+        for (int i = 0; i < x.length; i++) {
+            double d = (double) x[i] - t[i];
             sum += d * d;
-            da.set(i, scale * 2 * d / n);
+            g[i] = (float) (scale * 2 * d / x.length);
         }
-        Acc.of(loss).set(0, scale * sum / n);
+        storage(dpred).floats().put((int) dpred.offset(), g);
+        storage(loss).floats().put((int) loss.offset(), (float) (scale * sum / x.length));
     }
 
     // ---------------------------------------------------------------- optimizers
@@ -1026,29 +786,11 @@ public final class CpuBackend extends Backend {
         double b2 = beta2;
         double bc1 = 1 - Math.pow(b1, t);
         double bc2 = 1 - Math.pow(b2, t);
-        if (dtype() == DType.F32) {
-            adamStepF32(grad, lr, b1, b2, bc1, bc2, eps, weightDecay, param, m, v);
-            return;
-        }
-        Acc ga = Acc.of(grad);
-        Acc pa = Acc.of(param);
-        Acc ma = Acc.of(m);
-        Acc va = Acc.of(v);
-        parallelFor(grad.size(), 8, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                double p = pa.get(i);
-                double g = ga.get(i) + weightDecay * p;
-                double mi = b1 * ma.get(i) + (1 - b1) * g;
-                double vi = b2 * va.get(i) + (1 - b2) * g * g;
-                ma.set(i, mi);
-                va.set(i, vi);
-                pa.set(i, p - lr * (mi / bc1) / (Math.sqrt(vi / bc2) + eps));
-            }
-        });
+        adamStepF32(grad, lr, b1, b2, bc1, bc2, eps, weightDecay, param, m, v);
     }
 
     /**
-     * The F32 path of {@link #doAdamStep}: the reference's expression, in double, over blocks moved in bulk between
+     * The update of {@link #doAdamStep}: the reference's expression, in double, over blocks moved in bulk between
      * the buffers and arrays (plain array loops the JIT can vectorise).
      */
     private void adamStepF32(Tensor grad, float lr, double b1, double b2, double bc1, double bc2, float eps,
@@ -1200,6 +942,13 @@ public final class CpuBackend extends Backend {
 
     private static CpuStorage storage(Tensor t) {
         return (CpuStorage) t.storage();
+    }
+
+    /** A copy of {@code t}'s values, moved in bulk (for the single-pass reductions). */
+    private static float[] values(Tensor t) {
+        float[] v = new float[t.size()];
+        storage(t).floats().get((int) t.offset(), v);
+        return v;
     }
 
     /** Body of a parallel loop over the index range {@code [from, to)}. */

@@ -12,10 +12,9 @@ import java.util.Arrays;
  * {@code y = w (Cout x K) * col}. Each (sample, channel) pair touches its own rows/plane only, so pairs can run in
  * parallel without races and the result does not depend on the split.
  *
- * <p>Two versions of each: the reference through {@link Acc} (any dtype, element by element), and an F32 path
- * ({@link #im2colF32}, {@link #col2imF32}) that moves whole input planes and column rows in bulk between the
- * off-heap buffers and Java arrays and loops over plain arrays with the padding bounds hoisted out. Both compute the
- * same values in the same order (the parity test holds them together).
+ * <p>{@link #im2colF32} and {@link #col2imF32} move whole input planes and column rows in bulk between the off-heap
+ * buffers and Java arrays and loop over plain arrays with the padding bounds hoisted out; the convolution they serve
+ * is tested against the direct loops of {@link ReferenceBackend}.
  */
 final class Im2col {
     final int cin, h, w, kh, kw, sh, sw, ph, pw, ho, wo;
@@ -43,66 +42,6 @@ final class Im2col {
     /** Output positions per sample. */
     int p() {
         return ho * wo;
-    }
-
-    /**
-     * Fills the rows of channel {@code c} and the columns of chunk sample {@code s} of {@code col} (leading dimension
-     * {@code ldc} = nb*Ho*Wo) from {@code x}, whose sample {@code s} starts at element {@code s*Cin*H*W}.
-     */
-    void im2col(Acc x, int s, int c, Acc col, int ldc) {
-        int plane = (s * cin + c) * h * w;
-        int p = p();
-        for (int i = 0; i < kh; i++) {
-            for (int j = 0; j < kw; j++) {
-                int rowStart = ((c * kh + i) * kw + j) * ldc + s * p;
-                for (int oh = 0; oh < ho; oh++) {
-                    int ih = oh * sh - ph + i;
-                    int dst = rowStart + oh * wo;
-                    if (ih < 0 || ih >= h) {
-                        for (int ow = 0; ow < wo; ow++) {
-                            col.set(dst + ow, 0);
-                        }
-                        continue;
-                    }
-                    int src = plane + ih * w;
-                    for (int ow = 0; ow < wo; ow++) {
-                        int iw = ow * sw - pw + j;
-                        col.set(dst + ow, iw >= 0 && iw < w ? x.get(src + iw) : 0);
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * The adjoint of {@link #im2col}: overwrites the plane of chunk sample {@code s}, channel {@code c} of {@code dx}
-     * with the sum of the column entries that read each input position (positions no window reads become 0).
-     */
-    void col2im(Acc col, int ldc, int s, int c, Acc dx) {
-        int plane = (s * cin + c) * h * w;
-        for (int e = 0; e < h * w; e++) {
-            dx.set(plane + e, 0);
-        }
-        int p = p();
-        for (int i = 0; i < kh; i++) {
-            for (int j = 0; j < kw; j++) {
-                int rowStart = ((c * kh + i) * kw + j) * ldc + s * p;
-                for (int oh = 0; oh < ho; oh++) {
-                    int ih = oh * sh - ph + i;
-                    if (ih < 0 || ih >= h) {
-                        continue;
-                    }
-                    int src = rowStart + oh * wo;
-                    int dst = plane + ih * w;
-                    for (int ow = 0; ow < wo; ow++) {
-                        int iw = ow * sw - pw + j;
-                        if (iw >= 0 && iw < w) {
-                            dx.add(dst + iw, col.get(src + ow));
-                        }
-                    }
-                }
-            }
-        }
     }
 
     /** See {@link #buildTable()}; built once per lowering, read-only, shared by the worker threads. */
@@ -152,7 +91,8 @@ final class Im2col {
     }
 
     /**
-     * {@link #im2col} for F32: {@code x} holds the chunk's samples from element {@code xOff}, {@code col} the column
+     * Fills the rows of channel {@code c} and the columns of chunk sample {@code s} of {@code col} (leading dimension
+     * {@code ldc} = nb*Ho*Wo): {@code x} holds the chunk's samples from element {@code xOff}, {@code col} the column
      * matrix from element 0. Scratch: {@code plane} ({@link #planeScratch()}), {@code padded}
      * ({@link #paddedScratch()}, zero when first given: only its interior is ever written, so its border stays zero)
      * and {@code rows} ({@link #rowsScratch()}).
@@ -175,9 +115,10 @@ final class Im2col {
     }
 
     /**
-     * {@link #col2im} for F32: overwrites the plane of chunk sample {@code s}, channel {@code c} of {@code dx} (whose
-     * chunk starts at element {@code dxOff}); scratch as in {@link #im2colF32} (any contents). Each input position
-     * receives its terms in the reference's order (row (i, j), then output position); terms that fall in the padding
+     * The adjoint of {@link #im2colF32}: overwrites the plane of chunk sample {@code s}, channel {@code c} of
+     * {@code dx} (whose chunk starts at element {@code dxOff}) with the sum of the column entries that read each input
+     * position; scratch as in {@link #im2colF32} (any contents). Each input position receives its terms in a fixed
+     * order (row (i, j), then output position); terms that fall in the padding
      * land on the padded border and are dropped.
      */
     void col2imF32(FloatBuffer col, int ldc, int s, int c, FloatBuffer dx, int dxOff, float[] plane, float[] padded,

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.gan4j.backend.Activation;
 import org.gan4j.backend.ConvParams;
-import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,7 +24,7 @@ class CpuKnownAnswerTest {
 
     @BeforeAll
     static void open() {
-        cpu = CpuBackend.create(DType.F32, 2);
+        cpu = CpuBackend.create(2);
     }
 
     @AfterAll

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.SplittableRandom;
+import org.gan4j.backend.Backend;
 import org.gan4j.backend.ConvParams;
-import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
@@ -24,12 +24,12 @@ import org.junit.jupiter.api.Test;
 class CpuPrecisionTest {
     private static final double U = Math.scalb(1.0, -24);
     private static CpuBackend f32;
-    private static CpuBackend f64;
+    private static ReferenceBackend f64;
 
     @BeforeAll
     static void open() {
-        f32 = CpuBackend.create(DType.F32, 2);
-        f64 = CpuBackend.create(DType.F64, 2);
+        f32 = CpuBackend.create(2);
+        f64 = ReferenceBackend.create();
     }
 
     @AfterAll
@@ -56,7 +56,7 @@ class CpuPrecisionTest {
     }
 
     private interface Op {
-        void run(CpuBackend b, Tensor in1, Tensor in2, Tensor out);
+        void run(Backend b, Tensor in1, Tensor in2, Tensor out);
     }
 
     /** Runs {@code op} in F32, in F64, and in F64 on absolute values, and checks the error bound. */

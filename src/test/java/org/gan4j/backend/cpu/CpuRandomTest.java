@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.gan4j.backend.Philox;
 import org.gan4j.backend.RandomState;
-import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,12 +17,12 @@ import org.junit.jupiter.api.Test;
 class CpuRandomTest {
     private static final long SEED = 0x1234_5678_9abcL;
     private static CpuBackend cpu;
-    private static CpuBackend cpu64;
+    private static ReferenceBackend cpu64;
 
     @BeforeAll
     static void open() {
-        cpu = CpuBackend.create(DType.F32, 2);
-        cpu64 = CpuBackend.create(DType.F64, 2);
+        cpu = CpuBackend.create(2);
+        cpu64 = ReferenceBackend.create();
     }
 
     @AfterAll

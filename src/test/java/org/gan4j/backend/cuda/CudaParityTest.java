@@ -18,7 +18,7 @@ import org.gan4j.backend.ConvParams;
 import org.gan4j.backend.Op;
 import org.gan4j.backend.RandomState;
 import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.tensor.DType;
+import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
@@ -54,10 +54,10 @@ class CudaParityTest {
     @BeforeAll
     static void open() {
         if (!AGAINST.equals("cuda")) {
-            cpu = CpuBackend.create(DType.F32);
-            cuda = CpuBackend.create(AGAINST.equals("cpu64") ? DType.F64 : DType.F32);
+            cpu = CpuBackend.create();
+            cuda = (AGAINST.equals("cpu64") ? ReferenceBackend.create() : CpuBackend.create());
         } else if (GpuTests.gpuUsable()) {
-            cpu = CpuBackend.create(DType.F32);
+            cpu = CpuBackend.create();
             cuda = CudaBackend.create(0, false); // TF32 off: parity is about fp32
         }
     }

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import org.gan4j.backend.Backend;
 import org.gan4j.backend.cpu.CpuBackend;
+import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.gan.StepMetrics;
-import org.gan4j.tensor.DType;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,11 +48,12 @@ class CudaTrainingParityTest {
         }
         List<StepMetrics> ref;
         List<StepMetrics> got;
-        try (Backend cpu = CpuBackend.create(DType.F32); TrainingRun r = new TrainingRun(cpu)) {
+        try (Backend cpu = CpuBackend.create(); TrainingRun r = new TrainingRun(cpu)) {
             ref = r.run(STEPS);
         }
         try (Backend b = AGAINST.equals("cuda") ? CudaBackend.create(0, false) // TF32 off: parity is about fp32
-                : CpuBackend.create(AGAINST.equals("cpu64") ? DType.F64 : DType.F32); TrainingRun r = new TrainingRun(b)) {
+                : AGAINST.equals("cpu64") ? ReferenceBackend.create() : CpuBackend.create();
+                TrainingRun r = new TrainingRun(b)) {
             got = r.run(STEPS);
         }
         assertEquals(STEPS, got.size());
