@@ -1,6 +1,5 @@
 package org.gan4j.backend.cpu;
 
-import java.util.function.Consumer;
 import java.util.function.IntToDoubleFunction;
 import org.gan4j.backend.Activation;
 import org.gan4j.backend.Backend;
@@ -184,18 +183,19 @@ public final class ReferenceBackend extends Backend {
     protected void doGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Tensor a, Tensor b,
             float beta, Tensor c) {
         ensureOpen();
-        Acc aa = Acc.of(a);
-        Acc ba = Acc.of(b);
-        Acc ca = Acc.of(c);
+        double[] av = values(a);
+        double[] bv = values(b);
+        double[] cv = values(c);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double sum = 0;
                 for (int l = 0; l < k; l++) {
-                    sum += aa.get(transA ? l * m + i : i * k + l) * ba.get(transB ? j * k + l : l * n + j);
+                    sum += av[transA ? l * m + i : i * k + l] * bv[transB ? j * k + l : l * n + j];
                 }
-                ca.set(i * n + j, alpha * sum + (beta == 0 ? 0 : beta * ca.get(i * n + j)));
+                cv[i * n + j] = alpha * sum + (beta == 0 ? 0 : beta * cv[i * n + j]);
             }
         }
+        setEach(c, i -> cv[i]);
     }
 
     // ---------------------------------------------------------------- bias + activation
@@ -394,18 +394,19 @@ public final class ReferenceBackend extends Backend {
 
     // ---------------------------------------------------------------- convolution
 
-    /**
-     * The one loop nest of all three convolution ops: for every output position {@code (s, co, oh, ow)} and every
-     * kernel tap {@code (ci, kh, kw)} whose input position {@code (ih, iw) = (oh sH - pH + kh, ow sW - pW + kw)} lies
-     * inside the image, {@code tap} gets the three flat indices {@code x[s, ci, ih, iw]}, {@code w[co, ci, kh, kw]},
-     * {@code y[s, co, oh, ow]}.
-     */
-    private interface Tap {
-        void at(int xi, int wi, int yi);
-    }
+    /** Which operand a convolution op sums into: y (forward), x (data gradient) or w (filter gradient). */
+    private enum Into { Y, X, W }
 
-    private static void forEachTap(int n, int cin, int h, int wd, int cout, int kh, int kw, int ho, int wo,
-            ConvParams p, Tap tap) {
+    /**
+     * The one loop nest of all three convolution ops, over arrays {@code x: (N, Cin, H, W)}, {@code w: (Cout, Cin, kH,
+     * kW)} and {@code y: (N, Cout, Ho, Wo)}: for every output position {@code (s, co, oh, ow)} and every kernel tap
+     * {@code (ci, kh, kw)} whose input position {@code (ih, iw) = (oh sH - pH + kh, ow sW - pW + kw)} lies inside the
+     * image (the rest is zero padding), adds the product of the other two operands to {@code into}'s element.
+     */
+    private static void convLoops(Into into, double[] x, double[] w, double[] y, Tensor xt, Tensor wt, Tensor yt,
+            ConvParams p) {
+        int n = xt.dim(0), cin = xt.dim(1), h = xt.dim(2), wd = xt.dim(3);
+        int cout = wt.dim(0), kh = wt.dim(2), kw = wt.dim(3), ho = yt.dim(2), wo = yt.dim(3);
         for (int s = 0; s < n; s++) {
             for (int co = 0; co < cout; co++) {
                 for (int oh = 0; oh < ho; oh++) {
@@ -416,9 +417,15 @@ public final class ReferenceBackend extends Backend {
                                 int ih = oh * p.strideH() - p.padH() + r;
                                 for (int q = 0; q < kw; q++) {
                                     int iw = ow * p.strideW() - p.padW() + q;
-                                    if (ih >= 0 && ih < h && iw >= 0 && iw < wd) {
-                                        tap.at(((s * cin + ci) * h + ih) * wd + iw, ((co * cin + ci) * kh + r) * kw
-                                                + q, yi);
+                                    if (ih < 0 || ih >= h || iw < 0 || iw >= wd) {
+                                        continue;
+                                    }
+                                    int xi = ((s * cin + ci) * h + ih) * wd + iw;
+                                    int wi = ((co * cin + ci) * kh + r) * kw + q;
+                                    switch (into) {
+                                        case Y -> y[yi] += x[xi] * w[wi];
+                                        case X -> x[xi] += y[yi] * w[wi];
+                                        case W -> w[wi] += x[xi] * y[yi];
                                     }
                                 }
                             }
@@ -429,47 +436,41 @@ public final class ReferenceBackend extends Backend {
         }
     }
 
-    /** {@link #forEachTap} over the shapes of {@code x: (N, Cin, H, W)}, {@code w} and {@code y: (N, Cout, Ho, Wo)}. */
-    private static void forEachTap(Tensor x, Tensor w, Tensor y, ConvParams p, Tap tap) {
-        forEachTap(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), y.dim(2), y.dim(3), p, tap);
-    }
-
-    /**
-     * Runs {@code taps} over a zeroed array of {@code out}'s size, then stores it into {@code out}: overwriting, or
-     * adding to what {@code out} holds when {@code accumulate}.
-     */
-    private static void sumInto(Tensor out, boolean accumulate, Consumer<double[]> taps) {
-        double[] sum = new double[out.size()];
-        taps.accept(sum);
-        Acc o = Acc.of(out);
-        setEach(out, i -> (accumulate ? o.get(i) : 0) + sum[i]);
+    /** A copy of {@code t}'s values. */
+    private static double[] values(Tensor t) {
+        Acc a = Acc.of(t);
+        double[] v = new double[t.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i);
+        }
+        return v;
     }
 
     /** {@code y[s, co, oh, ow] = sum_{ci, kh, kw} x[s, ci, ih, iw] w[co, ci, kh, kw]} (PyTorch's {@code conv2d}). */
     @Override
     protected void doConvForward(Tensor x, Tensor w, ConvParams p, Tensor y) {
         ensureOpen();
-        Acc xa = Acc.of(x);
-        Acc wa = Acc.of(w);
-        sumInto(y, false, sum -> forEachTap(x, w, y, p, (xi, wi, yi) -> sum[yi] += xa.get(xi) * wa.get(wi)));
+        double[] sum = new double[y.size()];
+        convLoops(Into.Y, values(x), values(w), sum, x, w, y, p);
+        setEach(y, i -> sum[i]);
     }
 
     /** {@code dx[s, ci, ih, iw] = sum over the taps that read it of dy[s, co, oh, ow] w[co, ci, kh, kw]}. */
     @Override
     protected void doConvBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
         ensureOpen();
-        Acc dya = Acc.of(dy);
-        Acc wa = Acc.of(w);
-        sumInto(dx, false, sum -> forEachTap(dx, w, dy, p, (xi, wi, yi) -> sum[xi] += dya.get(yi) * wa.get(wi)));
+        double[] sum = new double[dx.size()];
+        convLoops(Into.X, sum, values(w), values(dy), dx, w, dy, p);
+        setEach(dx, i -> sum[i]);
     }
 
     /** {@code dw[co, ci, kh, kw] += sum over the taps that use it of x[s, ci, ih, iw] dy[s, co, oh, ow]}. */
     @Override
     protected void doConvBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
         ensureOpen();
-        Acc xa = Acc.of(x);
-        Acc dya = Acc.of(dy);
-        sumInto(dw, true, sum -> forEachTap(x, dw, dy, p, (xi, wi, yi) -> sum[wi] += xa.get(xi) * dya.get(yi)));
+        double[] sum = values(dw);
+        convLoops(Into.W, values(x), sum, values(dy), x, dw, dy, p);
+        setEach(dw, i -> sum[i]);
     }
 
     // ---------------------------------------------------------------- losses
