@@ -8,10 +8,10 @@
  * optim | models                optimizers and model builders, on nn
  * nn                            layers and Model, on the Backend interface
  * backend                       Backend (the coarse ops), Backends, BackendProvider, Capabilities, on tensor
- * backend.cpu | backend.cuda    implementations of backend; nothing names them, Backends finds them by ServiceLoader
+ *   .cpu | .cuda                implementations of backend; nothing names them, Backends finds them by ServiceLoader
  * tensor                        Tensor, Shape, DType, Storage; a tensor sees its backend only as a tensor.Device
  * </pre>
- * Nothing below {@code gan} knows about GANs, datasets or files; nothing outside {@code backend.cuda} names a CUDA
- * type, so the CUDA backend can become its own module.
+ * Nothing below {@code gan} knows about GANs, datasets or files; nothing outside the CUDA backend's package names a
+ * CUDA type, so the CUDA backend can become its own module.
  */
 package org.gan4j;

@@ -31,7 +31,7 @@ import org.gan4j.tensor.Tensor;
  * single-threaded CPU backend and its own copy of the generator) from a pool of at most {@code maxWorkers},
  * created on demand and reused; a call waits while all are busy. No state is shared between workers except the
  * immutable weights. Note that OpenBLAS's thread count is process-wide, and every worker sets it to 1 (see
- * {@code org.gan4j.backend.cpu.CpuBackend}). {@link #close()} waits for running calls, then frees every worker; calls after it throw
+ * the CPU backend). {@link #close()} waits for running calls, then frees every worker; calls after it throw
  * {@link IllegalStateException}.
  *
  * <pre>{@code

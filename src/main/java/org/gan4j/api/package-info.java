@@ -31,6 +31,6 @@
  * runs on the thread that calls {@code run}; only {@code cancel()} and {@code close()} may be called from others.
  * {@link org.gan4j.api.Checkpoints} and {@link org.gan4j.api.Evaluation} are stateless. The configuration records
  * are immutable. No class keeps global mutable state; but note that OpenBLAS's thread count is process-wide (see
- * {@code org.gan4j.backend.cpu.CpuBackend}).
+ * the CPU backend).
  */
 package org.gan4j.api;
