@@ -4,7 +4,6 @@ import java.lang.reflect.InvocationTargetException;
 
 import org.gan4j.backend.Backend;
 import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.tensor.DType;
 
 /**
  * Creates the backend a benchmark parameter names: {@code cpu} (F32, {@code threads} threads) or {@code cuda}
@@ -18,7 +17,7 @@ final class BenchBackends {
     static Backend create(String name, int threads) {
         switch (name) {
             case "cpu":
-                return CpuBackend.create(DType.F32, threads);
+                return CpuBackend.create(threads);
             case "cuda":
                 try {
                     Class<?> backends = Class.forName("org.gan4j.backend.Backends");
