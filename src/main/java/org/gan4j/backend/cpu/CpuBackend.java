@@ -277,9 +277,10 @@ public final class CpuBackend extends Backend {
      *
      * <p>OpenBLAS runs single-threaded (see the constructor); a product large enough is split here over the
      * backend's own threads into blocks of columns of {@code c} (or of rows, when it has few columns), one OpenBLAS
-     * call per block. Each element of {@code c} is still one dot product over the whole {@code k}, computed by the
-     * same kernel, so the result does not depend on the thread count; and no OpenBLAS worker thread spins between
-     * products while the backend's threads run the loops around them.
+     * call per block. Each element of {@code c} is still one dot product over the whole {@code k}, but OpenBLAS may
+     * treat a block's edges with another micro-kernel (per CPU model), so a different thread count can change the
+     * last bit; the same thread count on the same machine gives the same bits. No OpenBLAS worker thread spins
+     * between products while the backend's threads run the loops around them.
      */
     private void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, CpuStorage a, long aOff,
             int lda, CpuStorage b, long bOff, int ldb, double beta, CpuStorage c, long cOff, int ldc) {

@@ -278,9 +278,19 @@ class CpuF32FastPathTest {
 
     // ---------------------------------------------------------------- matrix products split over threads
 
+    /**
+     * A product split over threads into blocks of columns (or rows) agrees with one OpenBLAS call to within float
+     * rounding, and repeats bit for bit with the same thread count. Not bitwise across thread counts: OpenBLAS picks
+     * its micro-kernel and edge handling per CPU model and block width, and on some CPUs (an AMD EPYC with
+     * avx512_vp2intersect) a 1-thread and a 4-thread product differ in the last bit. gan4j promises bit-exact
+     * results only on the same machine with the same thread count (docs/RELIABILITY.md). Bound per element:
+     * each result is within {@code (k + 2) u s} of the exact value, {@code s = |alpha| sum_k |a||b| + |beta c|}
+     * (forward error of a float dot product), so the two within twice that; a wrong block offset or a lost block
+     * is off by about {@code s} itself. {@code s} is itself a float product of non-negative terms, so within a
+     * relative {@code (k + 2) u} of its value: a negligible change to the bound.
+     */
     @Test
-    void productsSplitOverThreadsEqualOneCallExactly() {
-        // Each element of c is one dot product over all of k in both cases, so the results must be bitwise equal.
+    void productsSplitOverThreadsAgreeToRoundingAndRepeatExactly() {
         SplittableRandom r = new SplittableRandom(24);
         int[][] mnk = {{128, 3136, 1024}, {1024, 3136, 128}, {128, 1024, 3136}, {6272, 100, 64}, {64, 6272, 100},
                 {3, 2, 5}};
@@ -297,26 +307,37 @@ class CpuF32FastPathTest {
                     float[] av = floats(r, as.size());
                     float[] bv = floats(r, bs.size());
                     float[] cv = floats(r, m * n);
-                    float[][] out = new float[2][];
-                    Backend[] bs2 = {one, four};
-                    for (int i = 0; i < 2; i++) {
-                        Backend b = bs2[i];
-                        try (Tensor a = b.allocate(as); Tensor bt = b.allocate(bs); Tensor c = b.allocate(m, n)) {
-                            b.copyFromHost(av, a);
-                            b.copyFromHost(bv, bt);
-                            b.copyFromHost(cv, c);
-                            b.gemm(ta, tb, 0.5f, a, bt, 1f, c);
-                            out[i] = c.toFloatArray();
+                    String what = "gemm " + m + "x" + n + "x" + k + " transA " + ta + " transB " + tb;
+                    float[] single = gemm(one, ta, tb, as, av, bs, bv, cv, 0.5f, 1f);
+                    float[] split = gemm(four, ta, tb, as, av, bs, bv, cv, 0.5f, 1f);
+                    float[] again = gemm(four, ta, tb, as, av, bs, bv, cv, 0.5f, 1f);
+                    float[] scale = gemm(one, ta, tb, as, abs(av), bs, abs(bv), abs(cv), 0.5f, 1f);
+                    for (int i = 0; i < single.length; i++) {
+                        if (Float.floatToIntBits(split[i]) != Float.floatToIntBits(again[i])) {
+                            fail(what + ": element " + i + " is " + split[i] + ", then " + again[i]
+                                    + " with the same 4 threads");
                         }
-                    }
-                    for (int i = 0; i < out[0].length; i++) {
-                        if (Float.floatToIntBits(out[0][i]) != Float.floatToIntBits(out[1][i])) {
-                            fail("gemm " + m + "x" + n + "x" + k + " transA " + ta + " transB " + tb + ": element "
-                                    + i + " is " + out[0][i] + " with 1 thread, " + out[1][i] + " with 4");
+                        double bound = 2 * (k + 2) * U * scale[i];
+                        if (Math.abs(single[i] - split[i]) > bound) {
+                            fail(what + ": element " + i + " is " + single[i] + " with 1 thread, " + split[i]
+                                    + " with 4; more apart than rounding allows (" + bound + ")");
                         }
                     }
                 }
             }
+        }
+    }
+
+    private static float[] gemm(CpuBackend b, boolean ta, boolean tb, Shape as, float[] av, Shape bs, float[] bv,
+            float[] cv, float alpha, float beta) {
+        int m = ta ? as.dim(1) : as.dim(0);
+        int n = tb ? bs.dim(0) : bs.dim(1);
+        try (Tensor a = b.allocate(as); Tensor bt = b.allocate(bs); Tensor c = b.allocate(m, n)) {
+            b.copyFromHost(av, a);
+            b.copyFromHost(bv, bt);
+            b.copyFromHost(cv, c);
+            b.gemm(ta, tb, alpha, a, bt, beta, c);
+            return c.toFloatArray();
         }
     }
 }
