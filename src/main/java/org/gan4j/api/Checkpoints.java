@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.gan4j.backend.Backend;
 import org.gan4j.gan.GanLoss;
 import org.gan4j.gan.Labels;
 import org.gan4j.gan.TrainerConfig;
@@ -86,13 +85,41 @@ public final class Checkpoints {
                 Checkpoint.fromModel(discriminator), opt);
     }
 
-    /** The architecture and options of a checkpoint's networks. */
+    /**
+     * The architecture and options of a checkpoint's networks, checked against the tensors the file really holds
+     * before anything is built or allocated: the generator (and the discriminator, when present) must match the
+     * declared model tensor for tensor in name and shape, hold only finite values, and stay within
+     * {@link Checkpoint#MAX_PARAMETERS} (see {@link Checkpoint#checkFits}). So a small file declaring a huge model,
+     * or one without tensors, is a {@link CheckpointFormatException} and costs no more memory than the file.
+     */
     public static ModelConfig modelConfig(Checkpoint c) {
         JsonNode m = parse(c, "model");
+        for (String k : List.of("nz", "generator_width", "discriminator_width", "channels", "depth")) {
+            if (!m.path(k).canConvertToInt()) {
+                throw new CheckpointFormatException(c.file(), null, "metadata 'model' needs an integer '" + k
+                        + "' below 2^31, got " + m.path(k));
+            }
+        }
+        Map<String, TensorData> g = c.group(Checkpoint.GENERATOR);
+        Map<String, TensorData> d = c.group(Checkpoint.DISCRIMINATOR);
+        // Each hidden layer holds at least one tensor: a larger depth cannot fit, and building it could take forever.
+        if (m.path("depth").asInt() > Math.max(g.size(), 1)) {
+            throw new CheckpointFormatException(c.file(), null, "metadata 'model' declares depth "
+                    + m.path("depth").asInt() + " but the generator has " + g.size() + " tensors; was the file"
+                    + " edited or written by another program?");
+        }
         try {
-            return new ModelConfig(GanArchitecture.parse(text(c, m, "architecture")), new GanArchitecture.Options(
-                    m.path("nz").asInt(), m.path("generator_width").asInt(), m.path("discriminator_width").asInt(),
-                    m.path("channels").asInt(), m.path("depth").asInt()));
+            ModelConfig config = new ModelConfig(GanArchitecture.parse(text(c, m, "architecture")),
+                    new GanArchitecture.Options(m.path("nz").asInt(), m.path("generator_width").asInt(),
+                            m.path("discriminator_width").asInt(), m.path("channels").asInt(),
+                            m.path("depth").asInt()));
+            Checkpoint.checkFits(config.generator(), g, IGNORED_STATE, c.file(), "generator");
+            if (!d.isEmpty()) {
+                Checkpoint.checkFits(config.discriminator(), d, IGNORED_STATE, c.file(), "discriminator");
+            }
+            return config;
+        } catch (CheckpointFormatException e) {
+            throw e;
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(c.file(), null, "metadata 'model' is invalid: " + e.getMessage());
         }
@@ -104,6 +131,10 @@ public final class Checkpoints {
         if (t.path("imported").asBoolean(false)) {
             throw new CheckpointFormatException(c.file(), null, "this checkpoint was imported from PyTorch and has"
                     + " no training state; it can be sampled and exported but not resumed");
+        }
+        if (c.group(Checkpoint.DISCRIMINATOR).isEmpty()) {
+            throw new CheckpointFormatException(c.file(), null, "has no discriminator tensors, which every training"
+                    + " checkpoint holds; was the file edited or written by another program?");
         }
         try {
             JsonNode h = t.path("trainer");
@@ -181,6 +212,7 @@ public final class Checkpoints {
      * Either path may be null to skip that network.
      */
     public static void exportPyTorch(Checkpoint c, Path generatorOut, Path discriminatorOut) throws IOException {
+        modelConfig(c); // the networks must fit their metadata: no empty or mismatched state_dict is written
         Progress p = progress(c);
         if (generatorOut != null) {
             Safetensors.write(generatorOut, toPyTorch(c.group(Checkpoint.GENERATOR), p.generatorSteps()), null);
@@ -214,7 +246,8 @@ public final class Checkpoints {
      * resumed (it has no optimizer or training state).
      */
     public static Checkpoint importPyTorchDcgan(Path generatorFile, Path discriminatorFileOrNull) throws IOException {
-        Map<String, TensorData> g = fromPyTorch(Safetensors.read(generatorFile), generatorFile);
+        Safetensors.Contents generator = Safetensors.read(generatorFile);
+        Map<String, TensorData> g = fromPyTorch(generator, generatorFile);
         TensorData first = require(g, "0.weight", generatorFile, 4);
         TensorData last = require(g, "12.weight", generatorFile, 4);
         int nz = (int) first.shape()[0];
@@ -232,16 +265,10 @@ public final class Checkpoints {
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(generatorFile, null, "not a pytorch/examples DCGAN: " + e.getMessage());
         }
-        // Check every shape now, so a mismatch is reported against the PyTorch file.
-        try (Backend cpu = BackendChoice.cpu(1)) {
-            try (Model gm = new Model(cpu, model.generator(), 0)) {
-                Checkpoint.loadInto(gm, g, IGNORED_STATE, generatorFile, "generator");
-            }
-            if (!d.isEmpty()) {
-                try (Model dm = new Model(cpu, model.discriminator(), 0)) {
-                    Checkpoint.loadInto(dm, d, IGNORED_STATE, discriminatorFileOrNull, "discriminator");
-                }
-            }
+        // Check every shape now, before anything is allocated, so a mismatch is reported against the PyTorch file.
+        Checkpoint.checkFits(model.generator(), g, IGNORED_STATE, generatorFile, "generator");
+        if (!d.isEmpty()) {
+            Checkpoint.checkFits(model.discriminator(), d, IGNORED_STATE, discriminatorFileOrNull, "discriminator");
         }
         Map<String, String> info = new LinkedHashMap<>();
         info.put("model", toJson(modelJson(model)));
@@ -252,7 +279,7 @@ public final class Checkpoints {
             training.put("discriminator_file", discriminatorFileOrNull.toString());
         }
         info.put("training", toJson(training));
-        long tracked = batchesTracked(Safetensors.read(generatorFile));
+        long tracked = batchesTracked(generator);
         info.put("progress", toJson(JSON.valueToTree(progressMap(new Progress(tracked, tracked, 0, 0, 0, 0, 0, 0)))));
         return Checkpoint.of(Version.VERSION, info, g, d, Map.of());
     }
@@ -286,7 +313,7 @@ public final class Checkpoints {
         }
         if (!problems.isEmpty()) {
             throw new CheckpointFormatException(file, null, "not a pytorch/examples DCGAN state_dict: "
-                    + String.join("; ", problems) + "; save it with save_file(netG.state_dict(), path)");
+                    + Checkpoint.listed(problems) + "; save it with save_file(netG.state_dict(), path)");
         }
         return out;
     }

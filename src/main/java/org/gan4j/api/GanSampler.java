@@ -42,6 +42,8 @@ import org.gan4j.tensor.Tensor;
  * }</pre>
  */
 public final class GanSampler implements AutoCloseable {
+    /** The most values one {@link #sample} call returns: 2^26 floats (256 MiB), e.g. 5461 dcgan64 RGB images. */
+    public static final long MAX_VALUES = 1L << 26;
     /** Generator batch size for image models. */
     public static final int BATCH_IMAGES = 64;
     /** Generator batch size for 2-D point models. */
@@ -97,11 +99,19 @@ public final class GanSampler implements AutoCloseable {
 
     /**
      * {@code n} samples from the noise stream {@code seed}: {@code n * sampleShape().size()} floats, sample-major
-     * (NCHW for images, in [-1, 1]; (x, y) pairs for points).
+     * (NCHW for images, in [-1, 1]; (x, y) pairs for points). At most {@link #MAX_VALUES} floats per call.
+     *
+     * @throws IllegalArgumentException when {@code n < 1} or the result would exceed {@link #MAX_VALUES}
      */
     public float[] sample(int n, long seed) {
         if (n < 1) {
             throw new IllegalArgumentException("number of samples must be >= 1, got " + n);
+        }
+        long per = model.sampleShape().size();
+        if (n * per > MAX_VALUES) {
+            throw new IllegalArgumentException(n + " samples of " + model.sampleShape() + " are " + n * per
+                    + " values, more than the " + MAX_VALUES + " (256 MiB) one call returns; ask for at most "
+                    + MAX_VALUES / per + " and draw more with other seeds");
         }
         Worker w = acquire();
         try {

@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
@@ -30,8 +31,8 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Noise seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--out", paramLabel = "PATH", description = "Output: a PNG grid (images), a folder with"
-            + " --single, or a CSV (2-D points). Default: samples.png, samples/ or samples.csv.")
+    @Option(names = "--out", paramLabel = "PATH", description = "Output: a grid of images (.png or .jpg),"
+            + " a folder with --single, or a .csv (2-D points). Default: samples.png, samples/ or samples.csv.")
     Path out;
 
     @Option(names = "--single", description = "One PNG per image (sample_0000.png, ...) in the --out folder.")
@@ -42,6 +43,18 @@ final class SampleCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The extension of {@code file} among {@code allowed} (any case), or a usage error naming them. */
+    private String requireExtension(Path file, String why, String... allowed) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        for (String ext : allowed) {
+            if (name.endsWith(ext)) {
+                return ext;
+            }
+        }
+        throw new CommandLine.ParameterException(spec.commandLine(), "--out " + file + ": " + why + ", so the name"
+                + " must end in " + String.join(" or ", allowed));
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -55,6 +68,7 @@ final class SampleCommand implements Callable<Integer> {
         try (GanSampler sampler = GanSampler.load(checkpoint, 1)) {
             if (!sampler.model().isImage()) {
                 Path file = out != null ? out : Path.of("samples.csv");
+                requireExtension(file, "a 2-D model's samples are points, written as CSV", ".csv");
                 float[] p = sampler.sample(n, seed);
                 StringBuilder b = new StringBuilder("x,y\n");
                 for (int i = 0; i < n; i++) {
@@ -71,7 +85,10 @@ final class SampleCommand implements Callable<Integer> {
                 stdout.println("Wrote " + n + " images to " + dir);
             } else {
                 Path file = out != null ? out : Path.of("samples.png");
-                AtomicFiles.writeImage(file, sampler.sampleGrid(n, seed, nrow), "png");
+                String format = requireExtension(file, "images are written as PNG or JPEG", ".png", ".jpg",
+                        ".jpeg");
+                AtomicFiles.writeImage(file, sampler.sampleGrid(n, seed, nrow), format.equals(".png") ? "png"
+                        : "jpg");
                 stdout.println("Wrote a grid of " + n + " images to " + file);
             }
         }

@@ -6,9 +6,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -49,12 +53,17 @@ public final class AtomicFiles {
             throw new IOException(abs + ": is a folder, cannot write a file there; choose a file name");
         }
         Path dir = abs.getParent();
-        Files.createDirectories(dir);
         // Not Files.createTempFile: it makes the file owner-only (0600); a new file here gets the usual permissions
         // (0666 less the umask), as the target would if written directly.
         Path tmp = dir.resolve("." + abs.getFileName() + "."
                 + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
-        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel ch;
+        try {
+            Files.createDirectories(dir);
+            ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (FileSystemException e) {
+            throw cannotWrite(abs, tmp, e);
+        }
         boolean done = false;
         try {
             try (ch) {
@@ -75,6 +84,24 @@ public final class AtomicFiles {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /**
+     * Why {@code target} cannot be written, naming the target and the folder at fault, never the temporary file
+     * (a user who asked for {@code /proc/x} should not read about {@code /proc/.x.123.tmp}).
+     */
+    private static IOException cannotWrite(Path target, Path tmp, FileSystemException e) {
+        String why;
+        if (e.getFile() == null || e.getFile().equals(tmp.toString())) {
+            why = "its folder " + target.getParent() + " does not allow creating files";
+        } else if (e instanceof AccessDeniedException) {
+            why = e.getFile() + " does not allow writing";
+        } else if (e instanceof FileAlreadyExistsException || e instanceof NotDirectoryException) {
+            why = e.getFile() + " is a file, not a folder";
+        } else {
+            why = e.getFile() + ": " + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName());
+        }
+        return new IOException("cannot write " + target + ": " + why + "; choose another path", e);
     }
 
     /** Writes {@code bytes} to {@code target} atomically. */

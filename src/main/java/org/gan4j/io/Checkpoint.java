@@ -13,7 +13,10 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.gan4j.nn.Layer;
 import org.gan4j.nn.Model;
+import org.gan4j.nn.Parameter;
+import org.gan4j.nn.StateBuffer;
 import org.gan4j.tensor.Shape;
 
 /**
@@ -47,6 +50,9 @@ public final class Checkpoint {
     public static final String GENERATOR = "generator.";
     public static final String DISCRIMINATOR = "discriminator.";
     public static final String OPTIMIZER = "optimizer.";
+
+    /** The most values (parameters and buffers) of one network that a checkpoint may describe: 2^28 (1 GiB of F32). */
+    public static final long MAX_PARAMETERS = 1L << 28;
 
     private static final Pattern STEP_FILE = Pattern.compile("step_(\\d+)\\.safetensors");
 
@@ -188,16 +194,59 @@ public final class Checkpoint {
     }
 
     /**
-     * Loads {@code group} into {@code model} after checking that every tensor the model has is present with the
-     * same shape and a floating dtype, and that no other tensor is present except those in {@code ignored}.
+     * Loads {@code group} into {@code model} after checking it as {@link #checkFits} does.
      *
      * @param what for messages, e.g. {@code "generator"}
-     * @throws CheckpointFormatException listing every problem
+     * @throws CheckpointFormatException listing the problems (at most 5, then how many more)
      */
     public static void loadInto(Model model, Map<String, TensorData> group, List<String> ignored, Path file,
             String what) {
+        Map<String, float[]> dict = check(model.stateShapes(), group, ignored, file, what);
+        model.loadStateDict(dict, List.of());
+    }
+
+    /**
+     * Checks, before any memory is allocated for it, that {@code group} fits the network {@code root} describes (a
+     * fresh, unallocated layer tree): every parameter and buffer the network has is present with the same shape
+     * (hence the same number of bytes the file really holds), a floating dtype and only finite values, no other
+     * tensor is present except those in {@code ignored}, and the network has at most {@link #MAX_PARAMETERS}
+     * values. So a checkpoint whose metadata declares a huge model costs nothing before it is refused.
+     *
+     * @param what for messages, e.g. {@code "generator"}
+     * @throws CheckpointFormatException listing the problems (at most 5, then how many more)
+     */
+    public static void checkFits(Layer root, Map<String, TensorData> group, List<String> ignored, Path file,
+            String what) {
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        collectShapes("", root, shapes);
+        long count = 0;
+        for (Shape shape : shapes.values()) {
+            count += shape.size();
+        }
+        if (count > MAX_PARAMETERS) {
+            throw new CheckpointFormatException(file, null, "the " + what + " its metadata describes has " + count
+                    + " parameters and buffers, more than the " + MAX_PARAMETERS + " gan4j loads; was the file"
+                    + " edited or written by another program?");
+        }
+        check(shapes, group, ignored, file, what);
+    }
+
+    private static void collectShapes(String prefix, Layer layer, Map<String, Shape> out) {
+        for (Parameter p : layer.localParameters()) {
+            out.put(prefix + p.name(), p.shape());
+        }
+        for (StateBuffer b : layer.localBuffers()) {
+            out.put(prefix + b.name(), b.shape());
+        }
+        for (Map.Entry<String, Layer> c : layer.children()) {
+            collectShapes(prefix + c.getKey() + ".", c.getValue(), out);
+        }
+    }
+
+    /** The state dict of {@code group} for {@code shapes}, or a {@link CheckpointFormatException} listing problems. */
+    private static Map<String, float[]> check(Map<String, Shape> shapes, Map<String, TensorData> group,
+            List<String> ignored, Path file, String what) {
         List<String> problems = new ArrayList<>();
-        Map<String, Shape> shapes = model.stateShapes();
         Map<String, float[]> dict = new LinkedHashMap<>();
         for (Map.Entry<String, Shape> e : shapes.entrySet()) {
             TensorData t = group.get(e.getKey());
@@ -209,6 +258,8 @@ public final class Checkpoint {
                         + Arrays.toString(expected));
             } else if (!t.dtype().isFloating()) {
                 problems.add("'" + e.getKey() + "' has dtype " + t.dtype() + ", expected a floating type");
+            } else if (nonFinite(t.floats()) > 0) {
+                problems.add("'" + e.getKey() + "' holds " + nonFinite(t.floats()) + " NaN or infinite values");
             } else {
                 dict.put(e.getKey(), t.floats());
             }
@@ -219,13 +270,27 @@ public final class Checkpoint {
             }
         }
         if (!problems.isEmpty()) {
-            int shown = Math.min(problems.size(), 5);
             throw new CheckpointFormatException(file, null, "the " + what + " does not fit the model its metadata"
-                    + " describes: " + String.join("; ", problems.subList(0, shown))
-                    + (problems.size() > shown ? "; and " + (problems.size() - shown) + " more" : "")
-                    + "; was the file edited or written by another program?");
+                    + " describes: " + listed(problems) + "; was the file edited or written by another program?");
         }
-        model.loadStateDict(dict, List.of());
+        return dict;
+    }
+
+    private static int nonFinite(float[] values) {
+        int n = 0;
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The first 5 problems joined by "; ", then how many more: a message stays short whatever the file holds. */
+    public static String listed(List<String> problems) {
+        int shown = Math.min(problems.size(), 5);
+        return String.join("; ", problems.subList(0, shown))
+                + (problems.size() > shown ? "; and " + (problems.size() - shown) + " more" : "");
     }
 
     static long[] toLong(int[] dims) {
