@@ -132,6 +132,7 @@ public final class Checkpoints {
             throw new CheckpointFormatException(c.file(), null, "this checkpoint was imported from PyTorch and has"
                     + " no training state; it can be sampled and exported but not resumed");
         }
+        ModelConfig model = modelConfig(c);
         if (c.group(Checkpoint.DISCRIMINATOR).isEmpty()) {
             throw new CheckpointFormatException(c.file(), null, "has no discriminator tensors, which every training"
                     + " checkpoint holds; was the file edited or written by another program?");
@@ -155,7 +156,7 @@ public final class Checkpoints {
             String path = d.path("path").isTextual() ? d.path("path").asText() : null;
             DatasetConfig dataset = new DatasetConfig(DatasetConfig.Kind.valueOf(text(c, d, "kind")),
                     path == null ? null : Path.of(path), d.path("size").asInt());
-            return new TrainingConfig(modelConfig(c), dataset, trainer, t.path("epochs").asInt(),
+            return new TrainingConfig(model, dataset, trainer, t.path("epochs").asInt(),
                     t.path("steps").asLong(), text(c, t, "backend"), t.path("threads").asInt(),
                     Path.of(text(c, t, "output")), t.path("checkpoint_every").asLong(),
                     t.path("keep_checkpoints").asInt());

@@ -37,6 +37,9 @@ public record DatasetConfig(Kind kind, Path path, int size) {
 
     /** Samples in the generated data sets unless told otherwise. */
     public static final int DEFAULT_SIZE = 20_000;
+    /** The most samples of a generated dataset (ring and grid: 80 MB of points; synthetic images: see
+     * {@link SyntheticShapes#MAX_BYTES}). */
+    public static final int MAX_GENERATED = 10_000_000;
 
     /** Validates the combination. */
     public DatasetConfig {
@@ -49,6 +52,10 @@ public record DatasetConfig(Kind kind, Path path, int size) {
         }
         if (!needsPath && size < 1) {
             throw new IllegalArgumentException("dataset " + kind + " needs a sample count >= 1, got " + size);
+        }
+        if (!needsPath && size > MAX_GENERATED) {
+            throw new IllegalArgumentException("dataset " + kind + " of " + size + " samples is more than the "
+                    + MAX_GENERATED + " gan4j generates; use a smaller --dataset-size");
         }
     }
 
@@ -75,6 +82,11 @@ public record DatasetConfig(Kind kind, Path path, int size) {
      */
     public static DatasetConfig parse(String value, int size) {
         String v = value.trim();
+        if (v.isEmpty()) {
+            // Path.of("") is the current folder: walking it for images could take minutes and gigabytes.
+            throw new IllegalArgumentException("dataset is empty; give fashion-mnist, ring, grid, synthetic or a"
+                    + " folder of IDX files or images");
+        }
         switch (v.toLowerCase(Locale.ROOT)) {
             case "fashion-mnist", "fashion_mnist", "fashionmnist":
                 return fashionMnist();

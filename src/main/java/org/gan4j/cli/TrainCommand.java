@@ -125,6 +125,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (steps != null && steps < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--steps must be >= 1, got " + steps
+                    + "; leave it out to train by --epochs");
+        }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         GanTraining training;

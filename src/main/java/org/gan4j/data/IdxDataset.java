@@ -7,9 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.zip.GZIPInputStream;
 import org.gan4j.tensor.Shape;
 
@@ -24,7 +22,8 @@ import org.gan4j.tensor.Shape;
  *
  * <p>Everything is validated before the pixel storage is allocated: magic, element type, rank, dimensions > 0, that
  * the element count fits, and that exactly that many bytes follow (raw files: from the file size; gzipped files: the
- * stream is read in 1 MiB blocks, so memory is bounded by the bytes really present, and an early end is an error).
+ * stream is read into chunks that grow from 1 MiB as data arrives, so memory is bounded by the bytes really present,
+ * and an early end is an error), and at most {@link #MAX_DATA_BYTES} in all.
  * Trailing bytes, a label count different from the image count, and every I/O error are a {@link DatasetException}
  * naming the file. EMNIST images are stored transposed; they are returned as stored.
  *
@@ -37,6 +36,8 @@ public final class IdxDataset {
     private static final int IMAGES_MAGIC = 0x00000803;
     private static final int LABELS_MAGIC = 0x00000801;
     private static final int BLOCK = 1 << 20;
+    /** The most data bytes one IDX file may hold: 2^31 (EMNIST ByClass, the largest of the family, has 547 MB). */
+    static final long MAX_DATA_BYTES = 1L << 31;
     private static final String FASHION_FIX = "download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
             + "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz from "
             + "https://github.com/zalandoresearch/fashion-mnist into that folder";
@@ -187,6 +188,10 @@ public final class IdxDataset {
             if (rank == 1 && total > ByteImageDataset.MAX_CHUNK_BYTES) {
                 throw new DatasetException(where + ": " + total + " labels is more than the 2^30 supported");
             }
+            if (total > MAX_DATA_BYTES) {
+                throw new DatasetException(where + ": header " + Arrays.toString(dims) + " describes " + total
+                        + " bytes of data, more than the 2^31 (2 GiB) gan4j loads from one IDX file");
+            }
             long headerBytes = header.length;
             if (!gzip) {
                 long found = Files.size(file) - headerBytes;
@@ -208,44 +213,31 @@ public final class IdxDataset {
                 }
                 return new Idx(dims, chunks);
             }
-            // gzip: the uncompressed size is unknown up front, so read in blocks and allocate only what arrives.
-            List<byte[]> blocks = new ArrayList<>();
+            // gzip: the uncompressed size is unknown up front. Each chunk starts at 1 MiB and doubles while data
+            // keeps arriving, so memory follows the bytes really present (a 4 MB file cannot cost gigabytes unless
+            // it holds them) and the data is held once, not in blocks and then again in chunks.
+            int per = ByteImageDataset.samplesPerChunk((int) sampleBytes);
+            byte[][] chunks = new byte[(dims[0] - 1) / per + 1][];
             long found = 0;
-            while (found < total) {
-                byte[] block = new byte[(int) Math.min(BLOCK, total - found)];
-                int n = readFully(in, block, 0, block.length);
-                found += n;
-                blocks.add(block);
-                if (n < block.length) {
-                    break;
+            for (int c = 0; c < chunks.length; c++) {
+                int want = (int) (Math.min(per, dims[0] - (long) c * per) * sampleBytes);
+                byte[] chunk = new byte[Math.min(want, BLOCK)];
+                int filled = readFully(in, chunk, 0, chunk.length);
+                while (filled == chunk.length && filled < want) {
+                    chunk = Arrays.copyOf(chunk, (int) Math.min(want, 2L * chunk.length));
+                    filled += readFully(in, chunk, filled, chunk.length - filled);
                 }
-            }
-            if (found < total) {
-                throw new DatasetException(where + ": truncated: header " + Arrays.toString(dims)
-                        + " needs " + total + " bytes of data, found " + found + "; download the file again");
+                found += filled;
+                if (filled < want) {
+                    throw new DatasetException(where + ": truncated: header " + Arrays.toString(dims)
+                            + " needs " + total + " bytes of data, found " + found + "; download the file again");
+                }
+                chunks[c] = chunk;
             }
             if (in.read() != -1) {
                 throw new DatasetException(where + ": trailing bytes after the " + total
                         + " bytes of data that header " + Arrays.toString(dims)
                         + " describes; the file is corrupt or not an IDX file");
-            }
-            byte[][] chunks = ByteImageDataset.allocateChunks(dims[0], (int) sampleBytes);
-            int b = 0;
-            int bo = 0;
-            for (byte[] c : chunks) {
-                int co = 0;
-                while (co < c.length) {
-                    byte[] block = blocks.get(b);
-                    int n = Math.min(c.length - co, block.length - bo);
-                    System.arraycopy(block, bo, c, co, n);
-                    co += n;
-                    bo += n;
-                    if (bo == block.length) {
-                        blocks.set(b, null);
-                        b++;
-                        bo = 0;
-                    }
-                }
             }
             return new Idx(dims, chunks);
         } catch (NoSuchFileException e) {

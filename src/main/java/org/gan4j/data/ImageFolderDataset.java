@@ -8,6 +8,7 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -49,6 +50,10 @@ public final class ImageFolderDataset {
      * 8x8 block (256 pixels per byte).
      */
     static final long MAX_PIXELS_PER_BYTE = 16384;
+    /** Deflate's largest expansion: 1032 output bytes per input byte. */
+    static final long DEFLATE_MAX_RATIO = 1032;
+    /** A baseline JPEG spends at least 2 bits per 8x8 block of 64 pixels: 256 pixels per byte at most. */
+    static final long JPEG_MAX_PIXELS_PER_BYTE = 256;
 
     private ImageFolderDataset() {
     }
@@ -140,12 +145,19 @@ public final class ImageFolderDataset {
                         + "although its name says so; delete or rename the file");
             }
             ImageReader reader = readers.next();
+            List<String> warnings = new ArrayList<>();
             try {
                 reader.setInput(in, true, true);
-                checkPixels(file, reader.getWidth(0), reader.getHeight(0));
+                reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
+                checkPixels(file, reader.getFormatName(), reader.getWidth(0), reader.getHeight(0));
                 src = reader.read(0);
             } finally {
                 reader.dispose();
+            }
+            // A truncated or damaged JPEG decodes "successfully" with grey in place of what is missing, and a warning.
+            if (!warnings.isEmpty()) {
+                throw new DatasetException(file + ": the image is truncated or corrupt (" + warnings.get(0)
+                        + "); delete or replace the file");
             }
         } catch (DatasetException e) {
             throw e;
@@ -183,17 +195,57 @@ public final class ImageFolderDataset {
 
     /**
      * Rejects, before the decoder allocates its raster, an image whose header promises more pixels than
-     * {@link #MAX_PIXELS} or than its file can hold ({@link #MAX_PIXELS_PER_BYTE}): a 60-byte PNG that claims
-     * 30000 x 30000 pixels would otherwise cost gigabytes, or an OutOfMemoryError, before failing.
+     * {@link #MAX_PIXELS} or than its file can hold: a 60-byte PNG that claims 30000 x 30000 pixels, or a truncated
+     * JPEG that claims 8192 x 8192, would otherwise cost gigabytes per decoding thread before failing. A PNG's pixel
+     * data (a filter byte per row, then the packed samples: its IHDR gives bit depth and colour type) is deflated,
+     * which expands at most {@link #DEFLATE_MAX_RATIO}:1; a JPEG spends at least 2 bits per 8x8 block, so holds at
+     * most {@link #JPEG_MAX_PIXELS_PER_BYTE} pixels per byte. Other formats keep {@link #MAX_PIXELS_PER_BYTE}.
      */
-    private static void checkPixels(Path file, int w, int h) throws IOException {
+    private static void checkPixels(Path file, String format, int w, int h) throws IOException {
         long pixels = (long) w * h;
-        long bytes = Files.size(file);
-        if (pixels > MAX_PIXELS || pixels > MAX_PIXELS_PER_BYTE * bytes) {
-            throw new DatasetException(file + ": " + w + " x " + h + " pixels is too large: at most " + MAX_PIXELS
-                    + " pixels (8192 x 8192), and at most " + MAX_PIXELS_PER_BYTE + " per byte of the file (" + bytes
-                    + " bytes); shrink the image or delete the file");
+        if (pixels > MAX_PIXELS) {
+            throw new DatasetException(file + ": " + w + " x " + h + " pixels is more than the " + MAX_PIXELS
+                    + " (8192 x 8192) gan4j decodes; shrink the image or delete the file");
         }
+        long bytes = Files.size(file);
+        String f = format.toLowerCase(Locale.ROOT);
+        boolean fits;
+        String rule;
+        if (f.equals("png")) {
+            int bitsPerPixel = pngBitsPerPixel(file);
+            long raw = h * (1 + ((long) w * bitsPerPixel + 7) / 8); // < 2^26 * 65 bits: no overflow
+            fits = raw <= DEFLATE_MAX_RATIO * bytes;
+            rule = raw + " bytes of " + bitsPerPixel + "-bit rows, and deflate expands at most "
+                    + DEFLATE_MAX_RATIO + ":1";
+        } else if (f.equals("jpeg") || f.equals("jpg")) {
+            fits = pixels <= JPEG_MAX_PIXELS_PER_BYTE * bytes;
+            rule = "a JPEG holds at most " + JPEG_MAX_PIXELS_PER_BYTE + " pixels per byte";
+        } else {
+            fits = pixels <= MAX_PIXELS_PER_BYTE * bytes;
+            rule = "at most " + MAX_PIXELS_PER_BYTE + " pixels per byte";
+        }
+        if (!fits) {
+            throw new DatasetException(file + ": " + w + " x " + h + " pixels cannot fit in its " + bytes + " bytes ("
+                    + rule + "); the file is truncated or corrupt: delete or replace it");
+        }
+    }
+
+    /** Bits per pixel from a PNG's IHDR (bit depth x samples of its colour type); 1 when the header is unreadable. */
+    private static int pngBitsPerPixel(Path file) throws IOException {
+        byte[] head = new byte[26];
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            if (in.readNBytes(head, 0, head.length) < head.length) {
+                return 1;
+            }
+        }
+        int depth = head[24] & 0xFF;
+        int samples = switch (head[25]) {
+            case 2 -> 3;
+            case 4 -> 2;
+            case 6 -> 4;
+            default -> 1; // grey, palette
+        };
+        return Math.max(1, depth * samples);
     }
 
     /** The image as TYPE_INT_RGB; 8- and 16-bit grey rasters are copied as values, not colour-converted. */

@@ -19,6 +19,8 @@ import org.gan4j.tensor.Shape;
 public final class SyntheticShapes {
     /** Number of shape classes (disc, square, bar). */
     public static final int NUM_CLASSES = 3;
+    /** The most bytes of images {@link #generate} makes: 2^30 (1 GiB). */
+    public static final long MAX_BYTES = 1L << 30;
 
     private SyntheticShapes() {
     }
@@ -36,6 +38,11 @@ public final class SyntheticShapes {
         }
         int plane = size * size;
         int sampleSize = channels * plane;
+        if ((long) n * sampleSize > MAX_BYTES) {
+            throw new IllegalArgumentException(n + " synthetic images of " + channels + " x " + size + " x " + size
+                    + " are " + (long) n * sampleSize + " bytes, more than the " + MAX_BYTES + " (1 GiB) generated"
+                    + " data may take; ask for at most " + MAX_BYTES / sampleSize + " images");
+        }
         byte[][] chunks = ByteImageDataset.allocateChunks(n, sampleSize);
         int perChunk = ByteImageDataset.samplesPerChunk(sampleSize);
         byte[] labels = new byte[n];

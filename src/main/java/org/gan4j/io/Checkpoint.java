@@ -224,9 +224,9 @@ public final class Checkpoint {
             count += shape.size();
         }
         if (count > MAX_PARAMETERS) {
-            throw new CheckpointFormatException(file, null, "the " + what + " its metadata describes has " + count
-                    + " parameters and buffers, more than the " + MAX_PARAMETERS + " gan4j loads; was the file"
-                    + " edited or written by another program?");
+            throw new CheckpointFormatException(file, null, "the " + what + " it describes would have " + count
+                    + " parameters and buffers, more than the " + MAX_PARAMETERS + " (2^28) gan4j loads; was the"
+                    + " file edited or written by another program?");
         }
         check(shapes, group, ignored, file, what);
     }

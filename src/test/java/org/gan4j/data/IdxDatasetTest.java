@@ -149,11 +149,15 @@ class IdxDatasetTest {
         // 2^31-1 images of 2^31-1 x 2^31-1: must fail from the header, not by allocating.
         int max = Integer.MAX_VALUE;
         assertContains(error(idx(0x803, new int[] {max, max, max}, new byte[10]), null), "too large");
-        // Plausible sample size but 2^31-1 images in a 22-byte file: the file size check stops it.
-        assertContains(error(idx(0x803, new int[] {max, 28, 28}, new byte[10]), null), "truncated",
-                "needs " + (long) max * 784 + " bytes", "found 10");
+        // Plausible sample size but 2^31-1 images: more than the 2 GiB one IDX file may hold, from the header alone.
+        assertContains(error(idx(0x803, new int[] {max, 28, 28}, new byte[10]), null), (long) max * 784
+                + " bytes of data, more than the 2^31 (2 GiB)");
+        assertContains(error(gzip(idx(0x803, new int[] {max, 28, 28}, new byte[10])), null), "more than the 2^31");
+        // 2,000,000 images (1.5 GB) in a 26-byte file: the file size check stops it.
+        assertContains(error(idx(0x803, new int[] {2_000_000, 28, 28}, new byte[10]), null), "truncated",
+                "needs 1568000000 bytes", "found 10");
         // Same header gzipped: memory is bounded by what the stream really holds.
-        assertContains(error(gzip(idx(0x803, new int[] {max, 28, 28}, new byte[10])), null), "truncated",
+        assertContains(error(gzip(idx(0x803, new int[] {2_000_000, 28, 28}, new byte[10])), null), "truncated",
                 "found 10");
         assertContains(error(idx(0x803, new int[] {0, 28, 28}, new byte[0]), null), "dimension 0 is 0");
         assertContains(error(idx(0x803, new int[] {-1, 28, 28}, new byte[0]), null), "dimension 0 is 4294967295");

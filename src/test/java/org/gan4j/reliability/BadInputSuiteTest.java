@@ -41,6 +41,7 @@ import org.gan4j.data.DatasetException;
 import org.gan4j.data.IdxDataset;
 import org.gan4j.data.ImageFolderDataset;
 import org.gan4j.data.Mixture2d;
+import org.gan4j.data.SyntheticShapes;
 import org.gan4j.gan.Labels;
 import org.gan4j.gan.TrainerConfig;
 import org.gan4j.io.Checkpoint;
@@ -117,6 +118,7 @@ class BadInputSuiteTest {
         ways.put("IDX files", idxCases());
         ways.put("image folders", imageCases());
         ways.put("safetensors checkpoints", safetensorsCases());
+        ways.put("hostile checkpoints and sizes", hostileCheckpointCases());
         ways.put("CLI arguments", cliCases());
         ways.put("Java API", apiCases());
         List<DynamicNode> nodes = new ArrayList<>();
@@ -252,6 +254,12 @@ class BadInputSuiteTest {
             return idx(f, Files.size(f), f + " (gzip): truncated: header [2147483647, 1, 1] needs 2147483647 bytes"
                     + " of data, found 20; download the file again");
         }));
+        cases.add(new Case("gzip: declares 5,000,000 x 28 x 28 (was 5.2 GB, then OutOfMemoryError)", d -> {
+            Path f = writeIdx(d, gzip(idxBytes(0x803, new int[] {5_000_000, 28, 28}, new byte[1000]),
+                    Deflater.DEFAULT_COMPRESSION));
+            return idx(f, Files.size(f), f + " (gzip): header [5000000, 28, 28] describes 3920000000 bytes of data,"
+                    + " more than the 2^31 (2 GiB) gan4j loads from one IDX file");
+        }));
         cases.add(new Case("gzip magic, then garbage", d -> {
             Path f = writeIdx(d, new byte[] {0x1f, (byte) 0x8b, 0, 0, 0, 0, 0, 0, 0, 0});
             return idx(f, 10, f + ": cannot read images: java.util.zip.ZipException: Unsupported compression"
@@ -336,30 +344,51 @@ class BadInputSuiteTest {
         cases.add(new Case("PNG header claiming 2^31-1 x 2^31-1 pixels", d -> {
             Path dir = Files.createDirectory(d.resolve("images"));
             Path f = Files.write(dir.resolve("a.png"), pngHeaderOnly(Integer.MAX_VALUE, Integer.MAX_VALUE));
-            return images(dir, Files.size(f), f + ": 2147483647 x 2147483647 pixels is too large: at most 67108864"
-                    + " pixels (8192 x 8192), and at most 16384 per byte of the file (" + Files.size(f)
-                    + " bytes); shrink the image or delete the file");
+            return images(dir, Files.size(f), f + ": 2147483647 x 2147483647 pixels is more than the 67108864"
+                    + " (8192 x 8192) gan4j decodes; shrink the image or delete the file");
         }));
         cases.add(new Case("PNG header claiming 30000 x 30000 pixels in 57 bytes", d -> {
             Path dir = Files.createDirectory(d.resolve("images"));
             Path f = Files.write(dir.resolve("a.png"), pngHeaderOnly(30000, 30000));
-            return images(dir, Files.size(f), f + ": 30000 x 30000 pixels is too large: at most 67108864 pixels"
-                    + " (8192 x 8192), and at most 16384 per byte of the file (" + Files.size(f) + " bytes); shrink"
-                    + " the image or delete the file");
+            return images(dir, Files.size(f), f + ": 30000 x 30000 pixels is more than the 67108864"
+                    + " (8192 x 8192) gan4j decodes; shrink the image or delete the file");
         }));
         cases.add(new Case("PNG header claiming 20000 x 20000 pixels in 57 bytes (ImageIO allocated 1.2 GB)", d -> {
             Path dir = Files.createDirectory(d.resolve("images"));
             Path f = Files.write(dir.resolve("a.png"), pngHeaderOnly(20000, 20000));
-            return images(dir, Files.size(f), f + ": 20000 x 20000 pixels is too large: at most 67108864 pixels"
-                    + " (8192 x 8192), and at most 16384 per byte of the file (" + Files.size(f) + " bytes); shrink"
-                    + " the image or delete the file");
+            return images(dir, Files.size(f), f + ": 20000 x 20000 pixels is more than the 67108864"
+                    + " (8192 x 8192) gan4j decodes; shrink the image or delete the file");
         }));
         cases.add(new Case("PNG header claiming 2000 x 2000 pixels in 57 bytes", d -> {
             Path dir = Files.createDirectory(d.resolve("images"));
             Path f = Files.write(dir.resolve("a.png"), pngHeaderOnly(2000, 2000));
-            return images(dir, Files.size(f), f + ": 2000 x 2000 pixels is too large: at most 67108864 pixels"
-                    + " (8192 x 8192), and at most 16384 per byte of the file (" + Files.size(f) + " bytes); shrink"
-                    + " the image or delete the file");
+            return images(dir, Files.size(f), f + ": 2000 x 2000 pixels cannot fit in its 57 bytes (12002000"
+                    + " bytes of 24-bit rows, and deflate expands at most 1032:1); the file is truncated or corrupt:"
+                    + " delete or replace it");
+        }));
+        cases.add(new Case("truncated JPEG declaring 8192 x 8192 pixels (was decoded: 2.35 GB)", d -> {
+            Path dir = Files.createDirectory(d.resolve("images"));
+            byte[] jpg = imageBytes(16, 16, "jpg");
+            int sof = indexOf(jpg, new byte[] {(byte) 0xFF, (byte) 0xC0});
+            ByteBuffer.wrap(jpg, sof + 5, 4).putShort((short) 8192).putShort((short) 8192);
+            Path f = Files.write(dir.resolve("a.jpg"), jpg);
+            return images(dir, jpg.length, f + ": 8192 x 8192 pixels cannot fit in its " + jpg.length + " bytes (a"
+                    + " JPEG holds at most 256 pixels per byte); the file is truncated or corrupt: delete or replace"
+                    + " it");
+        }));
+        cases.add(new Case("half a JPEG (was accepted, the rest grey)", d -> {
+            Path dir = Files.createDirectory(d.resolve("images"));
+            byte[] jpg = imageBytes(64, 64, "jpg");
+            Path f = Files.write(dir.resolve("a.jpg"), Arrays.copyOf(jpg, jpg.length * 3 / 5));
+            return images(dir, jpg.length, f + ": the image is truncated or corrupt (Truncated File - Missing EOI marker);"
+                    + " delete or replace the file");
+        }));
+        cases.add(new Case("truncated 16-bit RGBA PNG of 4096 x 4096 (was decoded: 608 MB)", d -> {
+            Path dir = Files.createDirectory(d.resolve("images"));
+            Path f = Files.write(dir.resolve("a.png"), pngHeader(4096, 4096, 16, 6, new byte[20_000]));
+            return images(dir, Files.size(f), f + ": 4096 x 4096 pixels cannot fit in its " + Files.size(f)
+                    + " bytes (134221824 bytes of 64-bit rows, and deflate expands at most 1032:1); the file is"
+                    + " truncated or corrupt: delete or replace it");
         }));
         cases.add(new Case("PNG header with width 0", d -> {
             Path dir = Files.createDirectory(d.resolve("images"));
@@ -571,6 +600,134 @@ class BadInputSuiteTest {
         return f;
     }
 
+    // ------------------------------------------------------------------------- hostile checkpoints and sizes
+
+    private List<Case> hostileCheckpointCases() {
+        List<Case> cases = new ArrayList<>();
+        String was = "; was the file edited or written by another program?\n";
+        cases.add(new Case("sample: metadata declares a 10^9-wide generator (was 3.2 GB, OutOfMemoryError)", d -> {
+            Path f = checkpointWith(d.resolve("c.safetensors"), mlp(1_000_000_000, 1), tinyGenerator(0f));
+            return cliRun(d, "gan4j: " + f + ": the generator it describes would have 5000000002 parameters and"
+                    + " buffers, more than the 268435456 (2^28) gan4j loads" + was, 2, "sample", "--checkpoint",
+                    f.toString(), "--out", d.resolve("p.csv").toString());
+        }));
+        cases.add(new Case("sample: metadata declares depth 10^8 (hung, 6.4 GB after 60 s)", d -> {
+            Path f = checkpointWith(d.resolve("c.safetensors"), mlp(4, 100_000_000), tinyGenerator(0f));
+            return cliRun(d, "gan4j: " + f + ": metadata 'model' declares depth 100000000 but the generator has 4"
+                    + " tensors" + was, 2, "sample", "--checkpoint", f.toString(), "--out",
+                    d.resolve("p.csv").toString());
+        }));
+        cases.add(new Case("train --resume: a layer of 65536 x 65536 (int overflow: shape [-1094687232])", d -> {
+            Path f = checkpointWith(d.resolve("c.safetensors"), mlp(65536, 2), tinyGenerator(0f));
+            return cliRun(d, "gan4j: " + f + ": metadata 'model' is invalid: shape [65536, 65536] has more than"
+                    + " 2^31-1 elements\n", 2, "train", "--resume", f.toString());
+        }));
+        cases.add(new Case("export: a checkpoint without tensors (wrote an empty generator, exit 0)", d -> {
+            Path f = checkpointWith(d.resolve("c.safetensors"), mlp(4, 1), Map.of());
+            return cliRun(d, "gan4j: " + f + ": the generator does not fit the model its metadata describes:"
+                    + " missing '0.weight' [4, 2]; missing '0.bias' [4]; missing '2.weight' [2, 4]; missing"
+                    + " '2.bias' [2]" + was, 2, "export", "--checkpoint", f.toString(), "--pytorch", "--out",
+                    d.resolve("out").toString());
+        }));
+        cases.add(new Case("sample: a NaN weight (gave identical finite points, exit 0)", d -> {
+            Path f = checkpointWith(d.resolve("c.safetensors"), mlp(4, 1), tinyGenerator(Float.NaN));
+            return cliRun(d, "gan4j: " + f + ": the generator does not fit the model its metadata describes:"
+                    + " '0.weight' holds 1 NaN or infinite values" + was, 2, "sample", "--checkpoint",
+                    f.toString(), "--out", d.resolve("p.csv").toString());
+        }));
+        cases.add(new Case("sample -n 2^31-1 (printed 'gan4j: -2')", d -> {
+            Path f = checkpointWith(d.resolve("c.safetensors"), mlp(4, 1), tinyGenerator(0f));
+            return cliRun(d, "gan4j: 2147483647 samples of (2,) are 4294967294 values, more than the 67108864 (256"
+                    + " MiB) one call returns; ask for at most 33554432 and draw more with other seeds\n", 2,
+                    "sample", "--checkpoint", f.toString(), "-n", "2147483647", "--out", d.resolve("p.csv")
+                    .toString());
+        }));
+        cases.add(new Case("eval -n 2^31-1 (printed 'gan4j: -2')", d -> {
+            Path f = checkpointWith(d.resolve("c.safetensors"), mlp(4, 1), tinyGenerator(0f));
+            return cliRun(d, "gan4j: 2147483647 samples of (2,) are 4294967294 values, more than the 67108864 (256"
+                    + " MiB) one call returns; ask for at most 33554432 and draw more with other seeds\n", 2,
+                    "eval", "--checkpoint", f.toString(), "--dataset", "ring", "-n", "2147483647");
+        }));
+        cases.add(new Case("sample --out x.png from a 2-D model (wrote CSV into it)", d -> {
+            Path f = checkpointWith(d.resolve("c.safetensors"), mlp(4, 1), tinyGenerator(0f));
+            Path out = d.resolve("x.png");
+            return cliRun(d, "gan4j: --out " + out + ": a 2-D model's samples are points, written as CSV, so the name"
+                    + " must end in .csv\n(gan4j sample --help shows every option)\n", 2, "sample", "--checkpoint",
+                    f.toString(), "--out", out.toString());
+        }));
+        cases.add(new Case("sample --out into /proc (named a temporary file)", d -> {
+            Path f = checkpointWith(d.resolve("c.safetensors"), mlp(4, 1), tinyGenerator(0f));
+            Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux /proc");
+            return cliRun(d, "gan4j: I/O error: cannot write /proc/x.csv: its folder /proc does not allow creating"
+                    + " files; choose another path\n(run again with --verbose for the stack trace)\n", 1, "sample",
+                    "--checkpoint", f.toString(), "--out", "/proc/x.csv");
+        }));
+        cases.add(new Case("export --out an existing file (said only 'I/O error: <path>')", d -> {
+            Path f = checkpointWith(d.resolve("c.safetensors"), mlp(4, 1), tinyGenerator(0f));
+            Path file = Files.writeString(d.resolve("taken"), "x");
+            return cliRun(d, "gan4j: I/O error: cannot write " + file.toAbsolutePath().resolve("netG.safetensors")
+                    + ": " + file.toAbsolutePath() + " is a file, not a folder; choose another path\n(run again with"
+                    + " --verbose for the stack trace)\n", 1, "export", "--checkpoint", f.toString(), "--pytorch",
+                    "--out", file.toString());
+        }));
+        cases.add(new Case("import --pytorch: zero-byte tensor declared [2000000, 0, 4, 4] (OutOfMemoryError)", d -> {
+            Path f = writeSt(d, file("{" + "\"main.0.weight\":" + entry("F32", "[2000000,0,4,4]", 0, 0)
+                    + ",\"main.12.weight\":" + entry("F32", "[2,3,4,4]", 0, 384) + "}", 384));
+            return cliRun(d, "gan4j: " + f + ": the generator it describes would have 512002904 parameters and"
+                    + " buffers, more than the 268435456 (2^28) gan4j loads" + was, 2, "import", "--pytorch",
+                    "--generator", f.toString(), "--out", d.resolve("g.safetensors").toString());
+        }));
+        cases.add(new Case("import --pytorch: 20,000 unexpected names (a 7.7 MB message for 200k)", d -> {
+            StringBuilder h = new StringBuilder("{");
+            for (int i = 0; i < 20_000; i++) {
+                h.append(i == 0 ? "" : ",").append(String.format("\"x%05d\":", i)).append(entry("U8", "[1]", i,
+                        i + 1));
+            }
+            Path f = writeSt(d, file(h.append('}').toString(), 20_000));
+            return cliRun(d, "gan4j: " + f + ": not a pytorch/examples DCGAN state_dict: 'x00000' does not start"
+                    + " with 'main.'; 'x00001' does not start with 'main.'; 'x00002' does not start with 'main.';"
+                    + " 'x00003' does not start with 'main.'; 'x00004' does not start with 'main.'; and 19995 more;"
+                    + " save it with save_file(netG.state_dict(), path)\n", 2, "import", "--pytorch",
+                    "--generator", f.toString(), "--out", d.resolve("g.safetensors").toString());
+        }));
+        cases.add(new Case("synthetic shapes: 2,000,000 images of 28 x 28 (1.5 GB)", d -> Expect.thrown(
+                () -> SyntheticShapes.generate(2_000_000, 28, 1, 0), IllegalArgumentException.class,
+                "2000000 synthetic images of 1 x 28 x 28 are 1568000000 bytes, more than the 1073741824 (1 GiB)"
+                        + " generated data may take; ask for at most 1369568 images", NOT_CHECKED)));
+        return cases;
+    }
+
+    /** {@code model} metadata of an mlp2d with nz 2, G width {@code width}, D width 8 and {@code depth}. */
+    private static String mlp(int width, int depth) {
+        return "{\"architecture\":\"mlp2d\",\"nz\":2,\"generator_width\":" + width
+                + ",\"discriminator_width\":8,\"channels\":2,\"depth\":" + depth + "}";
+    }
+
+    /** The generator of mlp2d (nz 2, hidden 4, depth 1) as checkpoint tensors; {@code first} replaces one weight. */
+    private static Map<String, TensorData> tinyGenerator(float first) {
+        Map<String, TensorData> t = new LinkedHashMap<>();
+        float[] w = new float[8];
+        w[0] = first;
+        t.put("generator.0.weight", TensorData.f32("generator.0.weight", w, 4, 2));
+        t.put("generator.0.bias", TensorData.f32("generator.0.bias", new float[4], 4));
+        t.put("generator.2.weight", TensorData.f32("generator.2.weight", new float[8], 2, 4));
+        t.put("generator.2.bias", TensorData.f32("generator.2.bias", new float[2], 2));
+        return t;
+    }
+
+    /** A gan4j-marked checkpoint with {@code model} metadata and {@code tensors}; training "{}", a valid progress. */
+    private static Path checkpointWith(Path f, String model, Map<String, TensorData> tensors) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "gan4j-checkpoint");
+        meta.put("format_version", "1");
+        meta.put("model", model);
+        meta.put("training", "{}");
+        meta.put("progress", "{\"step\":1,\"generator_steps\":1,\"epoch\":0,\"batch_in_epoch\":1,"
+                + "\"trainer_random\":0,\"generator_random\":0,\"discriminator_random\":0}");
+        Safetensors.write(f, tensors, meta);
+        return f;
+    }
+
     // ------------------------------------------------------------------------------------------- CLI arguments
 
     private List<Case> cliCases() {
@@ -589,7 +746,15 @@ class BadInputSuiteTest {
         cli(cases, "negative learning rate", "gan4j: lrG must be a finite number > 0 (typically 1e-4 to 1e-3), got"
                 + " -0.001\n", 2, "--lr-g", "-1e-3");
         cli(cases, "beta1 = 1", "gan4j: beta1 must be in [0, 1), got 1.0\n", 2, "--beta1", "1");
-        cli(cases, "negative steps", "gan4j: steps must be >= 0 (0: train by epochs), got -1\n", 2, "--steps", "-1");
+        cli(cases, "negative steps", "gan4j: --steps must be >= 1, got -1; leave it out to train by --epochs\n"
+                + help, 2, "--steps", "-1");
+        cli(cases, "zero steps (trained a whole epoch)", "gan4j: --steps must be >= 1, got 0; leave it out to train"
+                + " by --epochs\n" + help, 2, "--steps", "0");
+        cli(cases, "empty dataset name (walked the current folder)", "gan4j: dataset is empty; give fashion-mnist,"
+                + " ring, grid, synthetic or a folder of IDX files or images\n", 2, "--dataset", "");
+        cli(cases, "synthetic dataset of 2e9 images", "gan4j: dataset SYNTHETIC of 2000000000 samples is more than"
+                + " the 10000000 gan4j generates; use a smaller --dataset-size\n", 2, "--dataset", "synthetic",
+                "--dataset-size", "2000000000");
         cli(cases, "zero D steps per G step", "gan4j: dStepsPerGStep must be >= 1, got 0\n", 2, "--d-steps", "0");
         cli(cases, "label flip probability 2", "gan4j: labels.flipProbability must be in [0, 1], got 2.0\n", 2,
                 "--label-flip", "2");
@@ -834,12 +999,27 @@ class BadInputSuiteTest {
 
     /** A PNG signature, an IHDR chunk (8-bit RGB) for {@code w x h} with a correct CRC, an empty IDAT and IEND. */
     private static byte[] pngHeaderOnly(int w, int h) {
-        ByteBuffer b = ByteBuffer.allocate(8 + 25 + 12 + 12);
+        return pngHeader(w, h, 8, 2, new byte[0]);
+    }
+
+    /** A PNG signature, an IHDR chunk with a correct CRC, one IDAT holding {@code idat}, and IEND. */
+    private static byte[] pngHeader(int w, int h, int bitDepth, int colourType, byte[] idat) {
+        ByteBuffer b = ByteBuffer.allocate(8 + 25 + 12 + idat.length + 12);
         b.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        chunk(b, "IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put(new byte[] {8, 2, 0, 0, 0}).array());
-        chunk(b, "IDAT", new byte[0]);
+        chunk(b, "IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h)
+                .put(new byte[] {(byte) bitDepth, (byte) colourType, 0, 0, 0}).array());
+        chunk(b, "IDAT", idat);
         chunk(b, "IEND", new byte[0]);
         return b.array();
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("not found");
     }
 
     private static void chunk(ByteBuffer b, String type, byte[] data) {
