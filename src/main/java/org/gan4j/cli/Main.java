@@ -3,7 +3,9 @@ package org.gan4j.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,6 +63,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(main);
         cl.setOut(out);
         cl.setErr(err);
+        cl.registerConverter(Path.class, Main::path);
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
             Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
             int code = exitCode(e);
@@ -85,6 +88,21 @@ public final class Main implements Runnable {
             return USAGE;
         });
         return cl;
+    }
+
+    /**
+     * An option's path, or a conversion error saying why not: mostly characters that the platform encoding cannot
+     * represent (a non-ASCII name under {@code LANG=C}, where the JVM decodes the command line as ASCII; bin/gan4j
+     * runs Java with a UTF-8 locale to avoid that).
+     */
+    static Path path(String value) {
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a usable path (" + e.getReason()
+                    + "; platform encoding " + System.getProperty("sun.jnu.encoding") + "); run with a UTF-8 locale,"
+                    + " e.g. LC_ALL=C.UTF-8");
+        }
     }
 
     static int exitCode(Throwable e) {

@@ -76,9 +76,14 @@ public final class BatchLoader implements AutoCloseable {
     public BatchLoader(Dataset dataset, int batchSize, long seed, int startEpoch, int startBatch) {
         this.dataset = Objects.requireNonNull(dataset, "dataset");
         int n = dataset.size();
-        if (batchSize < 1 || batchSize > n) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        }
+        if (batchSize > n) {
+            // One sample fits no batch a GAN can train on (batch norm needs two): then only more data helps.
             throw new IllegalArgumentException("batch size " + batchSize + " does not fit " + dataset.description()
-                    + ": it must be between 1 and the dataset size " + n + "; use a smaller batch or more data");
+                    + ": it holds " + n + (n == 1 ? " sample; training needs batches of at least 2, so give more"
+                    + " data" : " samples; use a batch of at most " + n + " or more data"));
         }
         if ((long) batchSize * dataset.sampleSize() > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("a batch of " + batchSize + " x " + dataset.sampleShape()

@@ -5,7 +5,9 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.Raster;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +23,7 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.gan4j.tensor.Shape;
 
 /**
@@ -138,9 +141,12 @@ public final class ImageFolderDataset {
     /** Decodes, resizes, crops and converts one file into {@code dst[off .. off + channels*size*size)} (CHW). */
     static void decodeInto(Path file, int size, int channels, byte[] dst, int off) {
         BufferedImage src;
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) {
+        // Opened through the Path, not a java.io.File: a name that is not valid in the platform encoding (bytes that
+        // are not UTF-8) survives as a Path but not as a File, which then named no file ("not a PNG or JPEG").
+        try (InputStream raw = Files.newInputStream(file);
+                ImageInputStream in = new MemoryCacheImageInputStream(new BufferedInputStream(raw, 1 << 16))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
                 throw new DatasetException(file + ": not a PNG or JPEG image (no decoder recognises its content) "
                         + "although its name says so; delete or rename the file");
             }
@@ -233,7 +239,7 @@ public final class ImageFolderDataset {
     /** Bits per pixel from a PNG's IHDR (bit depth x samples of its colour type); 1 when the header is unreadable. */
     private static int pngBitsPerPixel(Path file) throws IOException {
         byte[] head = new byte[26];
-        try (java.io.InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Files.newInputStream(file)) {
             if (in.readNBytes(head, 0, head.length) < head.length) {
                 return 1;
             }

@@ -45,6 +45,11 @@ class GanSamplerTest {
             for (float v : a) {
                 assertTrue(v >= -1f && v <= 1f, "tanh output out of [-1, 1]: " + v);
             }
+            // 100,000 images of 784 values would be 78.4M floats: refused before allocating (was an int overflow
+            // for larger n, e.g. dcgan64 with n = 1,000,000: "gan4j: -198967296").
+            IllegalArgumentException big = assertThrows(IllegalArgumentException.class, () -> s.sample(100_000, 1));
+            assertEquals("100000 samples of (1, 28, 28) are 78400000 values, more than the 67108864 (256 MiB) one"
+                    + " call returns; ask for at most 85598 and draw more with other seeds", big.getMessage());
             BufferedImage[] images = s.sampleImages(3, 3);
             assertEquals(3, images.length);
             assertEquals(28, images[0].getWidth());

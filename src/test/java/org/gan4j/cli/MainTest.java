@@ -113,6 +113,18 @@ class MainTest {
         ok(run("sample", "--checkpoint", run.toString(), "--n", "16", "--seed", "4", "--out", c.toString()));
         assertFalse(java.util.Arrays.equals(Files.readAllBytes(a), Files.readAllBytes(c)));
 
+        // The extension decides the format (before: PNG bytes in x.jpg); an unknown one is a usage error.
+        Path jpg = tmp.resolve("grid.JPG");
+        ok(run("sample", "--checkpoint", run.toString(), "--n", "16", "--seed", "3", "--out", jpg.toString()));
+        byte[] jpeg = Files.readAllBytes(jpg);
+        assertTrue(jpeg[0] == (byte) 0xFF && jpeg[1] == (byte) 0xD8, "JPEG magic FF D8");
+        assertEquals(2 * (28 + 2) + 2, png(jpg).getHeight(), "16 images, 8 per row: 2 rows");
+        Result gif = run("sample", "--checkpoint", run.toString(), "--out", tmp.resolve("grid.gif").toString());
+        assertEquals(2, gif.code());
+        assertEquals("gan4j: --out " + tmp.resolve("grid.gif") + ": images are written as PNG or JPEG, so the name"
+                + " must end in .png or .jpg or .jpeg\n(gan4j sample --help shows every option)\n", gif.err());
+        assertFalse(Files.exists(tmp.resolve("grid.gif")));
+
         Path single = tmp.resolve("single");
         ok(run("sample", "--checkpoint", run.toString(), "--n", "3", "--single", "--out", single.toString()));
         assertEquals(28, png(single.resolve("sample_0002.png")).getWidth());

@@ -173,7 +173,7 @@ class BatchLoaderTest {
     void badArgumentsAndClose() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new BatchLoader(numbers(5, -1), 6, 0));
-        assertTrue(e.getMessage().contains("batch size 6") && e.getMessage().contains("dataset size 5"),
+        assertTrue(e.getMessage().contains("batch size 6") && e.getMessage().contains("holds 5 samples"),
                 e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new BatchLoader(numbers(5, -1), 2, 0, 0, 2));
         long before = loaderThreads();

@@ -169,4 +169,16 @@ class ImageFolderDatasetTest {
         e = assertThrows(DatasetException.class, () -> ImageFolderDataset.load(dir.resolve("none"), 8, 3));
         assertTrue(e.getMessage().contains("not a folder"), e.getMessage());
     }
+
+    @Test
+    void aFileNameThatIsNotUtf8IsReadLikeAnyOther() throws IOException, InterruptedException {
+        save(rgb(8, 8, 200, 100, 50), "a.png");
+        // Rename to the bytes ff 2e 70 6e 67 (0xFF, then ".png"): not UTF-8, so Java cannot spell the name.
+        Process mv = new ProcessBuilder("sh", "-c", "mv \"$1/a.png\" \"$1/$(printf '\\377').png\"", "sh",
+                dir.toString()).redirectErrorStream(true).start();
+        assertEquals(0, mv.waitFor(), new String(mv.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        ByteImageDataset ds = ImageFolderDataset.load(dir, 8, 3);
+        assertEquals(1, ds.size());
+        assertEquals(200, bytes(ds, 0)[0]); // before: "not a PNG or JPEG image" (opened as a java.io.File)
+    }
 }

@@ -761,8 +761,11 @@ class BadInputSuiteTest {
         cli(cases, "empty dataset (0 points)", "gan4j: dataset RING needs a sample count >= 1, got 0\n", 2,
                 "--dataset-size", "0");
         cli(cases, "dataset smaller than one batch", "gan4j: batch size 64 does not fit ring of 8 Gaussians"
-                + " (radius 1.0, std 0.01): 10 points: it must be between 1 and the dataset size 10; use a smaller"
-                + " batch or more data\n", 2, "--dataset-size", "10", "--batch-size", "64");
+                + " (radius 1.0, std 0.01): 10 points: it holds 10 samples; use a batch of at most 10 or more data\n",
+                2, "--dataset-size", "10", "--batch-size", "64");
+        cli(cases, "dataset of one point (said the batch must be between 1 and 1)", "gan4j: batch size 64 does not"
+                + " fit ring of 8 Gaussians (radius 1.0, std 0.01): 1 points: it holds 1 sample; training needs"
+                + " batches of at least 2, so give more data\n", 2, "--dataset-size", "1", "--batch-size", "64");
         cli(cases, "negative threads", "gan4j: threads must be >= 0 (0: every processor), got -1\n", 2, "--threads",
                 "-1");
         cli(cases, "negative checkpoint interval", "gan4j: checkpoint interval must be >= 0 steps (0: every epoch),"
@@ -815,6 +818,11 @@ class BadInputSuiteTest {
             return cliRun(d, "gan4j: --batch-size cannot be changed when resuming (the checkpoint's settings are"
                     + " used); drop it\n" + help, 2, "train", "--resume", f.toString(), "--batch-size", "4");
         }));
+        cases.add(new Case("a path the platform cannot represent (as non-ASCII under LANG=C)", d -> cliRun(d,
+                "gan4j: Invalid value for option '--checkpoint': 'a\0b' is not a usable path (Nul character not"
+                + " allowed; platform encoding " + System.getProperty("sun.jnu.encoding") + "); run with a UTF-8"
+                + " locale, e.g. LC_ALL=C.UTF-8\n(gan4j sample --help shows every option)\n", 2, "sample",
+                "--checkpoint", "a\0b")));
         cases.add(new Case("no subcommand", d -> cliRun(d, "gan4j: choose a subcommand: train, sample, eval, export"
                 + " or import (gan4j --help lists them)\n(gan4j --help shows every option)\n", 2)));
         cases.add(new Case("sample from a missing checkpoint", d -> {
@@ -885,11 +893,10 @@ class BadInputSuiteTest {
         api(cases, "dcgan64 with 2 channels", () -> ModelConfig.dcgan64(100, 64, 64, 2),
                 "dcgan64 makes grey or RGB images: channels must be 1 or 3, got 2");
         api(cases, "batch larger than the dataset", () -> new BatchLoader(Mixture2d.ring8(10, 1), 64, 1).close(),
-                "batch size 64 does not fit ring of 8 Gaussians (radius 1.0, std 0.01): 10 points: it must be between"
-                + " 1 and the dataset size 10; use a smaller batch or more data");
+                "batch size 64 does not fit ring of 8 Gaussians (radius 1.0, std 0.01): 10 points: it holds 10"
+                + " samples; use a batch of at most 10 or more data");
         api(cases, "zero batch for the loader", () -> new BatchLoader(Mixture2d.ring8(10, 1), 0, 1).close(),
-                "batch size 0 does not fit ring of 8 Gaussians (radius 1.0, std 0.01): 10 points: it must be between"
-                + " 1 and the dataset size 10; use a smaller batch or more data");
+                "batch size must be >= 1, got 0");
         api(cases, "negative dimension", () -> Shape.of(2, -3), "every dimension must be >= 1, got shape [2, -3]");
         api(cases, "shape with 2^31 x 2^31 elements", () -> Shape.of(1 << 30, 1 << 30, 4),
                 "shape [1073741824, 1073741824, 4] has more than 2^31-1 elements");
