@@ -11,10 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.gan4j.api.Checkpoints;
+import org.gan4j.api.GanSampler;
 import org.gan4j.data.ByteImageDataset;
 import org.gan4j.data.DatasetException;
 import org.gan4j.data.IdxDataset;
 import org.gan4j.data.ImageFolderDataset;
+import org.gan4j.io.Checkpoint;
 import org.gan4j.io.CheckpointFormatException;
 import org.gan4j.io.Safetensors;
 import org.junit.jupiter.api.AfterAll;
@@ -37,6 +40,7 @@ import org.junit.jupiter.api.BeforeAll;
  * JAZZER_FUZZ=1 mvn -o -B test -Dtest='ParserFuzzTest#idx'
  * JAZZER_FUZZ=1 mvn -o -B test -Dtest='ParserFuzzTest#safetensors'
  * JAZZER_FUZZ=1 mvn -o -B test -Dtest='ParserFuzzTest#imageFolder'
+ * JAZZER_FUZZ=1 mvn -o -B test -Dtest='ParserFuzzTest#checkpoint'
  * </pre>
  * New coverage goes to {@code .cifuzz-corpus/} (not committed); a crashing input is written into the Inputs folder
  * above, where it becomes a regression test once committed.
@@ -65,16 +69,16 @@ class ParserFuzzTest {
         new ParserFuzzTest().safetensors("\u0002\0\0\0\0\0\0\0{}".getBytes(StandardCharsets.ISO_8859_1));
         new ParserFuzzTest().safetensors(new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 'x'});
         // and every committed input once (valid files load classes that error paths do not).
-        for (String method : new String[] {"idx", "safetensors"}) {
+        for (String method : new String[] {"idx", "safetensors", "checkpoint"}) {
             java.net.URL inputs = ParserFuzzTest.class.getResource("ParserFuzzTestInputs/" + method);
             if (inputs != null && "file".equals(inputs.getProtocol())) {
                 try (Stream<Path> s = Files.list(Path.of(inputs.toURI()))) {
                     for (Path f : (Iterable<Path>) s::iterator) {
                         byte[] data = Files.readAllBytes(f);
-                        if (method.equals("idx")) {
-                            new ParserFuzzTest().idx(data);
-                        } else {
-                            new ParserFuzzTest().safetensors(data);
+                        switch (method) {
+                            case "idx" -> new ParserFuzzTest().idx(data);
+                            case "safetensors" -> new ParserFuzzTest().safetensors(data);
+                            default -> new ParserFuzzTest().checkpoint(data);
                         }
                     }
                 } catch (java.net.URISyntaxException e) {
@@ -123,6 +127,30 @@ class ParserFuzzTest {
         // Tensor data widens to at most 8 bytes per input byte (U8/BOOL -> long); the header's JSON tree (Jackson
         // nodes, UTF-16 text) costs tens of bytes per header byte.
         checkAllocation(before, 64L * data.length);
+    }
+
+    /**
+     * A checkpoint as {@code sample} reads it: a gan4j checkpoint ({@link Checkpoint#read}) or else a PyTorch
+     * state_dict ({@link Checkpoints#importPyTorchDcgan}), then a {@link GanSampler} draws one sample. Its metadata
+     * declares the model, so this is where a small file could ask for a huge one: the allocation bound is the same
+     * as for safetensors (twice: the file is read twice), whatever sizes the metadata declares.
+     */
+    @FuzzTest(maxDuration = "5m")
+    void checkpoint(byte[] data) throws IOException {
+        Files.write(file, data);
+        long before = allocatedBytes();
+        try {
+            Checkpoint c = Safetensors.read(file).metadata().containsKey("format") ? Checkpoint.read(file)
+                    : Checkpoints.importPyTorchDcgan(file, null);
+            try (GanSampler s = GanSampler.of(c, 1)) {
+                assertTrue(s.sample(1, 0).length == s.sampleShape().size());
+            }
+        } catch (CheckpointFormatException expected) {
+            assertMessage(expected);
+        } catch (IOException expected) {
+            assertMessage(expected);
+        }
+        checkAllocation(before, 2 * 64L * data.length);
     }
 
     @FuzzTest(maxDuration = "5m")
