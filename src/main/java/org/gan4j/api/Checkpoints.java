@@ -97,7 +97,7 @@ public final class Checkpoints {
         for (String k : List.of("nz", "generator_width", "discriminator_width", "channels", "depth")) {
             if (!m.path(k).canConvertToInt()) {
                 throw new CheckpointFormatException(c.file(), null, "metadata 'model' needs an integer '" + k
-                        + "' below 2^31, got " + m.path(k));
+                        + "' below 2^31, got " + (m.has(k) ? m.get(k) : "none"));
             }
         }
         Map<String, TensorData> g = c.group(Checkpoint.GENERATOR);
