@@ -101,7 +101,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads. Default: every processor.")
     Integer threads;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Run folder. Default: runs/<name or timestamp>.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (locked while the run writes; a folder"
+            + " holding another run is refused unless --overwrite). Default: runs/<name or timestamp>.")
     Path out;
 
     @Option(names = "--name", description = "Run name for the default folder runs/<name>.")
@@ -116,9 +117,14 @@ final class TrainCommand implements Callable<Integer> {
     Integer keepCheckpoints;
 
     @Option(names = "--resume", paramLabel = "PATH", description = "Continue from a checkpoint file or the newest"
-            + " checkpoint of a run folder. Only --epochs/--steps, --out, --backend, --threads and checkpoint options"
-            + " may be given with it.")
+            + " checkpoint of a run folder, writing into that run folder (or --out). Resuming from an older checkpoint"
+            + " moves the run's later files to superseded/. Only --epochs/--steps, --out, --backend, --threads,"
+            + " --overwrite and checkpoint options may be given with it.")
     Path resume;
+
+    @Option(names = "--overwrite", description = "Replace the files of another run in --out (metrics.csv,"
+            + " summary.json, losses.png, samples/, checkpoints/) instead of refusing to write there.")
+    boolean overwrite;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -131,15 +137,13 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             rejectWithResume();
             Checkpoint c = Checkpoints.read(resume);
-            TrainingConfig.Builder b = GanTraining.resumeConfig(c);
+            // Into --out, else the checkpoint's own run folder; never the folder named inside the checkpoint.
+            TrainingConfig.Builder b = out != null ? GanTraining.resumeConfig(c, out) : GanTraining.resumeConfig(c);
             if (epochs != null) {
                 b.epochs(epochs);
             }
             if (steps != null) {
                 b.steps(steps);
-            }
-            if (out != null) {
-                b.output(this.out);
             }
             if (backend != null) {
                 b.backend(backend);
@@ -153,12 +157,17 @@ final class TrainCommand implements Callable<Integer> {
             if (keepCheckpoints != null) {
                 b.keepCheckpoints(keepCheckpoints);
             }
-            training = GanTraining.resume(c, b.build());
-            stdout.println("Resuming " + c.file() + " at step " + Checkpoints.progress(c).step());
+            TrainingConfig config = b.build();
+            training = GanTraining.resume(c, config);
+            stdout.println("Resuming " + c.file() + " at step " + Checkpoints.progress(c).step() + " into "
+                    + config.output());
         } else {
             training = GanTraining.create(config(err));
         }
-        try (GanTraining t = training; TrainProgress progress = new TrainProgress(stdout)) {
+        if (overwrite) {
+            training.overwrite();
+        }
+        try (GanTraining t = training; TrainProgress progress = new TrainProgress(stdout, err)) {
             Thread hook = new Thread(t::close, "gan4j-shutdown");
             boolean hooked = addShutdownHook(hook);
             TrainingResult result;
