@@ -19,15 +19,12 @@ import org.gan4j.api.GanTraining;
 import org.gan4j.api.ModelConfig;
 import org.gan4j.api.TrainingConfig;
 import org.gan4j.api.TrainingResult;
-import org.gan4j.data.IdxDataset;
-import org.gan4j.gan.GanLoss;
-import org.gan4j.gan.Labels;
-import org.gan4j.gan.TrainerConfig;
 import org.gan4j.io.Checkpoint;
 
 /**
  * {@code gan4j train}: builds a {@link TrainingConfig} from the options (or a checkpoint's, with {@code --resume}) and
- * runs a {@link GanTraining} with a progress bar (or log lines when stdout is not a terminal).
+ * runs a {@link GanTraining} with a progress bar (or log lines when stdout is not a terminal). Uses {@code org.gan4j.api}
+ * only; the options are validated there, once ({@link TrainingConfig.Builder#build()}).
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a GAN. With no options: dcgan28 on Fashion-MNIST for 1 epoch (or on built-in synthetic"
@@ -237,10 +234,11 @@ final class TrainCommand implements Callable<Integer> {
     TrainingConfig config(PrintWriter err) {
         DatasetConfig data;
         if (dataset == null) {
-            if (Files.isDirectory(IdxDataset.FASHION_MNIST_DIR)) {
-                data = DatasetConfig.fashionMnist();
+            DatasetConfig fashion = DatasetConfig.fashionMnist();
+            if (Files.isDirectory(fashion.path())) {
+                data = fashion;
             } else {
-                err.println("Fashion-MNIST is not installed at " + IdxDataset.FASHION_MNIST_DIR + "; install it with"
+                err.println("Fashion-MNIST is not installed at " + fashion.path() + "; install it with"
                         + " 'apt-get install dataset-fashion-mnist' (Debian/Ubuntu) or pass --dataset DIR with the"
                         + " IDX files. Training on built-in synthetic shapes instead.");
                 err.flush();
@@ -256,38 +254,40 @@ final class TrainCommand implements Callable<Integer> {
         };
         ModelConfig mc = ModelConfig.of(arch);
         if (channels != null) {
-            if (mc.architecture() != org.gan4j.models.GanArchitecture.DCGAN64) {
+            if (!"dcgan64".equals(mc.name())) {
                 throw new IllegalArgumentException("--channels applies to dcgan64 only (" + arch + " has fixed"
                         + " channels); drop it or use --model dcgan64");
             }
             mc = new ModelConfig(mc.architecture(), mc.options().withChannels(channels));
         }
-        TrainerConfig.Builder tb = TrainerConfig.builder();
+        TrainingConfig.Builder b = TrainingConfig.builder().model(mc).dataset(data);
         if (batchSize != null) {
-            tb.batchSize(batchSize);
+            b.batchSize(batchSize);
         }
         if (lrD != null) {
-            tb.lrD(lrD);
+            b.lrD(lrD);
         }
         if (lrG != null) {
-            tb.lrG(lrG);
+            b.lrG(lrG);
         }
-        TrainerConfig defaults = TrainerConfig.builder().build();
-        tb.betas(beta1 != null ? beta1 : defaults.beta1(), beta2 != null ? beta2 : defaults.beta2());
+        if (beta1 != null) {
+            b.beta1(beta1);
+        }
+        if (beta2 != null) {
+            b.beta2(beta2);
+        }
         if (dSteps != null) {
-            tb.dStepsPerGStep(dSteps);
+            b.discriminatorSteps(dSteps);
         }
         if (loss != null) {
-            tb.loss(GanLoss.parse(loss));
+            b.loss(loss);
         }
         float noise = labelNoise != null ? labelNoise : 0f;
-        tb.labels(new Labels(realLabel != null ? realLabel : 1f - noise, noise, noise,
-                labelFlip != null ? labelFlip : 0f));
-        tb.seed(seed != null ? seed : 1L);
+        b.labels(realLabel != null ? realLabel : 1f - noise, noise, noise, labelFlip != null ? labelFlip : 0f);
+        b.seed(seed != null ? seed : 1L);
         if (metricsEvery != null) {
-            tb.metricsEvery(metricsEvery);
+            b.metricsEvery(metricsEvery);
         }
-        TrainingConfig.Builder b = TrainingConfig.builder().model(mc).dataset(data).trainer(tb.build());
         if (steps != null) {
             b.steps(steps);
         } else {
