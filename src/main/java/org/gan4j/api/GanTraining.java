@@ -433,7 +433,7 @@ public final class GanTraining implements AutoCloseable {
      * threads, checkpoint interval).
      */
     private ObjectNode effectiveConfig(long totalSteps, int perEpoch) {
-        ObjectNode n = Checkpoints.trainingJson(config);
+        ObjectNode n = ConfigJson.training(config);
         n.put("steps", totalSteps);
         n.put("threads", config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors());
         n.put("checkpoint_every", config.checkpointEvery() > 0 ? config.checkpointEvery() : perEpoch);
