@@ -203,7 +203,8 @@ final class RunFolder implements AutoCloseable {
      * Makes the folder ready for a run that does not continue the run in it (rule 2): refuses when it holds a run's
      * files, or deletes them when {@code overwrite}.
      *
-     * @param resumeHint for the message: what to do instead, e.g. "resume it (--resume DIR)"
+     * @param resumeHint for the message when the run there has a checkpoint: what to do instead, e.g.
+     *                   "resume it (--resume DIR), "
      */
     void claim(boolean overwrite, String resumeHint) throws IOException {
         List<Path> files = runFiles();
@@ -211,9 +212,10 @@ final class RunFolder implements AutoCloseable {
             return;
         }
         if (!overwrite) {
+            boolean resumable = !Checkpoint.list(checkpoints()).isEmpty();
             throw new IllegalArgumentException("output folder " + dir + " already holds a run (" + describe(files)
-                    + "); " + resumeHint + "choose another output folder (--out), or replace that run with"
-                    + " --overwrite");
+                    + "); " + (resumable ? resumeHint : "") + "choose another output folder (--out), or replace that"
+                    + " run with --overwrite");
         }
         for (Path f : files) {
             Files.deleteIfExists(dir.resolve(f));
