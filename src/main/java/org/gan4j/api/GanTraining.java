@@ -99,11 +99,11 @@ public final class GanTraining implements AutoCloseable {
         default void onEpochEnd(int epoch, Path samples) {
         }
 
-        /** After a checkpoint was written. */
+        /** After a checkpoint was written (in the background; reported on the run's thread at the next step). */
         default void onCheckpoint(Path file) {
         }
 
-        /** A problem that does not stop training (e.g. a collapsing discriminator). */
+        /** A problem that does not stop training (a collapsing discriminator, a grid or plot not written, ...). */
         default void onWarning(String message) {
         }
     }
