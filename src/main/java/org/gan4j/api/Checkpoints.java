@@ -87,7 +87,7 @@ public final class Checkpoints {
     public static ModelConfig modelConfig(Checkpoint c) {
         JsonNode m = parse(c, "model");
         try {
-            return new ModelConfig(GanArchitecture.parse(ConfigJson.text(c.file(), m, "architecture")), new GanArchitecture.Options(
+            return new ModelConfig(GanArchitecture.parse(text(c, m, "architecture")), new GanArchitecture.Options(
                     m.path("nz").asInt(), m.path("generator_width").asInt(), m.path("discriminator_width").asInt(),
                     m.path("channels").asInt(), m.path("depth").asInt()));
         } catch (IllegalArgumentException e) {
@@ -317,5 +317,9 @@ public final class Checkpoints {
             throw new CheckpointFormatException(c.file(), null, "metadata '" + key + "' must be a JSON object");
         }
         return n;
+    }
+
+    private static String text(Checkpoint c, JsonNode n, String field) {
+        return ConfigJson.text(c.file(), n, field);
     }
 }

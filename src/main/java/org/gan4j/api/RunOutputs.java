@@ -32,8 +32,8 @@ import org.gan4j.tensor.Shape;
  * checkpoints/step_N.safetensors and summary.json.
  *
  * <p><b>Nothing optional stops a run.</b> A sample grid, loss plot, metrics row or summary that cannot be written
- * (disk full, a folder in the way, no fonts, ...) becomes one warning line through {@link GanTraining.Listener#onWarning}
- * and training goes on (after a failed metrics write the log is switched off, so the warning comes once). A
+ * (disk full, a folder in the way, no fonts, ...) becomes one warning line through
+ * {@link GanTraining.Listener#onWarning} and training goes on (after a failed metrics write the log is switched off, so the warning comes once). A
  * checkpoint that cannot be written stops the run at the next step with an {@link IOException} naming the file,
  * the cause and the last checkpoint that was written.
  *
@@ -263,7 +263,8 @@ final class RunOutputs implements AutoCloseable {
 
     private static String oneLine(Throwable e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName()
-                : e.getClass() == IOException.class ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+                : e.getClass() == IOException.class ? e.getMessage()
+                : e.getClass().getSimpleName() + ": " + e.getMessage();
         return m.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
     }
 

@@ -23,8 +23,8 @@ import org.gan4j.io.Checkpoint;
 
 /**
  * {@code gan4j train}: builds a {@link TrainingConfig} from the options (or a checkpoint's, with {@code --resume}) and
- * runs a {@link GanTraining} with a progress bar (or log lines when stdout is not a terminal). Uses {@code org.gan4j.api}
- * only; the options are validated there, once ({@link TrainingConfig.Builder#build()}).
+ * runs a {@link GanTraining} with a progress bar (or log lines when stdout is not a terminal). Uses
+ * {@code org.gan4j.api} only; the options are validated there, once ({@link TrainingConfig.Builder#build()}).
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a GAN. With no options: dcgan28 on Fashion-MNIST for 1 epoch (or on built-in synthetic"
