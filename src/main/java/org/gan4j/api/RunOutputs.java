@@ -183,7 +183,7 @@ final class RunOutputs implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 Path last = lastWritten;
                 checkpointFailure = new IOException("cannot write checkpoint " + file + ": " + oneLine(e)
-                        + "; the run stopped at step " + s.step() + " (" + (last == null ? "no checkpoint was written"
+                        + "; training stopped (" + (last == null ? "no checkpoint was written"
                         : "the last checkpoint is " + last) + "); free space or fix the folder and resume", e);
             }
         });

@@ -121,8 +121,8 @@ class TrainRunFolderCliTest {
         Result r = run(ring(out, 60, "--checkpoint-every", "5"));
         assertEquals(1, r.code(), r.err());
         assertEquals("gan4j: I/O error: cannot write checkpoint " + blocked + ": " + blocked.toAbsolutePath()
-                + ": is a folder, cannot write a file there; choose a file name; the run stopped at step 10 (the last"
-                + " checkpoint is " + Checkpoint.fileFor(out.resolve("checkpoints"), 5) + "); free space or fix the"
+                + ": is a folder, cannot write a file there; choose a file name; training stopped (the last checkpoint"
+                + " is " + Checkpoint.fileFor(out.resolve("checkpoints"), 5) + "); free space or fix the"
                 + " folder and resume\n(run again with --verbose for the stack trace)\n", r.err());
         assertEquals(List.of(5L), steps(out));
         assertTrue(MetricsLog.read(out.resolve("metrics.csv")).rows().size() < 60);
