@@ -164,6 +164,7 @@ public final class TrainingPlot {
             g.draw(path);
         }
         g.setClip(null);
+        g.setStroke(new BasicStroke(1f));
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_OFF);
         BitmapFont.draw(img, name, x0 + 8, y0 + 6, SCALE, TEXT);
         int lx = x1 - 12 - BitmapFont.width("D(G(z))", SCALE) - 28;
