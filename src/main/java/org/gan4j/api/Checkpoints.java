@@ -12,9 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.gan4j.gan.GanLoss;
-import org.gan4j.gan.Labels;
-import org.gan4j.gan.TrainerConfig;
 import org.gan4j.io.Checkpoint;
 import org.gan4j.io.CheckpointFormatException;
 import org.gan4j.io.Safetensors;
@@ -76,8 +73,8 @@ public final class Checkpoints {
     public static Checkpoint of(TrainingConfig config, Progress progress, Model generator, Model discriminator,
             Map<String, float[]> optimizerState) {
         Map<String, String> info = new LinkedHashMap<>();
-        info.put("model", toJson(modelJson(config.model())));
-        info.put("training", toJson(trainingJson(config)));
+        info.put("model", toJson(ConfigJson.model(config.model())));
+        info.put("training", toJson(ConfigJson.training(config)));
         info.put("progress", toJson(JSON.valueToTree(progressMap(progress))));
         Map<String, TensorData> opt = new LinkedHashMap<>();
         optimizerState.forEach((k, v) -> opt.put(k, TensorData.f32(k, v)));
@@ -138,28 +135,7 @@ public final class Checkpoints {
                     + " checkpoint holds; was the file edited or written by another program?");
         }
         try {
-            JsonNode h = t.path("trainer");
-            JsonNode l = h.path("labels");
-            TrainerConfig trainer = TrainerConfig.builder()
-                    .batchSize(h.path("batch_size").asInt())
-                    .lrD(h.path("lr_d").floatValue()).lrG(h.path("lr_g").floatValue())
-                    .betas(h.path("beta1").floatValue(), h.path("beta2").floatValue())
-                    .dStepsPerGStep(h.path("d_steps").asInt())
-                    .loss(GanLoss.parse(text(c, h, "loss")))
-                    .labels(new Labels(l.path("real").floatValue(), l.path("fake").floatValue(),
-                            l.path("noise").floatValue(), l.path("flip").floatValue()))
-                    .seed(h.path("seed").asLong())
-                    .metricsEvery(h.path("metrics_every").asInt())
-                    .collapseWarning(h.path("collapse_loss_d").floatValue(), h.path("collapse_read_steps").asInt())
-                    .build();
-            JsonNode d = t.path("dataset");
-            String path = d.path("path").isTextual() ? d.path("path").asText() : null;
-            DatasetConfig dataset = new DatasetConfig(DatasetConfig.Kind.valueOf(text(c, d, "kind")),
-                    path == null ? null : Path.of(path), d.path("size").asInt());
-            return new TrainingConfig(model, dataset, trainer, t.path("epochs").asInt(),
-                    t.path("steps").asLong(), text(c, t, "backend"), t.path("threads").asInt(),
-                    Path.of(text(c, t, "output")), t.path("checkpoint_every").asLong(),
-                    t.path("keep_checkpoints").asInt());
+            return ConfigJson.training(t, model, c.file());
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(c.file(), null, "metadata 'training' is invalid: " + e.getMessage());
         }
@@ -272,7 +248,7 @@ public final class Checkpoints {
             Checkpoint.checkFits(model.discriminator(), d, IGNORED_STATE, discriminatorFileOrNull, "discriminator");
         }
         Map<String, String> info = new LinkedHashMap<>();
-        info.put("model", toJson(modelJson(model)));
+        info.put("model", toJson(ConfigJson.model(model)));
         ObjectNode training = JSON.createObjectNode();
         training.put("imported", true);
         training.put("generator_file", generatorFile.toString());
@@ -331,54 +307,6 @@ public final class Checkpoints {
 
     // ------------------------------------------------------------------ JSON
 
-    private static ObjectNode modelJson(ModelConfig m) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("architecture", m.name());
-        n.put("nz", m.options().nz());
-        n.put("generator_width", m.options().generatorWidth());
-        n.put("discriminator_width", m.options().discriminatorWidth());
-        n.put("channels", m.options().channels());
-        n.put("depth", m.options().depth());
-        return n;
-    }
-
-    /** The training configuration as JSON (also written to summary.json). */
-    static ObjectNode trainingJson(TrainingConfig c) {
-        ObjectNode n = JSON.createObjectNode();
-        ObjectNode d = n.putObject("dataset");
-        d.put("kind", c.dataset().kind().name());
-        if (c.dataset().path() != null) {
-            d.put("path", c.dataset().path().toString());
-        }
-        d.put("size", c.dataset().size());
-        TrainerConfig t = c.trainer();
-        ObjectNode h = n.putObject("trainer");
-        h.put("batch_size", t.batchSize());
-        h.put("lr_d", t.lrD());
-        h.put("lr_g", t.lrG());
-        h.put("beta1", t.beta1());
-        h.put("beta2", t.beta2());
-        h.put("d_steps", t.dStepsPerGStep());
-        h.put("loss", t.loss().cliName());
-        ObjectNode l = h.putObject("labels");
-        l.put("real", t.labels().real());
-        l.put("fake", t.labels().fake());
-        l.put("noise", t.labels().noise());
-        l.put("flip", t.labels().flipProbability());
-        h.put("seed", t.seed());
-        h.put("metrics_every", t.metricsEvery());
-        h.put("collapse_loss_d", t.collapseLossD());
-        h.put("collapse_read_steps", t.collapseReadSteps());
-        n.put("epochs", c.epochs());
-        n.put("steps", c.steps());
-        n.put("backend", c.backend());
-        n.put("threads", c.threads());
-        n.put("output", c.output().toString());
-        n.put("checkpoint_every", c.checkpointEvery());
-        n.put("keep_checkpoints", c.keepCheckpoints());
-        return n;
-    }
-
     private static Map<String, Object> progressMap(Progress p) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("step", p.step());
@@ -420,11 +348,6 @@ public final class Checkpoints {
     }
 
     private static String text(Checkpoint c, JsonNode n, String field) {
-        JsonNode v = n.path(field);
-        if (!v.isTextual()) {
-            throw new CheckpointFormatException(c.file(), null, "metadata field '" + field + "' is missing or not"
-                    + " a string");
-        }
-        return v.asText();
+        return ConfigJson.text(c.file(), n, field);
     }
 }

@@ -2,6 +2,7 @@ package org.gan4j.api;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -49,6 +50,16 @@ public final class Evaluation {
      */
     public static Result evaluate(Path checkpointOrRun, String dataset, Integer n, long seed, Path cacheDir)
             throws IOException {
+        return evaluate(checkpointOrRun, dataset, n, seed, cacheDir, line -> { });
+    }
+
+    /**
+     * As {@link #evaluate(Path, String, Integer, long, Path)}, telling {@code progress} about the slow part, one line
+     * at a time: training the feature classifier on first use for a dataset (minutes on a CPU; then cached), with
+     * its step count about every 10%, and the accuracy it reached.
+     */
+    public static Result evaluate(Path checkpointOrRun, String dataset, Integer n, long seed, Path cacheDir,
+            Consumer<String> progress) throws IOException {
         Checkpoint c = Checkpoints.read(checkpointOrRun);
         ModelConfig model = Checkpoints.modelConfig(c);
         DatasetConfig data = dataset != null ? DatasetConfig.parse(dataset, DatasetConfig.DEFAULT_SIZE)
@@ -103,7 +114,7 @@ public final class Evaluation {
             float[] generated = sampler.sample(count, seed);
             try (Backend cpu = BackendChoice.cpu(0);
                     FeatureClassifier classifier = FeatureClassifier.loadOrTrain(cpu, train, test, cacheDir, 0,
-                            FeatureClassifier.Progress.NONE, FeatureClassifier.FASHION_MNIST_MIN_ACCURACY, recipe)) {
+                            tenths(progress), FeatureClassifier.FASHION_MNIST_MIN_ACCURACY, recipe)) {
                 ImageQuality q = ImageQuality.evaluate(classifier, generated, count, test);
                 ObjectNode quality = (ObjectNode) Checkpoints.mapper().readTree(q.toJson());
                 json.set("image_quality", quality);
@@ -111,5 +122,19 @@ public final class Evaluation {
                         Checkpoints.toJson(json));
             }
         }
+    }
+
+    /** Passes messages without a step count on, and step updates when they cross another tenth of the total. */
+    private static FeatureClassifier.Progress tenths(Consumer<String> progress) {
+        long[] shown = {-1};
+        return (done, total, message) -> {
+            if (total <= 0) {
+                progress.accept(message);
+            } else if (done * 10 / total > shown[0]) {
+                shown[0] = done * 10 / total;
+                progress.accept(String.format("feature classifier step %d/%d (%d%%): %s", done, total,
+                        done * 100 / total, message));
+            }
+        };
     }
 }

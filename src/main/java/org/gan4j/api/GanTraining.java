@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -21,25 +20,26 @@ import org.gan4j.gan.GanTrainer;
 import org.gan4j.gan.StepMetrics;
 import org.gan4j.gan.TrainerState;
 import org.gan4j.gan.TrainingListener;
-import org.gan4j.io.AtomicFiles;
 import org.gan4j.io.Checkpoint;
-import org.gan4j.io.ImageGrid;
-import org.gan4j.io.MetricsLog;
-import org.gan4j.io.TrainingPlot;
 import org.gan4j.metrics.MixtureMetrics;
 import org.gan4j.nn.Model;
-import org.gan4j.tensor.Shape;
 
 /**
- * One GAN training run, configured by a {@link TrainingConfig}, writing into its output folder:
+ * One GAN training run, configured by a {@link TrainingConfig}, writing into its output folder (written by
+ * {@link RunOutputs}; the folder's rules - one run at a time, no run overwritten unless asked, where a resume writes -
+ * are {@link RunFolder}'s):
  * <pre>
  * samples/epoch_NNN.png     64 samples (images: a grid; 2-D points: a scatter of 1000) from a fixed noise batch,
  *                           after every epoch and at the end
- * metrics.csv               step, epoch, loss_D, loss_G, D_x, D_G_z1, D_G_z2, grad_norm_D, grad_norm_G, images_per_s
+ * metrics.csv               step, epoch (1-based), loss_D, loss_G, D_x, D_G_z1, D_G_z2, grad_norm_D, grad_norm_G,
+ *                           images_per_s
  * losses.png                losses and D outputs over the steps, refreshed each epoch and at the end
  * checkpoints/step_N.safetensors   the newest keepCheckpoints checkpoints (see {@link Checkpoints})
  * summary.json              steps, time, images/s, backend, final metrics (and mixture metrics for mlp2d)
+ * run.lock                  held while a run writes here
  * </pre>
+ * A sample grid, plot, metrics row or summary that cannot be written is a warning and training goes on; a checkpoint
+ * that cannot be written stops the run.
  * The loop is pytorch/examples dcgan's: batches come from a {@link BatchLoader} (background thread, seeded per-epoch
  * shuffle), are copied into {@link GanTrainer#realInput()}, and {@link GanTrainer#step()} runs one iteration.
  *
@@ -53,9 +53,11 @@ import org.gan4j.tensor.Shape;
  * {@link TrainingOutOfMemoryException} that names the step, the newest checkpoint (which stays intact: checkpoints
  * are written atomically) and a batch size that should fit ({@link #suggestBatchSize}).
  *
- * <p><b>Threads.</b> {@link #run} runs on the calling thread (the listener is called there too); {@link #cancel()} may
- * be called from any thread and makes {@code run} stop after the current step, write a final checkpoint and return.
- * {@link #close()} cancels a running run and waits for it to finish. A {@code GanTraining} runs once.
+ * <p><b>Threads.</b> {@link #run} runs on the calling thread (the listener is called there too); files are written
+ * by a background thread from snapshots, all finished before {@code run} returns. {@link #cancel()} may be called
+ * from any thread and makes {@code run} stop after the current step, write a final checkpoint and return.
+ * {@link #close()} cancels a running run and waits for it to finish (from a listener, on the run's own thread, it only
+ * cancels). A {@code GanTraining} runs once.
  *
  * <pre>{@code
  * TrainingConfig config = TrainingConfig.builder()
@@ -80,11 +82,7 @@ public final class GanTraining implements AutoCloseable {
     public static final List<String> COLUMNS = List.of("step", "epoch", "loss_D", "loss_G", "D_x", "D_G_z1",
             "D_G_z2", "grad_norm_D", "grad_norm_G", "images_per_s");
 
-    /** Most rows kept for losses.png (see {@link PlotRows}). */
-    static final int MAX_PLOT_ROWS = 4096;
-
-    /** Key offsets of the fixed-noise streams (independent of the training stream, same at every epoch). */
-    private static final long FIXED_NOISE_KEY = 0x5EED_F1CE_D000L;
+    /** Key offset of the mixture metrics' noise stream (independent of the training stream). */
     private static final long MIXTURE_NOISE_KEY = 0x5EED_F1CE_D001L;
 
     /** Receives progress on the thread that calls {@link #run}; every method does nothing by default. */
@@ -97,15 +95,15 @@ public final class GanTraining implements AutoCloseable {
         default void onStep(StepReport report) {
         }
 
-        /** After an epoch's sample grid was written. */
+        /** After an epoch; its sample grid is being written to {@code samples} (done by the time run returns). */
         default void onEpochEnd(int epoch, Path samples) {
         }
 
-        /** After a checkpoint was written. */
+        /** After a checkpoint was written (in the background; reported on the run's thread at the next step). */
         default void onCheckpoint(Path file) {
         }
 
-        /** A problem that does not stop training (e.g. a collapsing discriminator). */
+        /** A problem that does not stop training (a collapsing discriminator, a grid or plot not written, ...). */
         default void onWarning(String message) {
         }
     }
@@ -142,6 +140,9 @@ public final class GanTraining implements AutoCloseable {
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean cancelled;
     private volatile boolean started;
+    /** The thread in {@link #run}, so that {@link #close()} called from a listener does not wait for itself. */
+    private volatile Thread runner;
+    private boolean overwrite;
     /** The step being run (or prepared), for the out-of-memory message; only the thread in {@link #run} uses it. */
     private long currentStep;
     /** Called with the step number before each step (a test seam: injects failures); does nothing by default. */
@@ -216,9 +217,27 @@ public final class GanTraining implements AutoCloseable {
         return new GanTraining(config, checkpoint);
     }
 
-    /** The checkpoint's configuration, to change the length or output before {@link #resume}. */
+    /**
+     * The checkpoint's configuration, to change the length or output before {@link #resume}, with the output set to
+     * the checkpoint's own run folder: the folder above the {@code checkpoints/} folder the file lies in. The output
+     * path stored inside a checkpoint is never used (a copied or shared checkpoint would write elsewhere).
+     *
+     * @throws IllegalArgumentException when the checkpoint lies outside a run folder's {@code checkpoints/}: then use
+     *                                  {@link #resumeConfig(Checkpoint, Path)}
+     */
     public static TrainingConfig.Builder resumeConfig(Checkpoint checkpoint) {
-        return Checkpoints.trainingConfig(checkpoint).toBuilder();
+        Path run = RunFolder.ownerOf(checkpoint.file());
+        if (run == null) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint.file() + " is not in a run folder"
+                    + " (RUN/checkpoints/step_N.safetensors), so there is none to continue; give the output folder of"
+                    + " the resumed run (--out DIR)");
+        }
+        return resumeConfig(checkpoint, run);
+    }
+
+    /** The checkpoint's configuration with the output folder {@code output}, to change before {@link #resume}. */
+    public static TrainingConfig.Builder resumeConfig(Checkpoint checkpoint, Path output) {
+        return Checkpoints.trainingConfig(checkpoint).toBuilder().output(output);
     }
 
     public TrainingConfig config() {
@@ -228,6 +247,16 @@ public final class GanTraining implements AutoCloseable {
     /** Test seam: {@code hook} is called with each step's number (1-based) just before that step runs. */
     GanTraining beforeStep(LongConsumer hook) {
         this.beforeStep = Objects.requireNonNull(hook, "hook");
+        return this;
+    }
+
+    /**
+     * Lets this run replace another run's files in its output folder (metrics.csv, summary.json, losses.png,
+     * samples/epoch_N.png, checkpoints/step_N.safetensors): without it a folder holding them is refused (see
+     * {@link RunFolder}). Call before {@link #run}.
+     */
+    public GanTraining overwrite() {
+        this.overwrite = true;
         return this;
     }
 
@@ -257,6 +286,7 @@ public final class GanTraining implements AutoCloseable {
                 throw new IllegalStateException("a GanTraining runs once; create another to train again");
             }
             started = true;
+            runner = Thread.currentThread();
         }
         try {
             return train(Objects.requireNonNull(listener, "listener"));
@@ -266,52 +296,24 @@ public final class GanTraining implements AutoCloseable {
     }
 
     private TrainingResult train(Listener listener) throws IOException {
-        Path out = config.output();
-        Path checkpointDir = out.resolve("checkpoints");
-        if (resumeFrom == null && !Checkpoint.list(checkpointDir).isEmpty()) {
-            throw new IllegalArgumentException("output folder " + out + " already holds checkpoints; resume it"
-                    + " (--resume " + out + ") or choose another output folder");
-        }
         ModelConfig mc = config.model();
         long seed = config.trainer().seed();
         Dataset dataset = config.dataset().load(mc, seed);
-        Files.createDirectories(out.resolve("samples"));
-        for (Path dir : List.of(out, out.resolve("samples"), checkpointDir)) {
-            AtomicFiles.deleteTemporaryFiles(dir); // left by a run killed while writing
-        }
         currentStep = resumeFrom == null ? 1 : Checkpoints.progress(resumeFrom).step() + 1;
-        try {
-            return trainOn(dataset, listener, out, checkpointDir);
-        } catch (OutOfDeviceMemoryException e) {
-            // Everything is closed by now (device memory released); the step in progress is incomplete, so nothing
-            // more is written: no final checkpoint, no samples, no summary.
-            for (Path dir : List.of(out, out.resolve("samples"), checkpointDir)) {
-                AtomicFiles.deleteTemporaryFiles(dir);
-            }
-            throw outOfMemory(e, currentStep, checkpointDir, out);
-        }
-    }
-
-    private TrainingResult trainOn(Dataset dataset, Listener listener, Path out, Path checkpointDir)
-            throws IOException {
-        ModelConfig mc = config.model();
-        long seed = config.trainer().seed();
+        // Everything that can fail on bad settings (data, batch size, backend, checkpoint contents) runs before the
+        // run folder is touched, so a refused run leaves no file behind.
         try (Backend backend = BackendChoice.open(config.backend(), config.threads(), listener::onWarning);
                 Model g = new Model(backend, mc.generator(), seed ^ 0x4747L).initialize(mc.init(), seed);
                 Model d = new Model(backend, mc.discriminator(), seed ^ 0x4444L).initialize(mc.init(), seed + 1);
                 GanTrainer trainer = new GanTrainer(backend, g, d, mc.latentShape(), config.trainer())) {
-            int startEpoch = 0;
-            int startBatch = 0;
-            double elapsedBefore = 0;
+            Checkpoints.Progress resumed = null;
             if (resumeFrom != null) {
-                Checkpoints.Progress p = Checkpoints.progress(resumeFrom);
+                resumed = Checkpoints.progress(resumeFrom);
                 Checkpoints.loadGenerator(resumeFrom, g);
                 Checkpoints.loadDiscriminator(resumeFrom, d);
-                trainer.restore(new TrainerState(p.step(), p.generatorSteps(), p.trainerRandom(),
-                        p.generatorRandom(), p.discriminatorRandom(), Checkpoints.optimizerState(resumeFrom)));
-                startEpoch = p.epoch();
-                startBatch = p.batchInEpoch();
-                elapsedBefore = p.elapsedSeconds();
+                trainer.restore(new TrainerState(resumed.step(), resumed.generatorSteps(), resumed.trainerRandom(),
+                        resumed.generatorRandom(), resumed.discriminatorRandom(),
+                        Checkpoints.optimizerState(resumeFrom)));
             }
             trainer.addListener(new TrainingListener() {
                 @Override
@@ -319,90 +321,123 @@ public final class GanTraining implements AutoCloseable {
                     listener.onWarning(message);
                 }
             });
-            int batch = config.trainer().batchSize();
-            try (BatchLoader loader = new BatchLoader(dataset, batch, seed, startEpoch, startBatch);
-                    MetricsLog log = resumeFrom == null ? MetricsLog.create(out.resolve("metrics.csv"), COLUMNS)
-                            : MetricsLog.resume(out.resolve("metrics.csv"), COLUMNS, trainer.stepCount())) {
-                int perEpoch = loader.batchesPerEpoch();
-                long total = config.steps() > 0 ? config.steps() : (long) config.epochs() * perEpoch;
-                long startStep = trainer.stepCount();
-                listener.onStart(new RunInfo(startStep, total, perEpoch, backend.name(), backend.deviceDescription(),
-                        dataset.description(), out));
-                PlotRows plot = new PlotRows();
-                if (resumeFrom != null) {
-                    plotRows(out).forEach(plot::add);
+            try (BatchLoader loader = new BatchLoader(dataset, config.trainer().batchSize(), seed,
+                    resumed == null ? 0 : resumed.epoch(), resumed == null ? 0 : resumed.batchInEpoch());
+                    RunFolder folder = RunFolder.lock(config.output())) {
+                prepare(folder, resumed, listener);
+                try {
+                    return trainOn(backend, trainer, dataset, loader, folder, listener, resumed);
+                } catch (OutOfDeviceMemoryException e) {
+                    // The writes in flight are done by now; the step in progress is incomplete, so nothing more is
+                    // written: no final checkpoint, no samples, no summary. Device memory is released on return.
+                    folder.deleteTemporaryFiles();
+                    throw outOfMemory(e, currentStep, folder.checkpoints(), config.output());
                 }
-                int epoch = startEpoch;
-                int batchInEpoch = startBatch;
-                long lastCheckpoint = resumeFrom == null ? -1 : startStep;
-                StepMetrics last = null;
-                long t0 = System.nanoTime();
-                while (trainer.stepCount() < total && !cancelled) {
-                    currentStep = trainer.stepCount() + 1;
-                    BatchLoader.Batch b = loader.next();
-                    backend.copyFromHost(b.data(), trainer.realInput());
-                    beforeStep.accept(currentStep);
-                    StepMetrics m = trainer.step();
-                    long step = trainer.stepCount();
-                    epoch = b.epoch();
-                    boolean epochEnd = b.index() == perEpoch - 1;
-                    batchInEpoch = epochEnd ? 0 : b.index() + 1;
-                    double seconds = (System.nanoTime() - t0) / 1e9;
-                    double ips = seconds > 0 ? (step - startStep) * (double) batch / seconds : 0;
-                    if (m != null) {
-                        last = m;
-                        log.append(step, b.epoch(), m.lossD(), m.lossG(), m.dReal(), m.dFakeBefore(),
-                                m.dFakeAfter(), m.gradNormD(), m.gradNormG(), ips);
-                        plot.add(new TrainingPlot.Row(step, m.lossD(), m.lossG(), m.dReal(), m.dFakeBefore()));
-                    }
-                    listener.onStep(new StepReport(step, total, b.epoch(), m, ips));
-                    if (epochEnd) {
-                        Path png = writeSamples(trainer, out, b.epoch() + 1, dataset);
-                        log.flush();
-                        TrainingPlot.write(out.resolve("losses.png"), plot.rows(), 1000, 600);
-                        listener.onEpochEnd(b.epoch() + 1, png);
-                    }
-                    if (epochEnd) {
-                        epoch = b.epoch() + 1;
-                    }
-                    boolean due = config.checkpointEvery() > 0 ? step % config.checkpointEvery() == 0 : epochEnd;
-                    if (due && step < total) {
-                        log.flush();
-                        listener.onCheckpoint(save(trainer, checkpointDir, epoch, batchInEpoch,
-                                elapsedBefore + (System.nanoTime() - t0) / 1e9));
-                        lastCheckpoint = step;
-                    }
-                }
-                long step = trainer.stepCount();
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                log.flush();
-                Path finalCheckpoint = Checkpoint.fileFor(checkpointDir, step);
-                if (lastCheckpoint != step || !Files.exists(finalCheckpoint)) {
-                    finalCheckpoint = save(trainer, checkpointDir, epoch, batchInEpoch, elapsedBefore + seconds);
-                    listener.onCheckpoint(finalCheckpoint);
-                }
-                boolean atEpochEnd = batchInEpoch == 0 && step > startStep;
-                if (!atEpochEnd) {
-                    writeSamples(trainer, out, epoch + 1, dataset);
-                }
-                TrainingPlot.write(out.resolve("losses.png"), plot.rows(), 1000, 600);
-                MixtureMetrics.Result mixture = null;
-                if (dataset instanceof Mixture2d mix) {
-                    mixture = MixtureMetrics.evaluate(trainer.generate(MIXTURE_POINTS, seed ^ MIXTURE_NOISE_KEY,
-                            GanTrainer.SamplingMode.EVAL), mix);
-                }
-                double ips = seconds > 0 ? (step - startStep) * (double) batch / seconds : 0;
-                TrainingResult result = new TrainingResult(out, step, step - startStep,
-                        step == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, epoch), elapsedBefore + seconds, seconds,
-                        ips, backend.name(), backend.deviceDescription(), dataset.description(), last, mixture,
-                        finalCheckpoint, cancelled);
-                ObjectNode summary = result.toJson();
-                summary.set("config", Checkpoints.trainingJson(config));
-                org.gan4j.io.AtomicFiles.writeBytes(out.resolve("summary.json"),
-                        Checkpoints.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
-                return result;
             }
         }
+    }
+
+    /** Applies the run folder's rules before the first step (see {@link RunFolder}). */
+    private void prepare(RunFolder folder, Checkpoints.Progress resumed, Listener listener) throws IOException {
+        if (resumed == null) {
+            folder.claim(overwrite, "resume it (--resume " + folder.dir() + "), ");
+            return;
+        }
+        Path owner = RunFolder.ownerOf(resumeFrom.file());
+        if (owner != null && Files.isSameFile(owner, folder.dir())) {
+            folder.supersedeAfter(resumed.step(), resumed.epoch(), listener::onWarning);
+        } else {
+            folder.claim(overwrite, "");
+            folder.copyMetricsFrom(owner, resumed.step(), COLUMNS);
+        }
+    }
+
+    private TrainingResult trainOn(Backend backend, GanTrainer trainer, Dataset dataset, BatchLoader loader,
+            RunFolder folder, Listener listener, Checkpoints.Progress resumed) throws IOException {
+        long seed = config.trainer().seed();
+        int batch = config.trainer().batchSize();
+        double elapsedBefore = resumed == null ? 0 : resumed.elapsedSeconds();
+        try (RunOutputs outputs = new RunOutputs(folder, config, dataset, listener,
+                resumed == null ? -1 : resumed.step())) {
+            int perEpoch = loader.batchesPerEpoch();
+            long total = config.steps() > 0 ? config.steps() : (long) config.epochs() * perEpoch;
+            long startStep = trainer.stepCount();
+            // The resumed checkpoint counts as this run's last one only where it lies in this folder.
+            long lastCheckpoint = Files.exists(Checkpoint.fileFor(folder.checkpoints(), startStep)) ? startStep
+                    : -1;
+            long t0 = System.nanoTime(); // before onStart, so a listener's times never exceed the run's
+            listener.onStart(new RunInfo(startStep, total, perEpoch, backend.name(), backend.deviceDescription(),
+                    dataset.description(), folder.dir()));
+            int epoch = resumed == null ? 0 : resumed.epoch();
+            int batchInEpoch = resumed == null ? 0 : resumed.batchInEpoch();
+            StepMetrics last = null;
+            while (trainer.stepCount() < total && !cancelled) {
+                currentStep = trainer.stepCount() + 1;
+                BatchLoader.Batch b = loader.next();
+                backend.copyFromHost(b.data(), trainer.realInput());
+                beforeStep.accept(currentStep);
+                StepMetrics m = trainer.step();
+                long step = trainer.stepCount();
+                boolean epochEnd = b.index() == perEpoch - 1;
+                epoch = epochEnd ? b.epoch() + 1 : b.epoch();
+                batchInEpoch = epochEnd ? 0 : b.index() + 1;
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                double ips = seconds > 0 ? (step - startStep) * (double) batch / seconds : 0;
+                if (m != null) {
+                    last = m;
+                }
+                outputs.record(step, b.epoch() + 1, m, ips);
+                listener.onStep(new StepReport(step, total, b.epoch(), m, ips));
+                if (epochEnd) {
+                    Path png = outputs.samples(trainer, b.epoch() + 1);
+                    outputs.plot();
+                    listener.onEpochEnd(b.epoch() + 1, png);
+                }
+                boolean due = config.checkpointEvery() > 0 ? step % config.checkpointEvery() == 0 : epochEnd;
+                if (due && step < total) {
+                    outputs.checkpoint(trainer, epoch, batchInEpoch,
+                            elapsedBefore + (System.nanoTime() - t0) / 1e9);
+                    lastCheckpoint = step;
+                }
+                outputs.poll();
+            }
+            long step = trainer.stepCount();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Path finalCheckpoint = Checkpoint.fileFor(folder.checkpoints(), step);
+            if (lastCheckpoint != step) {
+                outputs.checkpoint(trainer, epoch, batchInEpoch, elapsedBefore + seconds);
+            }
+            boolean atEpochEnd = batchInEpoch == 0 && step > startStep;
+            if (!atEpochEnd) {
+                outputs.samples(trainer, epoch + 1);
+            }
+            outputs.plot();
+            MixtureMetrics.Result mixture = null;
+            if (dataset instanceof Mixture2d mix) {
+                mixture = MixtureMetrics.evaluate(trainer.generate(MIXTURE_POINTS, seed ^ MIXTURE_NOISE_KEY,
+                        GanTrainer.SamplingMode.EVAL), mix);
+            }
+            outputs.finish();
+            double ips = seconds > 0 ? (step - startStep) * (double) batch / seconds : 0;
+            TrainingResult result = new TrainingResult(folder.dir(), step, step - startStep,
+                    step == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, epoch), elapsedBefore + seconds, seconds,
+                    ips, backend.name(), backend.deviceDescription(), dataset.description(), last, mixture,
+                    finalCheckpoint, cancelled);
+            outputs.summary(result, effectiveConfig(total, perEpoch));
+            return result;
+        }
+    }
+
+    /**
+     * The configuration as summary.json shows it: the values the run used, not the "choose for me" zeros (steps,
+     * threads, checkpoint interval).
+     */
+    private ObjectNode effectiveConfig(long totalSteps, int perEpoch) {
+        ObjectNode n = ConfigJson.training(config);
+        n.put("steps", totalSteps);
+        n.put("threads", config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors());
+        n.put("checkpoint_every", config.checkpointEvery() > 0 ? config.checkpointEvery() : perEpoch);
+        return n;
     }
 
     /** The exception for running out of device memory at {@code step}; reads the newest checkpoint to vouch for it. */
@@ -462,81 +497,14 @@ public final class GanTraining implements AutoCloseable {
         return (int) Math.max(MIN_BATCH_SIZE, Math.min(half, (long) Math.floor(proportional)));
     }
 
-    private Path save(GanTrainer trainer, Path dir, int epoch, int batchInEpoch, double elapsed) throws IOException {
-        TrainerState s = trainer.state();
-        Checkpoints.Progress p = new Checkpoints.Progress(s.step(), s.generatorSteps(), epoch, batchInEpoch,
-                s.randomCounter(), s.generatorRandomCounter(), s.discriminatorRandomCounter(), elapsed);
-        Checkpoint c = Checkpoints.of(config, p, trainer.generator(), trainer.discriminator(), s.optimizerState());
-        Path file = Checkpoint.fileFor(dir, s.step());
-        c.write(file);
-        Checkpoint.prune(dir, config.keepCheckpoints());
-        return file;
-    }
-
-    /** Writes samples/epoch_NNN.png from the fixed noise, G in eval mode. */
-    private Path writeSamples(GanTrainer trainer, Path out, int epoch, Dataset dataset) throws IOException {
-        Path png = out.resolve("samples").resolve(String.format("epoch_%03d.png", epoch));
-        long key = config.trainer().seed() ^ FIXED_NOISE_KEY;
-        ModelConfig mc = config.model();
-        if (mc.isImage()) {
-            float[] x = trainer.generate(GRID_SAMPLES, key, GanTrainer.SamplingMode.EVAL);
-            Shape s = mc.sampleShape();
-            ImageGrid.write(png, x, Shape.of(GRID_SAMPLES, s.dim(0), s.dim(1), s.dim(2)), 8);
-        } else {
-            float[] p = trainer.generate(SCATTER_POINTS, key, GanTrainer.SamplingMode.EVAL);
-            ScatterPlot.write(png, p, dataset instanceof Mixture2d m ? m.modes() : new double[0][], 512);
-        }
-        return png;
-    }
-
     /**
-     * The rows of losses.png, at most {@link #MAX_PLOT_ROWS}: when full, every other row is dropped and from then on
-     * only every {@code stride}-th row is kept, so memory stays bounded over any number of steps (keeping every row
-     * grew the heap by about 60 bytes per step).
+     * Cancels a running {@link #run} and waits until it has returned; called on the run's own thread (from a
+     * listener) it only cancels, since the run returns after the current step.
      */
-    private static final class PlotRows {
-        private final List<TrainingPlot.Row> rows = new ArrayList<>();
-        private long stride = 1;
-        private long seen;
-
-        void add(TrainingPlot.Row r) {
-            if (seen++ % stride != 0) {
-                return;
-            }
-            if (rows.size() == MAX_PLOT_ROWS) {
-                for (int i = 0; i < MAX_PLOT_ROWS / 2; i++) {
-                    rows.set(i, rows.get(2 * i));
-                }
-                rows.subList(MAX_PLOT_ROWS / 2, MAX_PLOT_ROWS).clear();
-                stride *= 2;
-                if ((seen - 1) % stride != 0) {
-                    return;
-                }
-            }
-            rows.add(r);
-        }
-
-        List<TrainingPlot.Row> rows() {
-            return rows;
-        }
-    }
-
-    private static List<TrainingPlot.Row> plotRows(Path out) throws IOException {
-        List<TrainingPlot.Row> rows = new ArrayList<>();
-        Path csv = out.resolve("metrics.csv");
-        if (Files.exists(csv)) {
-            for (double[] r : MetricsLog.read(csv).rows()) {
-                rows.add(new TrainingPlot.Row((long) r[0], r[2], r[3], r[4], r[5]));
-            }
-        }
-        return rows;
-    }
-
-    /** Cancels a running {@link #run} and waits until it has returned. */
     @Override
     public void close() {
         cancel();
-        if (started) {
+        if (started && Thread.currentThread() != runner) {
             try {
                 finished.await();
             } catch (InterruptedException e) {

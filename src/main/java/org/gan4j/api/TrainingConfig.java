@@ -3,6 +3,8 @@ package org.gan4j.api;
 import java.nio.file.Path;
 import java.util.Objects;
 
+import org.gan4j.gan.GanLoss;
+import org.gan4j.gan.Labels;
 import org.gan4j.gan.TrainerConfig;
 
 /**
@@ -62,7 +64,7 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
         Builder b = new Builder();
         b.model = model;
         b.dataset = dataset;
-        b.trainer = trainer;
+        b.trainer = trainer.toBuilder();
         b.epochs = epochs;
         b.steps = steps;
         b.backend = backend;
@@ -73,11 +75,15 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
         return b;
     }
 
-    /** Builds a {@link TrainingConfig}; every setter returns the builder. Not thread-safe. */
+    /**
+     * Builds a {@link TrainingConfig}; every setter returns the builder. The trainer's settings can be given whole
+     * ({@link #trainer}) or one by one (batch size, learning rates, ...: the setters below change only that setting);
+     * everything is validated once, by {@link #build()} (labels by {@link #labels} at once). Not thread-safe.
+     */
     public static final class Builder {
         private ModelConfig model = ModelConfig.of("dcgan28");
         private DatasetConfig dataset = DatasetConfig.fashionMnist();
-        private TrainerConfig trainer = TrainerConfig.builder().build();
+        private TrainerConfig.Builder trainer = TrainerConfig.builder();
         private int epochs = 1;
         private long steps;
         private String backend = "auto";
@@ -99,9 +105,72 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
             return this;
         }
 
-        /** The trainer's hyper-parameters (see {@link TrainerConfig#builder()}). */
+        /** The trainer's hyper-parameters (see {@link TrainerConfig#builder()}), replacing any set one by one. */
         public Builder trainer(TrainerConfig trainer) {
-            this.trainer = trainer;
+            this.trainer = trainer.toBuilder();
+            return this;
+        }
+
+        /** Samples per step (default 64). */
+        public Builder batchSize(int batchSize) {
+            trainer.batchSize(batchSize);
+            return this;
+        }
+
+        /** The discriminator's Adam learning rate (default 2e-4). */
+        public Builder lrD(float lr) {
+            trainer.lrD(lr);
+            return this;
+        }
+
+        /** The generator's Adam learning rate (default 2e-4). */
+        public Builder lrG(float lr) {
+            trainer.lrG(lr);
+            return this;
+        }
+
+        /** Adam beta1 of both networks (default 0.5). */
+        public Builder beta1(float beta1) {
+            trainer.beta1(beta1);
+            return this;
+        }
+
+        /** Adam beta2 of both networks (default 0.999). */
+        public Builder beta2(float beta2) {
+            trainer.beta2(beta2);
+            return this;
+        }
+
+        /** Discriminator steps per generator step (default 1). */
+        public Builder discriminatorSteps(int k) {
+            trainer.dStepsPerGStep(k);
+            return this;
+        }
+
+        /** The objective by name: non-saturating (default), minimax or least-squares. */
+        public Builder loss(String name) {
+            trainer.loss(GanLoss.parse(name));
+            return this;
+        }
+
+        /**
+         * The discriminator's targets: {@code real} and {@code fake} values, uniform noise of half-width
+         * {@code noise} on each, and the probability {@code flip} of swapping one (default 1, 0, 0, 0).
+         */
+        public Builder labels(float real, float fake, float noise, float flip) {
+            trainer.labels(new Labels(real, fake, noise, flip));
+            return this;
+        }
+
+        /** Seed of initialisation, noise, labels and shuffling (default 0). */
+        public Builder seed(long seed) {
+            trainer.seed(seed);
+            return this;
+        }
+
+        /** Read metrics to the host on every n-th step (default 1). */
+        public Builder metricsEvery(int n) {
+            trainer.metricsEvery(n);
             return this;
         }
 
@@ -142,7 +211,7 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
         }
 
         public TrainingConfig build() {
-            return new TrainingConfig(model, dataset, trainer, epochs, steps, backend, threads, output,
+            return new TrainingConfig(model, dataset, trainer.build(), epochs, steps, backend, threads, output,
                     checkpointEvery, keepCheckpoints);
         }
     }

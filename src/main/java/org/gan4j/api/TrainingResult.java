@@ -29,16 +29,21 @@ public record TrainingResult(Path output, long steps, long stepsThisRun, int epo
         double seconds, double imagesPerSecond, String backend, String device, String dataset,
         StepMetrics lastMetrics, MixtureMetrics.Result mixture, Path checkpoint, boolean cancelled) {
 
-    /** As JSON (summary.json). */
+    /**
+     * As JSON (summary.json): steps, epochs, total_seconds (training time, earlier runs of a resumed training
+     * included), images_per_second (this run), and for a resumed run steps_this_run and seconds_this_run.
+     */
     public ObjectNode toJson() {
         ObjectNode n = Checkpoints.mapper().createObjectNode();
         n.put("gan4j_version", Version.VERSION);
         n.put("output", output.toString());
         n.put("steps", steps);
-        n.put("steps_this_run", stepsThisRun);
         n.put("epochs", epochs);
         n.put("total_seconds", totalSeconds);
-        n.put("seconds", seconds);
+        if (stepsThisRun != steps) { // resumed: what this run added (otherwise the same as the totals)
+            n.put("steps_this_run", stepsThisRun);
+            n.put("seconds_this_run", seconds);
+        }
         n.put("images_per_second", imagesPerSecond);
         n.put("backend", backend);
         n.put("device", device);
@@ -72,9 +77,9 @@ public record TrainingResult(Path output, long steps, long stepsThisRun, int epo
                 cancelled ? "Cancelled after" : "Trained", steps, stepsThisRun, seconds, imagesPerSecond, backend,
                 device));
         if (lastMetrics != null) {
-            b.append(String.format("final: Loss_D %.4f  Loss_G %.4f  D(x) %.4f  D(G(z)) %.4f / %.4f%n",
-                    lastMetrics.lossD(), lastMetrics.lossG(), lastMetrics.dReal(), lastMetrics.dFakeBefore(),
-                    lastMetrics.dFakeAfter()));
+            b.append(String.format("last metrics (step %d): loss_D %.4f  loss_G %.4f  D(x) %.4f  D(G(z)) %.4f before"
+                    + " and %.4f after the G update%n", lastMetrics.step(), lastMetrics.lossD(), lastMetrics.lossG(),
+                    lastMetrics.dReal(), lastMetrics.dFakeBefore(), lastMetrics.dFakeAfter()));
         }
         if (mixture != null) {
             b.append("mixture: ").append(mixture).append('\n');

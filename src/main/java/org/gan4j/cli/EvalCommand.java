@@ -50,7 +50,11 @@ final class EvalCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--n must be >= 2, got " + n);
         }
         Path cache = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "gan4j");
-        Evaluation.Result r = Evaluation.evaluate(checkpoint, dataset, n, seed, cache);
+        PrintWriter err = spec.commandLine().getErr();
+        Evaluation.Result r = Evaluation.evaluate(checkpoint, dataset, n, seed, cache, line -> {
+            err.println(line); // progress on stderr: first use trains a classifier for minutes
+            err.flush();
+        });
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(r.summary());
         if (out != null) {

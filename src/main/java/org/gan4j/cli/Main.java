@@ -6,6 +6,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -64,6 +68,19 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.registerConverter(Path.class, Main::path);
+        Map<String, String> summaries = new LinkedHashMap<>();
+        rewrapDescriptions(cl, summaries);
+        // The command list: each command's first sentence, wrapped at spaces under its name.
+        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, help -> {
+            StringBuilder b = new StringBuilder();
+            for (String name : help.subcommands().keySet()) {
+                String[] lines = wrap(new String[] {summaries.getOrDefault(name, "")}, cl.getUsageHelpWidth() - 10);
+                for (int i = 0; i < lines.length; i++) {
+                    b.append(String.format("  %-7s %s%n", i == 0 ? name : "", lines[i]));
+                }
+            }
+            return b.toString();
+        });
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
             Throwable e = ex instanceof UncheckedIOException u ? u.getCause() : ex;
             int code = exitCode(e);
@@ -103,6 +120,52 @@ public final class Main implements Runnable {
                     + "; platform encoding " + System.getProperty("sun.jnu.encoding") + "); run with a UTF-8 locale,"
                     + " e.g. LC_ALL=C.UTF-8");
         }
+    }
+
+    /**
+     * Breaks every command's description into lines at spaces only, each at most the help width: picocli wraps with
+     * the JDK's line {@link java.text.BreakIterator}, which also breaks after a '.' and split names such as
+     * {@code main.<i>.<param>} or {@code 'netG.safetensors'} across lines.
+     */
+    private static void rewrapDescriptions(CommandLine cl, Map<String, String> summaries) {
+        CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+        String[] description = spec.usageMessage().description();
+        if (spec.usageMessage().header().length > 0) { // as picocli: a header is the command's summary
+            summaries.put(spec.name(), spec.usageMessage().header()[0]);
+        } else if (description.length > 0) {
+            int end = description[0].indexOf(". ");
+            summaries.put(spec.name(), end > 0 ? description[0].substring(0, end + 1) : description[0]);
+        }
+        spec.usageMessage().description(wrap(description, cl.getUsageHelpWidth()));
+        // Option descriptions sit in a column of about 50 characters (80 less the option names); re-adding every
+        // option in its order keeps the help's order.
+        List<CommandLine.Model.OptionSpec> options = new ArrayList<>(spec.options());
+        options.removeIf(o -> !o.inherited() && o.scopeType() == ScopeType.INHERIT); // re-adding would copy it down
+        options.forEach(spec::remove);
+        for (CommandLine.Model.OptionSpec o : options) {
+            spec.addOption(o.toBuilder().description(wrap(o.description(), OPTION_TEXT_WIDTH)).build());
+        }
+        cl.getSubcommands().values().forEach(sub -> rewrapDescriptions(sub, summaries));
+    }
+
+    /** Width of the option descriptions' column in {@code --help}: 80 columns less at most 29 of option names. */
+    private static final int OPTION_TEXT_WIDTH = 50;
+
+    /** {@code paragraphs} as lines of at most {@code width} characters, broken at spaces only. */
+    private static String[] wrap(String[] paragraphs, int width) {
+        List<String> lines = new ArrayList<>();
+        for (String paragraph : paragraphs) {
+            StringBuilder line = new StringBuilder();
+            for (String word : paragraph.split(" ")) {
+                if (line.length() > 0 && line.length() + 1 + word.length() > width) {
+                    lines.add(line.toString());
+                    line.setLength(0);
+                }
+                line.append(line.length() > 0 ? " " : "").append(word);
+            }
+            lines.add(line.toString());
+        }
+        return lines.toArray(new String[0]);
     }
 
     static int exitCode(Throwable e) {

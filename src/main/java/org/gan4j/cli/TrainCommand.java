@@ -19,15 +19,12 @@ import org.gan4j.api.GanTraining;
 import org.gan4j.api.ModelConfig;
 import org.gan4j.api.TrainingConfig;
 import org.gan4j.api.TrainingResult;
-import org.gan4j.data.IdxDataset;
-import org.gan4j.gan.GanLoss;
-import org.gan4j.gan.Labels;
-import org.gan4j.gan.TrainerConfig;
 import org.gan4j.io.Checkpoint;
 
 /**
  * {@code gan4j train}: builds a {@link TrainingConfig} from the options (or a checkpoint's, with {@code --resume}) and
- * runs a {@link GanTraining} with a progress bar (or log lines when stdout is not a terminal).
+ * runs a {@link GanTraining} with a progress bar (or log lines when stdout is not a terminal). Uses
+ * {@code org.gan4j.api} only; the options are validated there, once ({@link TrainingConfig.Builder#build()}).
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a GAN. With no options: dcgan28 on Fashion-MNIST for 1 epoch (or on built-in synthetic"
@@ -101,7 +98,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads. Default: every processor.")
     Integer threads;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Run folder. Default: runs/<name or timestamp>.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (locked while the run writes; a folder"
+            + " holding another run is refused unless --overwrite). Default: runs/<name or timestamp>.")
     Path out;
 
     @Option(names = "--name", description = "Run name for the default folder runs/<name>.")
@@ -116,9 +114,14 @@ final class TrainCommand implements Callable<Integer> {
     Integer keepCheckpoints;
 
     @Option(names = "--resume", paramLabel = "PATH", description = "Continue from a checkpoint file or the newest"
-            + " checkpoint of a run folder. Only --epochs/--steps, --out, --backend, --threads and checkpoint options"
-            + " may be given with it.")
+            + " checkpoint of a run folder, writing into that run folder (or --out). Resuming from an older checkpoint"
+            + " moves the run's later files to superseded/. Only --epochs/--steps, --out, --backend, --threads,"
+            + " --overwrite and checkpoint options may be given with it.")
     Path resume;
+
+    @Option(names = "--overwrite", description = "Replace the files of another run in --out (metrics.csv,"
+            + " summary.json, losses.png, samples/, checkpoints/) instead of refusing to write there.")
+    boolean overwrite;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -135,15 +138,13 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             rejectWithResume();
             Checkpoint c = Checkpoints.read(resume);
-            TrainingConfig.Builder b = GanTraining.resumeConfig(c);
+            // Into --out, else the checkpoint's own run folder; never the folder named inside the checkpoint.
+            TrainingConfig.Builder b = out != null ? GanTraining.resumeConfig(c, out) : GanTraining.resumeConfig(c);
             if (epochs != null) {
                 b.epochs(epochs);
             }
             if (steps != null) {
                 b.steps(steps);
-            }
-            if (out != null) {
-                b.output(this.out);
             }
             if (backend != null) {
                 b.backend(backend);
@@ -157,12 +158,17 @@ final class TrainCommand implements Callable<Integer> {
             if (keepCheckpoints != null) {
                 b.keepCheckpoints(keepCheckpoints);
             }
-            training = GanTraining.resume(c, b.build());
-            stdout.println("Resuming " + c.file() + " at step " + Checkpoints.progress(c).step());
+            TrainingConfig config = b.build();
+            training = GanTraining.resume(c, config);
+            stdout.println("Resuming " + c.file() + " at step " + Checkpoints.progress(c).step() + " into "
+                    + config.output());
         } else {
             training = GanTraining.create(config(err));
         }
-        try (GanTraining t = training; TrainProgress progress = new TrainProgress(stdout)) {
+        if (overwrite) {
+            training.overwrite();
+        }
+        try (GanTraining t = training; TrainProgress progress = new TrainProgress(stdout, err)) {
             Thread hook = new Thread(t::close, "gan4j-shutdown");
             boolean hooked = addShutdownHook(hook);
             TrainingResult result;
@@ -232,10 +238,11 @@ final class TrainCommand implements Callable<Integer> {
     TrainingConfig config(PrintWriter err) {
         DatasetConfig data;
         if (dataset == null) {
-            if (Files.isDirectory(IdxDataset.FASHION_MNIST_DIR)) {
-                data = DatasetConfig.fashionMnist();
+            DatasetConfig fashion = DatasetConfig.fashionMnist();
+            if (Files.isDirectory(fashion.path())) {
+                data = fashion;
             } else {
-                err.println("Fashion-MNIST is not installed at " + IdxDataset.FASHION_MNIST_DIR + "; install it with"
+                err.println("Fashion-MNIST is not installed at " + fashion.path() + "; install it with"
                         + " 'apt-get install dataset-fashion-mnist' (Debian/Ubuntu) or pass --dataset DIR with the"
                         + " IDX files. Training on built-in synthetic shapes instead.");
                 err.flush();
@@ -251,38 +258,40 @@ final class TrainCommand implements Callable<Integer> {
         };
         ModelConfig mc = ModelConfig.of(arch);
         if (channels != null) {
-            if (mc.architecture() != org.gan4j.models.GanArchitecture.DCGAN64) {
+            if (!"dcgan64".equals(mc.name())) {
                 throw new IllegalArgumentException("--channels applies to dcgan64 only (" + arch + " has fixed"
                         + " channels); drop it or use --model dcgan64");
             }
             mc = new ModelConfig(mc.architecture(), mc.options().withChannels(channels));
         }
-        TrainerConfig.Builder tb = TrainerConfig.builder();
+        TrainingConfig.Builder b = TrainingConfig.builder().model(mc).dataset(data);
         if (batchSize != null) {
-            tb.batchSize(batchSize);
+            b.batchSize(batchSize);
         }
         if (lrD != null) {
-            tb.lrD(lrD);
+            b.lrD(lrD);
         }
         if (lrG != null) {
-            tb.lrG(lrG);
+            b.lrG(lrG);
         }
-        TrainerConfig defaults = TrainerConfig.builder().build();
-        tb.betas(beta1 != null ? beta1 : defaults.beta1(), beta2 != null ? beta2 : defaults.beta2());
+        if (beta1 != null) {
+            b.beta1(beta1);
+        }
+        if (beta2 != null) {
+            b.beta2(beta2);
+        }
         if (dSteps != null) {
-            tb.dStepsPerGStep(dSteps);
+            b.discriminatorSteps(dSteps);
         }
         if (loss != null) {
-            tb.loss(GanLoss.parse(loss));
+            b.loss(loss);
         }
         float noise = labelNoise != null ? labelNoise : 0f;
-        tb.labels(new Labels(realLabel != null ? realLabel : 1f - noise, noise, noise,
-                labelFlip != null ? labelFlip : 0f));
-        tb.seed(seed != null ? seed : 1L);
+        b.labels(realLabel != null ? realLabel : 1f - noise, noise, noise, labelFlip != null ? labelFlip : 0f);
+        b.seed(seed != null ? seed : 1L);
         if (metricsEvery != null) {
-            tb.metricsEvery(metricsEvery);
+            b.metricsEvery(metricsEvery);
         }
-        TrainingConfig.Builder b = TrainingConfig.builder().model(mc).dataset(data).trainer(tb.build());
         if (steps != null) {
             b.steps(steps);
         } else {

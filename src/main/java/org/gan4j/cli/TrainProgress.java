@@ -12,28 +12,34 @@ import org.gan4j.gan.StepMetrics;
 
 /**
  * Shows a {@link GanTraining} run: on a terminal a progress bar (step, epoch, loss_D, loss_G, D(x), D(G(z)),
- * images/s, ETA); otherwise a log line about every 5% of the run or every 30 seconds. Used on the training thread.
+ * images/s, ETA); otherwise a log line about every 5% of the run or every 30 seconds. Warnings go to stderr. Times
+ * count from the start of training ({@link #onStart}), as the final "Trained ... in" line does, so an epoch's time
+ * never exceeds the run's. Epochs are 1-based, as in metrics.csv and the sample file names. Used on the training
+ * thread.
  */
 final class TrainProgress implements GanTraining.Listener, AutoCloseable {
     private static final long LOG_NANOS = 30_000_000_000L;
 
     private final PrintWriter out;
+    private final PrintWriter err;
     private final boolean terminal;
     private ProgressBar bar;
     private GanTraining.RunInfo info;
     private StepMetrics last;
     private long logEvery;
     private long lastLog;
-    private final long t0 = System.nanoTime();
+    private long t0 = System.nanoTime();
 
-    TrainProgress(PrintWriter out) {
+    TrainProgress(PrintWriter out, PrintWriter err) {
         this.out = out;
+        this.err = err;
         this.terminal = System.console() != null;
     }
 
     @Override
     public void onStart(GanTraining.RunInfo info) {
         this.info = info;
+        t0 = System.nanoTime();
         out.printf("Training on %s (%s)%n  data: %s, %d steps per epoch, steps %d to %d%n  output: %s%n",
                 info.backend(), info.device(), info.dataset(), info.batchesPerEpoch(), info.startStep(),
                 info.totalSteps(), info.output());
@@ -84,8 +90,9 @@ final class TrainProgress implements GanTraining.Listener, AutoCloseable {
         if (bar != null) {
             bar.pause();
         }
-        out.println("warning: " + message);
         out.flush();
+        err.println("warning: " + message);
+        err.flush();
         if (bar != null) {
             bar.resume();
         }

@@ -132,6 +132,18 @@ public record TrainerConfig(int batchSize, float lrD, float lrG, float beta1, fl
             return this;
         }
 
+        /** Adam beta1 alone, default 0.5. */
+        public Builder beta1(float beta1) {
+            this.beta1 = beta1;
+            return this;
+        }
+
+        /** Adam beta2 alone, default 0.999. */
+        public Builder beta2(float beta2) {
+            this.beta2 = beta2;
+            return this;
+        }
+
         /** Default 1. */
         public Builder dStepsPerGStep(int k) {
             this.dStepsPerGStep = k;

@@ -1,5 +1,6 @@
 package org.gan4j.io;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,7 +39,7 @@ class TrainingPlotTest {
     }
 
     @Test
-    void writesAPng() throws IOException {
+    void writesAPngWithFourDistinctSeriesAndALegend() throws IOException {
         List<TrainingPlot.Row> rows = new ArrayList<>();
         for (int i = 0; i < 5000; i++) {
             rows.add(new TrainingPlot.Row(i, 1.4 * Math.exp(-i / 1000.0), 0.7 + Math.sin(i / 300.0), 0.8, 0.2));
@@ -48,17 +49,34 @@ class TrainingPlotTest {
         BufferedImage img = ImageIO.read(png.toFile());
         assertEquals(640, img.getWidth());
         assertEquals(480, img.getHeight());
-        // The two series colours are drawn somewhere (a blank or failed chart would not contain them).
-        boolean blue = false;
-        boolean orange = false;
-        for (int y = 0; y < 480; y++) {
-            for (int x = 0; x < 640; x++) {
-                int p = img.getRGB(x, y) & 0xFFFFFF;
-                blue |= p == 0x1f77b4;
-                orange |= p == 0xff7f0e;
+        // Each series' colour is drawn (at least its legend swatch, 22 x 4 pixels), and the four differ.
+        assertEquals(4, java.util.Arrays.stream(TrainingPlot.COLOURS).distinct().count());
+        for (int colour : TrainingPlot.COLOURS) {
+            int n = 0;
+            for (int y = 0; y < 480; y++) {
+                for (int x = 0; x < 640; x++) {
+                    n += (img.getRGB(x, y) & 0xFFFFFF) == colour ? 1 : 0;
+                }
             }
+            assertTrue(n >= 88, String.format("colour %06x drawn on %d pixels", colour, n));
         }
-        assertTrue(blue && orange, "series colours present: blue " + blue + ", orange " + orange);
-        assertThrows(IllegalArgumentException.class, () -> TrainingPlot.render(List.of(), 640, 480));
+        assertThrows(IllegalArgumentException.class, () -> TrainingPlot.render(rows, 100, 480));
+    }
+
+    /** No rows yet (metrics read less often than the plot is drawn): empty panels, not an error. */
+    @Test
+    void noRowsGiveEmptyPanels() {
+        BufferedImage img = TrainingPlot.render(List.of(), 640, 480);
+        assertEquals(640, img.getWidth());
+    }
+
+    @Test
+    void ticksAreRoundAndLabelsShort() {
+        assertArrayEquals(new double[] {0, 0.2, 0.4, 0.6000000000000001, 0.8, 1}, TrainingPlot.ticks(0, 1), 0);
+        assertArrayEquals(new double[] {200, 400, 600, 800}, TrainingPlot.ticks(101, 937), 0);
+        assertEquals("0.6", TrainingPlot.label(0.6000000000000001));
+        assertEquals("937", TrainingPlot.label(937));
+        assertEquals("0.00123", TrainingPlot.label(0.00123));
+        assertEquals("0", TrainingPlot.label(1e-17));
     }
 }

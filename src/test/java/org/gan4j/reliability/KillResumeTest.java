@@ -148,8 +148,9 @@ class KillResumeTest {
                 "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-cp",
                 classPath(), Main.class.getName(), "train"));
         if (Checkpoint.list(run.resolve("checkpoints")).isEmpty()) {
+            // Killed before its first checkpoint, the run left files there: start again over them.
             cmd.addAll(options);
-            cmd.addAll(List.of("--out", run.toString()));
+            cmd.addAll(List.of("--out", run.toString(), "--overwrite"));
         } else {
             cmd.addAll(List.of("--resume", run.toString()));
         }

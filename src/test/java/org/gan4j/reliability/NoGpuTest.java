@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Where CUDA cannot run (this machine: no driver), {@code gan4j train --backend auto} trains on the CPU and says why in
- * exactly one line; {@code --backend cuda} exits with code 1 and a message naming the cause. The other GPU failures
+ * exactly one line on stderr; {@code --backend cuda} exits with code 1 and a message naming the cause. The other GPU failures
  * (driver too old, no device, out of memory at start) are played through the decision function in
  * org.gan4j.backend.BackendsFallbackTest.
  */
@@ -36,9 +36,11 @@ class NoGpuTest {
                 "--dataset-size", "256", "--batch-size", "32", "--steps", "2", "--backend", "auto", "--threads", "1",
                 "--out", tmp.resolve("auto").toString());
         assertEquals(0, code, err::toString);
-        List<String> lines = Arrays.stream(out.toString().split("\n")).filter(l -> l.contains("CPU backend"))
+        List<String> lines = Arrays.stream(err.toString().split("\n")).filter(l -> l.contains("CPU backend"))
                 .collect(Collectors.toList());
         assertEquals(List.of("warning: gan4j: using the CPU backend because CUDA is not usable: " + reason), lines);
+        assertEquals(List.of(), Arrays.stream(out.toString().split("\n")).filter(l -> l.contains("CPU backend"))
+                .collect(Collectors.toList()), "the warning goes to stderr only");
 
         StringWriter err2 = new StringWriter();
         int forced = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err2, true), "train",

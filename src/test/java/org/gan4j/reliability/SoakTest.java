@@ -100,12 +100,30 @@ class SoakTest {
                 + " moved from " + rssFirst + " to " + rssLast + ", more than " + RSS_MARGIN + " bytes:\n" + table);
     }
 
+    /**
+     * Waits until every run's background writer (thread "gan4j-run-writer") is idle, so a sample measures what the
+     * run keeps between writes, not a grid or plot being rendered at that moment (bounded: one write of each kind).
+     */
+    static void awaitIdleWriters() {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline && Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals("gan4j-run-writer") && t.getState() != Thread.State.WAITING)) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     private static long median(List<Sample> three) {
         long[] v = three.stream().mapToLong(Sample::physicalOutsideHeap).sorted().toArray();
         return v[1];
     }
 
     static Sample sample(long step) {
+        awaitIdleWriters();
         // Two collections: the first may only promote; the second frees what became unreachable.
         System.gc();
         System.gc();

@@ -1,4 +1,4 @@
-package org.gan4j.api;
+package org.gan4j.io;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -8,23 +8,24 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 
-import org.gan4j.io.AtomicFiles;
-
 /**
  * A square PNG scatter of generated 2-D points (blue dots) over the modes of the real mixture (red circles), the
  * picture GAN papers show for the ring and grid experiments. The view is centred on 0 and fits every mode and 99% of
- * the points' extent, with a 10% margin.
+ * the points' extent, with a 10% margin. Drawn with shapes only (no text), so it needs no fonts.
+ *
+ * <p><b>Threads.</b> Thread-safe: static methods without shared state.
  */
-final class ScatterPlot {
+public final class ScatterPlot {
     private ScatterPlot() {
     }
 
     /** Writes {@code points} ((n, 2) row-major) and {@code modes} ((K, 2)) to {@code png}, {@code size} pixels wide. */
-    static void write(Path png, float[] points, double[][] modes, int size) throws IOException {
+    public static void write(Path png, float[] points, double[][] modes, int size) throws IOException {
         AtomicFiles.writeImage(png, render(points, modes, size), "png");
     }
 
-    static BufferedImage render(float[] points, double[][] modes, int size) {
+    /** The scatter as an image. */
+    public static BufferedImage render(float[] points, double[][] modes, int size) {
         double extent = 1e-3;
         for (double[] m : modes) {
             extent = Math.max(extent, Math.max(Math.abs(m[0]), Math.abs(m[1])));
