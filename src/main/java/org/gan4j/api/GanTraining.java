@@ -226,13 +226,15 @@ public final class GanTraining implements AutoCloseable {
      *                                  {@link #resumeConfig(Checkpoint, Path)}
      */
     public static TrainingConfig.Builder resumeConfig(Checkpoint checkpoint) {
+        // The checkpoint's own contents first: a broken file is the error to report, wherever it lies.
+        TrainingConfig saved = Checkpoints.trainingConfig(checkpoint);
         Path run = RunFolder.ownerOf(checkpoint.file());
         if (run == null) {
             throw new IllegalArgumentException("checkpoint " + checkpoint.file() + " is not in a run folder"
                     + " (RUN/checkpoints/step_N.safetensors), so there is none to continue; give the output folder of"
                     + " the resumed run (--out DIR)");
         }
-        return resumeConfig(checkpoint, run);
+        return saved.toBuilder().output(run);
     }
 
     /** The checkpoint's configuration with the output folder {@code output}, to change before {@link #resume}. */
