@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.gan4j.backend.Backend;
 import org.gan4j.backend.Backends;
+import org.gan4j.backend.HostStagingTest;
 import org.gan4j.backend.OutOfDeviceMemoryException;
 import org.gan4j.backend.RandomState;
 import org.gan4j.backend.cpu.CpuBackend;
@@ -60,17 +61,57 @@ class CudaBackendTest {
             assertEquals(1L << 50, e.bytesRequested());
             assertTrue(e.bytesFree() > 0 && e.bytesFree() <= e.bytesTotal(), e.bytesFree() + " of " + e.bytesTotal());
             assertEquals(-1, e.bytesHeld(), "a buffer outside any backend's ledger");
-            // through the backend: the tensor of 2^48 floats (2^50 bytes) fails, the bytes it held are reported
+            // Through the backend, for real: tensors of up to 2^30 floats (4 GiB; a tensor holds < 2^31 elements)
+            // until the card is full. The one that does not fit fails in cudaMalloc, reports its own size and the
+            // bytes the backend held then (everything allocated before it), and leaves nothing behind.
             long held = b.deviceMemoryHeld();
-            OutOfDeviceMemoryException viaBackend = assertThrows(OutOfDeviceMemoryException.class,
-                    () -> b.allocate(Shape.of(1 << 24, 1 << 24)));
-            assertEquals(1L << 50, viaBackend.bytesRequested());
-            assertEquals(held, viaBackend.bytesHeld());
-            assertEquals(held, b.deviceMemoryHeld(), "the failed allocation is not counted");
+            long free = e.bytesFree();
+            int chunk = (int) Math.min(1L << 30, Math.max(1L << 20, free / Float.BYTES / 8)); // ~8 or more tensors
+            long chunkBytes = (long) chunk * Float.BYTES;
+            long most = free / chunkBytes + 2; // the card cannot hold more than this many
+            List<Tensor> filling = new ArrayList<>();
+            try {
+                OutOfDeviceMemoryException full = assertThrows(OutOfDeviceMemoryException.class, () -> {
+                    while (filling.size() < most) {
+                        filling.add(b.allocate(chunk));
+                    }
+                }, "allocated " + most + " tensors of " + chunkBytes + " bytes with " + free + " bytes free");
+                assertEquals(chunkBytes, full.bytesRequested());
+                assertEquals(held + filling.size() * chunkBytes, full.bytesHeld(), "held = everything before it");
+                assertEquals(held + filling.size() * chunkBytes, b.deviceMemoryHeld(), "the failure is not counted");
+                assertTrue(full.bytesFree() >= 0 && full.bytesFree() < chunkBytes, "free " + full.bytesFree());
+                assertTrue(full.getMessage().contains("a tensor of " + chunk + " floats"), full.getMessage());
+                assertTrue(filling.size() >= free / chunkBytes - 1, filling.size() + " tensors fitted");
+            } finally {
+                filling.forEach(Tensor::close);
+            }
+            assertEquals(held, b.deviceMemoryHeld(), "closing the tensors gave their bytes back");
             try (Tensor t = b.allocate(4)) { // the backend still works afterwards
                 b.fill(3f, t);
                 assertEquals(3f, b.readScalar(t));
             }
+        }
+    }
+
+    /**
+     * Batches uploaded through pinned staging (copy stream, device staging, compute stream waiting on the device)
+     * reach the ops enqueued after each upload, slot after slot, though nothing synchronises in between: a missing
+     * wait or a staging buffer overwritten too early gives a wrong sum. 4 MiB per batch: long enough copies to race.
+     */
+    @Test
+    void hostStagingUploadsInOrderWithoutWaiting() {
+        int n = 1 << 20;
+        try (CudaBackend b = CudaBackend.create()) {
+            long held = b.deviceMemoryHeld();
+            float[] got = HostStagingTest.sumOfSixBatches(b, n);
+            float[] want = HostStagingTest.expectedSum(n);
+            for (int i = 0; i < n; i++) {
+                // six float additions of values below 21: within a few ulps of 21 (a wrong batch is off by >= 1)
+                if (!(Math.abs(got[i] - want[i]) <= 1e-5f)) {
+                    throw new AssertionError("element " + i + ": " + got[i] + " vs " + want[i]);
+                }
+            }
+            assertEquals(held, b.deviceMemoryHeld(), "closing the staging freed its device buffers");
         }
     }
 
@@ -105,7 +146,7 @@ class CudaBackendTest {
     @Test
     void launcherFailureBecomesCudaExceptionNamingTheCall() {
         try (CudaBackend b = CudaBackend.create()) {
-            int status = CudaKernels.gan4j_mean(new DevicePointer(0), 0, CudaKernels.ACT_IDENTITY, 0f, null, null,
+            int status = CudaKernels.gan4j_mean(new DevicePointer(0), 0, CudaKernels.ActivationKind.IDENTITY, 0f, null, null,
                     null); // n = 0 is refused before any launch
             CudaException e = assertThrows(CudaException.class, () -> CudaException.checkCuda(status, "gan4j_mean"));
             assertTrue(e.getMessage().startsWith("gan4j_mean failed: 1 cudaErrorInvalidValue"), e.getMessage());
