@@ -68,8 +68,8 @@ struct BiasActivationBackwardOp {
 
 extern "C" {
 
-int gan4j_bias_activation_forward(const float* x, const float* bias, int n, int channels, int spatial, int act,
-                                  float slope, float* y, void* stream) {
+int gan4j_bias_activation_forward(const float* x, const float* bias, int n, int channels, int spatial,
+                                  enum gan4j_activation act, float slope, float* y, void* stream) {
     const long long total = (long long)n * channels * spatial;
     if (total <= 0) return 0;
     const bool vec = spatial % 4 == 0 && aligned16(x) && aligned16(y);
@@ -84,8 +84,9 @@ int gan4j_bias_activation_forward(const float* x, const float* bias, int n, int 
     return launch_status();
 }
 
-int gan4j_bias_activation_backward(const float* y, const float* dy, int n, int channels, int spatial, int act,
-                                   float slope, float* dx, float* dbias, double* scratch, void* stream) {
+int gan4j_bias_activation_backward(const float* y, const float* dy, int n, int channels, int spatial,
+                                   enum gan4j_activation act, float slope, float* dx, float* dbias, double* scratch,
+                                   void* stream) {
     const long long total = (long long)n * channels * spatial;
     if (total <= 0) return 0;
     if (dbias != nullptr) {

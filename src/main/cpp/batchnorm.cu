@@ -196,9 +196,9 @@ int launch_forward(const float* x, const float* gamma, const float* beta, const 
 extern "C" {
 
 int gan4j_batchnorm_train_forward(const float* x, const float* gamma, const float* beta, int n, int channels,
-                                  int spatial, float eps, float momentum, int act, float slope, float* running_mean,
-                                  float* running_var, float* y, float* save_mean, float* save_inv_std,
-                                  double* scratch, void* stream) {
+                                  int spatial, float eps, float momentum, enum gan4j_activation act, float slope,
+                                  float* running_mean, float* running_var, float* y, float* save_mean,
+                                  float* save_inv_std, double* scratch, void* stream) {
     const double count = (double)n * spatial;
     if (count < 2.0) return (int)cudaErrorInvalidValue;
     const BatchNormTrainForwardStats stats{x, count, eps, momentum, running_mean, running_var, save_mean,
@@ -211,8 +211,8 @@ int gan4j_batchnorm_train_forward(const float* x, const float* gamma, const floa
 
 int gan4j_batchnorm_train_backward(const float* x, const float* y, const float* dy, const float* gamma,
                                    const float* save_mean, const float* save_inv_std, int n, int channels,
-                                   int spatial, int act, float slope, float* dx, float* dgamma, float* dbeta,
-                                   double* scratch, void* stream) {
+                                   int spatial, enum gan4j_activation act, float slope, float* dx, float* dgamma,
+                                   float* dbeta, double* scratch, void* stream) {
     const long long total = (long long)n * channels * spatial;
     if (total <= 0) return 0;
     double* coefficients = channel_coefficients(scratch);
@@ -233,8 +233,8 @@ int gan4j_batchnorm_train_backward(const float* x, const float* y, const float* 
 }
 
 int gan4j_batchnorm_eval_forward(const float* x, const float* gamma, const float* beta, const float* running_mean,
-                                 const float* running_var, int n, int channels, int spatial, float eps, int act,
-                                 float slope, float* y, void* stream) {
+                                 const float* running_var, int n, int channels, int spatial, float eps,
+                                 enum gan4j_activation act, float slope, float* y, void* stream) {
     if ((long long)n * channels * spatial <= 0) return 0;
     return launch_forward<false>(x, gamma, beta, running_mean, running_var, eps, n, channels, spatial, act, slope, y,
                                  as_stream(stream));
@@ -242,8 +242,8 @@ int gan4j_batchnorm_eval_forward(const float* x, const float* gamma, const float
 
 int gan4j_batchnorm_eval_backward(const float* x, const float* y, const float* dy, const float* gamma,
                                   const float* running_mean, const float* running_var, int n, int channels,
-                                  int spatial, float eps, int act, float slope, float* dx, float* dgamma,
-                                  float* dbeta, double* scratch, void* stream) {
+                                  int spatial, float eps, enum gan4j_activation act, float slope, float* dx,
+                                  float* dgamma, float* dbeta, double* scratch, void* stream) {
     if ((long long)n * channels * spatial <= 0) return 0;
     const BatchNormEvalBackwardOp op{x, y, dy, gamma, running_mean, running_var, eps, act, slope, dx, dgamma, dbeta};
     return launch_channel_reduce(op, n, channels, spatial, scratch, as_stream(stream));

@@ -160,7 +160,8 @@ int gan4j_multiply(const float* a, const float* b, float* out, long long n, void
     return launch_status();
 }
 
-int gan4j_mean(const float* x, long long n, int act, float slope, float* out, double* scratch, void* stream) {
+int gan4j_mean(const float* x, long long n, enum gan4j_activation act, float slope, float* out, double* scratch,
+               void* stream) {
     if (n <= 0) return (int)cudaErrorInvalidValue;
     return launch_sum_reduce(MeanOp{x, n, act, slope, out}, n, scratch, as_stream(stream));
 }

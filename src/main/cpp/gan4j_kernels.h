@@ -7,7 +7,8 @@
  * - Inputs first, outputs last, then scratch, then the stream; the stream is a plain pointer (a cudaStream_t).
  * - Every launcher only enqueues work on the stream: no allocation, no host-device copy, no synchronisation.
  * - The result is a cudaError_t as int: 0 on success, never exit().
- * - Activations cross the boundary as an int enum (GAN4J_ACT_*) plus the LeakyReLU slope.
+ * - Activations cross the boundary as enum gan4j_activation, bound in Java to CudaKernels.ActivationKind and passed
+ *   as this type (not as a bare int), plus the LeakyReLU slope.
  * - Per-channel ops take (n, channels, spatial): the tensor is (n, channels, spatial) with spatial = H*W (1 for
  *   (N, C) inputs).
  * - Reductions write to a caller-owned double scratch buffer of gan4j_scratch_bytes(channels) bytes; all ops on one
@@ -43,33 +44,35 @@ int gan4j_copy(const float* src, float* dst, long long n, void* stream);
 int gan4j_scale(float alpha, float* x, long long n, void* stream);
 int gan4j_axpy(float alpha, const float* x, float* y, long long n, void* stream);
 int gan4j_multiply(const float* a, const float* b, float* out, long long n, void* stream);
-int gan4j_mean(const float* x, long long n, int act, float slope, float* out, double* scratch, void* stream);
+int gan4j_mean(const float* x, long long n, enum gan4j_activation act, float slope, float* out, double* scratch,
+               void* stream);
 int gan4j_sum_of_squares(const float* x, long long n, float* out, double* scratch, void* stream);
 
 /* ---------------------------------------------------------------- activations.cu */
 
-int gan4j_bias_activation_forward(const float* x, const float* bias, int n, int channels, int spatial, int act,
-                                  float slope, float* y, void* stream);
-int gan4j_bias_activation_backward(const float* y, const float* dy, int n, int channels, int spatial, int act,
-                                   float slope, float* dx, float* dbias, double* scratch, void* stream);
+int gan4j_bias_activation_forward(const float* x, const float* bias, int n, int channels, int spatial,
+                                  enum gan4j_activation act, float slope, float* y, void* stream);
+int gan4j_bias_activation_backward(const float* y, const float* dy, int n, int channels, int spatial,
+                                   enum gan4j_activation act, float slope, float* dx, float* dbias, double* scratch,
+                                   void* stream);
 
 /* ---------------------------------------------------------------- batchnorm.cu */
 
 int gan4j_batchnorm_train_forward(const float* x, const float* gamma, const float* beta, int n, int channels,
-                                  int spatial, float eps, float momentum, int act, float slope, float* running_mean,
-                                  float* running_var, float* y, float* save_mean, float* save_inv_std,
-                                  double* scratch, void* stream);
+                                  int spatial, float eps, float momentum, enum gan4j_activation act, float slope,
+                                  float* running_mean, float* running_var, float* y, float* save_mean,
+                                  float* save_inv_std, double* scratch, void* stream);
 int gan4j_batchnorm_train_backward(const float* x, const float* y, const float* dy, const float* gamma,
                                    const float* save_mean, const float* save_inv_std, int n, int channels,
-                                   int spatial, int act, float slope, float* dx, float* dgamma, float* dbeta,
-                                   double* scratch, void* stream);
+                                   int spatial, enum gan4j_activation act, float slope, float* dx, float* dgamma,
+                                   float* dbeta, double* scratch, void* stream);
 int gan4j_batchnorm_eval_forward(const float* x, const float* gamma, const float* beta, const float* running_mean,
-                                 const float* running_var, int n, int channels, int spatial, float eps, int act,
-                                 float slope, float* y, void* stream);
+                                 const float* running_var, int n, int channels, int spatial, float eps,
+                                 enum gan4j_activation act, float slope, float* y, void* stream);
 int gan4j_batchnorm_eval_backward(const float* x, const float* y, const float* dy, const float* gamma,
                                   const float* running_mean, const float* running_var, int n, int channels,
-                                  int spatial, float eps, int act, float slope, float* dx, float* dgamma,
-                                  float* dbeta, double* scratch, void* stream);
+                                  int spatial, float eps, enum gan4j_activation act, float slope, float* dx,
+                                  float* dgamma, float* dbeta, double* scratch, void* stream);
 
 /* ---------------------------------------------------------------- losses.cu */
 

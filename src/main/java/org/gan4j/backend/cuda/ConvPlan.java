@@ -3,6 +3,8 @@ package org.gan4j.backend.cuda;
 import static org.bytedeco.cuda.global.cudnn.*;
 import static org.gan4j.backend.cuda.CudaException.checkCudnn;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.cuda.cudnn.cudnnContext;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionBwdDataAlgoPerf_t;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionBwdFilterAlgoPerf_t;
@@ -10,6 +12,8 @@ import org.bytedeco.cuda.cudnn.cudnnConvolutionFwdAlgoPerf_t;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionStruct;
 import org.bytedeco.cuda.cudnn.cudnnFilterStruct;
 import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
+import org.bytedeco.cuda.global.cudnn;
+import org.bytedeco.javacpp.Pointer;
 import org.gan4j.backend.ConvParams;
 import org.gan4j.tensor.Shape;
 
@@ -18,8 +22,11 @@ import org.gan4j.tensor.Shape;
  * padding) and, for each direction (forward, backward data, backward filter), the algorithm cuDNN measured fastest
  * ({@code cudnnFind*}, run once, the first time that direction is used) with its workspace size. One convolution
  * descriptor per direction, because each direction's chosen algorithm may want its own math type. TF32 is allowed
- * ({@code CUDNN_DEFAULT_MATH}) or not ({@code CUDNN_FMA_MATH}) as the backend says. Owned and closed by
- * {@link CudaBackend}.
+ * ({@code CUDNN_DEFAULT_MATH}) or not ({@code CUDNN_FMA_MATH}) as the backend says; with {@code deterministic} only
+ * algorithms cuDNN reports as {@code CUDNN_DETERMINISTIC} are chosen (PyTorch's
+ * {@code torch.backends.cudnn.deterministic}): the fastest backward algorithms often add partial sums with atomics,
+ * so two runs on the same inputs differ in the last bits. Each descriptor has a {@link NativeHandle} owner; the plan
+ * is owned and closed by {@link CudaBackend}.
  */
 final class ConvPlan implements AutoCloseable {
     /** The three uses of one convolution shape. */
@@ -30,31 +37,32 @@ final class ConvPlan implements AutoCloseable {
     }
 
     private final String description;
-    final cudnnTensorStruct x = new cudnnTensorStruct();
-    final cudnnFilterStruct w = new cudnnFilterStruct();
-    final cudnnTensorStruct y = new cudnnTensorStruct();
-    final cudnnConvolutionStruct forwardConv = new cudnnConvolutionStruct();
-    final cudnnConvolutionStruct backwardDataConv = new cudnnConvolutionStruct();
-    final cudnnConvolutionStruct backwardFilterConv = new cudnnConvolutionStruct();
-    private int created;
+    private final boolean deterministic;
+    /** Every descriptor below, in creation order (closed in reverse). */
+    private final List<NativeHandle<?>> handles = new ArrayList<>();
+    final cudnnTensorStruct x;
+    final cudnnFilterStruct w;
+    final cudnnTensorStruct y;
+    final cudnnConvolutionStruct forwardConv;
+    final cudnnConvolutionStruct backwardDataConv;
+    final cudnnConvolutionStruct backwardFilterConv;
     private Algo forward;
     private Algo backwardData;
     private Algo backwardFilter;
 
-    ConvPlan(Shape xs, Shape ws, ConvParams p, boolean tf32) {
+    ConvPlan(Shape xs, Shape ws, ConvParams p, boolean tf32, boolean deterministic) {
         Shape ys = p.outputShape(xs, ws);
         description = "x " + xs + ", w " + ws + ", " + p;
+        this.deterministic = deterministic;
         try {
-            checkCudnn(cudnnCreateTensorDescriptor(x), "cudnnCreateTensorDescriptor");
-            created++;
-            checkCudnn(cudnnCreateFilterDescriptor(w), "cudnnCreateFilterDescriptor");
-            created++;
-            checkCudnn(cudnnCreateTensorDescriptor(y), "cudnnCreateTensorDescriptor");
-            created++;
-            for (cudnnConvolutionStruct c : convs()) {
-                checkCudnn(cudnnCreateConvolutionDescriptor(c), "cudnnCreateConvolutionDescriptor");
-                created++;
-            }
+            x = tensorDescriptor();
+            w = own(NativeHandle.create(new cudnnFilterStruct(), cudnn::cudnnCreateFilterDescriptor,
+                    "cudnnCreateFilterDescriptor", cudnn::cudnnDestroyFilterDescriptor, "cudnnDestroyFilterDescriptor",
+                    CudaException::checkCudnn));
+            y = tensorDescriptor();
+            forwardConv = convolutionDescriptor();
+            backwardDataConv = convolutionDescriptor();
+            backwardFilterConv = convolutionDescriptor();
             checkCudnn(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, xs.dim(0), xs.dim(1),
                     xs.dim(2), xs.dim(3)), "cudnnSetTensor4dDescriptor(x " + xs + ")");
             checkCudnn(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, ws.dim(0), ws.dim(1),
@@ -71,6 +79,28 @@ final class ConvPlan implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    private <T extends Pointer> T own(NativeHandle<T> handle) {
+        handles.add(handle);
+        return handle.get();
+    }
+
+    private cudnnTensorStruct tensorDescriptor() {
+        return own(NativeHandle.create(new cudnnTensorStruct(), cudnn::cudnnCreateTensorDescriptor,
+                "cudnnCreateTensorDescriptor", cudnn::cudnnDestroyTensorDescriptor, "cudnnDestroyTensorDescriptor",
+                CudaException::checkCudnn));
+    }
+
+    private cudnnConvolutionStruct convolutionDescriptor() {
+        return own(NativeHandle.create(new cudnnConvolutionStruct(), cudnn::cudnnCreateConvolutionDescriptor,
+                "cudnnCreateConvolutionDescriptor", cudnn::cudnnDestroyConvolutionDescriptor,
+                "cudnnDestroyConvolutionDescriptor", CudaException::checkCudnn));
+    }
+
+    /** Whether a measured algorithm may be chosen: it ran, and is deterministic when the plan must be. */
+    private boolean usable(int status, int determinism) {
+        return status == CUDNN_STATUS_SUCCESS && (!deterministic || determinism == CUDNN_DETERMINISTIC);
     }
 
     private cudnnConvolutionStruct[] convs() {
@@ -101,7 +131,7 @@ final class ConvPlan implements AutoCloseable {
                         "cudnnFindConvolutionForwardAlgorithm(" + description + ")");
                 for (int i = 0; i < returned[0]; i++) {
                     perf.position(i);
-                    if (perf.status() == CUDNN_STATUS_SUCCESS) {
+                    if (usable(perf.status(), perf.determinism())) {
                         checkCudnn(cudnnSetConvolutionMathType(forwardConv, perf.mathType()),
                                 "cudnnSetConvolutionMathType");
                         forward = new Algo(perf.algo(), perf.memory());
@@ -127,7 +157,7 @@ final class ConvPlan implements AutoCloseable {
                         perf), "cudnnFindConvolutionBackwardDataAlgorithm(" + description + ")");
                 for (int i = 0; i < returned[0]; i++) {
                     perf.position(i);
-                    if (perf.status() == CUDNN_STATUS_SUCCESS) {
+                    if (usable(perf.status(), perf.determinism())) {
                         checkCudnn(cudnnSetConvolutionMathType(backwardDataConv, perf.mathType()),
                                 "cudnnSetConvolutionMathType");
                         backwardData = new Algo(perf.algo(), perf.memory());
@@ -153,7 +183,7 @@ final class ConvPlan implements AutoCloseable {
                         returned, perf), "cudnnFindConvolutionBackwardFilterAlgorithm(" + description + ")");
                 for (int i = 0; i < returned[0]; i++) {
                     perf.position(i);
-                    if (perf.status() == CUDNN_STATUS_SUCCESS) {
+                    if (usable(perf.status(), perf.determinism())) {
                         checkCudnn(cudnnSetConvolutionMathType(backwardFilterConv, perf.mathType()),
                                 "cudnnSetConvolutionMathType");
                         backwardFilter = new Algo(perf.algo(), perf.memory());
@@ -170,20 +200,13 @@ final class ConvPlan implements AutoCloseable {
     }
 
     private CudaException noAlgorithm(String direction) {
-        return new CudaException("cudnnFind", CUDNN_STATUS_NOT_SUPPORTED, "cuDNN found no working " + direction
-                + " convolution algorithm for " + description);
+        return new CudaException("cudnnFind", CUDNN_STATUS_NOT_SUPPORTED, "cuDNN found no working "
+                + (deterministic ? "deterministic " : "") + direction + " convolution algorithm for " + description);
     }
 
     @Override
     public void close() {
-        // destroy what was created, in creation order
-        int left = created;
-        created = 0;
-        if (left-- > 0) cudnnDestroyTensorDescriptor(x);
-        if (left-- > 0) cudnnDestroyFilterDescriptor(w);
-        if (left-- > 0) cudnnDestroyTensorDescriptor(y);
-        for (cudnnConvolutionStruct c : convs()) {
-            if (left-- > 0) cudnnDestroyConvolutionDescriptor(c);
-        }
+        NativeHandle.closeAll(handles);
+        handles.clear();
     }
 }

@@ -66,82 +66,113 @@ import org.gan4j.tensor.Tensor;
 public final class CudaBackend extends Backend {
     /** System property that turns TF32 off for convolutions and gemm when {@code false}. */
     public static final String TF32_PROPERTY = "gan4j.tf32";
+    /** System property that restricts cuDNN to deterministic convolution algorithms when {@code true}. */
+    public static final String DETERMINISTIC_PROPERTY = "gan4j.cudnn.deterministic";
 
     private final int device;
     private final boolean tf32;
+    private final boolean deterministic;
     private final String description;
-    private final CUstream_st stream = new CUstream_st();
-    private final cudnnContext cudnn = new cudnnContext();
-    private final cublasContext cublas = new cublasContext();
+    /**
+     * Every native resource made once in the constructor, in creation order: {@link #close()} releases them in
+     * reverse (cuBLAS before its workspace, the stream last).
+     */
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final CUstream_st stream;
+    private final cudnnContext cudnn;
+    private final cublasContext cublas;
     /** Host scalars 1 and 0 for cuDNN's alpha/beta (read by cuDNN at call time). */
-    private final FloatPointer one = new FloatPointer(1f);
-    private final FloatPointer zero = new FloatPointer(0f);
+    private final FloatPointer one;
+    private final FloatPointer zero;
     /** Host scalars for cuBLAS's alpha/beta (host pointer mode: read before cublasSgemm returns). */
-    private final FloatPointer gemmAlpha = new FloatPointer(1);
-    private final FloatPointer gemmBeta = new FloatPointer(1);
+    private final FloatPointer gemmAlpha;
+    private final FloatPointer gemmBeta;
+    private final DeviceBuffer adamTicket;
     private final Map<ConvKey, ConvPlan> convPlans = new HashMap<>();
     /** Bytes of this backend's live device allocations (tensors, workspaces, scratch, counters). */
     private final AtomicLong deviceBytes = new AtomicLong();
+    /** Grown at plan time (replaced, never resized): owned here, released by close() or {@link #release}. */
     private DeviceBuffer scratch;
     private long scratchChannels;
-    private DeviceBuffer adamTicket;
     private DeviceBuffer workspace;
-    private DeviceBuffer cublasWorkspace;
     /** Graphs captured on this backend and not yet closed: they hold raw addresses of the buffers below. */
     private final List<CudaGraph> graphs = new ArrayList<>();
     /** Scratch and workspaces replaced while a graph lived: freed once no graph can use them. */
     private final List<DeviceBuffer> retired = new ArrayList<>();
     private boolean capturing;
-    private boolean streamCreated;
-    private boolean cudnnCreated;
-    private boolean cublasCreated;
     private boolean closed;
 
     private record ConvKey(Shape x, Shape w, ConvParams p) {
     }
 
-    private CudaBackend(int device, boolean tf32) {
+    private CudaBackend(int device, boolean tf32, boolean deterministic) {
         super(DType.F32);
         this.device = device;
         this.tf32 = tf32;
+        this.deterministic = deterministic;
         try {
             checkCuda(cudaSetDevice(device), "cudaSetDevice(" + device + ")");
-            checkCuda(cudaStreamCreateWithFlags(stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
-            streamCreated = true;
-            checkCudnn(cudnnCreate(cudnn), "cudnnCreate");
-            cudnnCreated = true;
+            stream = own(NativeHandle.create(new CUstream_st(), s -> cudaStreamCreateWithFlags(s,
+                    cudaStreamNonBlocking), "cudaStreamCreateWithFlags", s -> cudaStreamDestroy(s),
+                    "cudaStreamDestroy", CudaException::checkCuda)).get();
+            one = own(new FloatPointer(1f));
+            zero = own(new FloatPointer(0f));
+            gemmAlpha = own(new FloatPointer(1));
+            gemmBeta = own(new FloatPointer(1));
+            cudnn = own(NativeHandle.create(new cudnnContext(), h -> cudnnCreate(h),
+                    "cudnnCreate", h -> cudnnDestroy(h), "cudnnDestroy",
+                    CudaException::checkCudnn)).get();
             checkCudnn(cudnnSetStream(cudnn, stream), "cudnnSetStream");
-            checkCublas(cublasCreate_v2(cublas), "cublasCreate");
-            cublasCreated = true;
-            checkCublas(cublasSetStream_v2(cublas, stream), "cublasSetStream");
             // An explicit workspace (after cublasSetStream, which resets it to the default pool): gemm then never
-            // allocates, which a captured iteration (captureGraph) relies on. Sizes as the cuBLAS docs advise.
+            // allocates, which a captured iteration (captureGraph) relies on. Sizes as the cuBLAS docs advise. Made
+            // before the handle, so that close() destroys the handle first.
             long cublasBytes = (computeMajor(device) >= 9 ? 32L : 4L) << 20;
-            cublasWorkspace = DeviceBuffer.allocate(cublasBytes, "the cuBLAS workspace", deviceBytes);
+            DeviceBuffer cublasWorkspace = own(DeviceBuffer.allocate(cublasBytes, "the cuBLAS workspace",
+                    deviceBytes));
+            cublas = own(NativeHandle.create(new cublasContext(), h -> cublasCreate_v2(h),
+                    "cublasCreate", h -> cublasDestroy_v2(h), "cublasDestroy",
+                    CudaException::checkCublas)).get();
+            checkCublas(cublasSetStream_v2(cublas, stream), "cublasSetStream");
             checkCublas(cublasSetWorkspace_v2(cublas, cublasWorkspace.pointer(0), cublasBytes), "cublasSetWorkspace");
             checkCublas(cublasSetMathMode(cublas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
                     "cublasSetMathMode");
-            adamTicket = DeviceBuffer.allocate(Integer.BYTES, "the Adam step ticket", deviceBytes);
+            adamTicket = own(DeviceBuffer.allocate(Integer.BYTES, "the Adam step ticket", deviceBytes));
             checkCuda(cudaMemsetAsync(adamTicket.pointer(0), 0, Integer.BYTES, stream), "cudaMemsetAsync");
             ensureScratch(1024);
-            description = describe(device, tf32);
+            description = describe(device, tf32, deterministic);
         } catch (RuntimeException | Error e) {
             close();
             throw e;
         }
     }
 
-    /** A backend on GPU 0 with TF32 as {@code -Dgan4j.tf32} says (allowed by default). */
-    public static CudaBackend create() {
-        return create(0, !"false".equalsIgnoreCase(System.getProperty(TF32_PROPERTY, "true")));
+    private <T extends AutoCloseable> T own(T resource) {
+        owned.add(resource);
+        return resource;
     }
 
     /**
-     * A backend on GPU {@code device}, TF32 allowed or not for convolutions and gemm.
+     * A backend on GPU 0 with TF32 as {@code -Dgan4j.tf32} says (allowed by default) and cuDNN algorithms as
+     * {@code -Dgan4j.cudnn.deterministic} says (the fastest by default).
+     */
+    public static CudaBackend create() {
+        return create(0, !"false".equalsIgnoreCase(System.getProperty(TF32_PROPERTY, "true")),
+                Boolean.getBoolean(DETERMINISTIC_PROPERTY));
+    }
+
+    /** A backend on GPU {@code device}, TF32 allowed or not, the fastest cuDNN algorithms. */
+    public static CudaBackend create(int device, boolean tf32) {
+        return create(device, tf32, false);
+    }
+
+    /**
+     * A backend on GPU {@code device}, TF32 allowed or not for convolutions and gemm, and cuDNN's convolution
+     * algorithms restricted to deterministic ones or not (then the same inputs give the same bits every run, at some
+     * cost in speed; gan4j's own kernels and cuBLAS are deterministic either way).
      *
      * @throws IllegalStateException when CUDA cannot run here, with the reason from {@link CudaProbe}
      */
-    public static CudaBackend create(int device, boolean tf32) {
+    public static CudaBackend create(int device, boolean tf32, boolean deterministic) {
         if (device < 0) {
             throw new IllegalArgumentException("CUDA device index must be >= 0, got " + device);
         }
@@ -149,7 +180,7 @@ public final class CudaBackend extends Backend {
         if (!probe.usable()) {
             throw new IllegalStateException("the CUDA backend cannot run here: " + probe.reason());
         }
-        return new CudaBackend(device, tf32);
+        return new CudaBackend(device, tf32, deterministic);
     }
 
     private static int computeMajor(int device) {
@@ -159,15 +190,16 @@ public final class CudaBackend extends Backend {
         return major[0];
     }
 
-    private static String describe(int device, boolean tf32) {
+    private static String describe(int device, boolean tf32, boolean deterministic) {
         cudaDeviceProp p = new cudaDeviceProp();
         checkCuda(cudaGetDeviceProperties(p, device), "cudaGetDeviceProperties");
         int[] driver = {0};
         cudaDriverGetVersion(driver);
-        return String.format(Locale.ROOT, "%s (GPU %d, sm_%d%d, %d SMs, %.1f GiB), CUDA driver %d.%d, cuDNN %d, TF32 %s",
+        return String.format(Locale.ROOT,
+                "%s (GPU %d, sm_%d%d, %d SMs, %.1f GiB), CUDA driver %d.%d, cuDNN %d%s, TF32 %s",
                 p.name().getString(), device, p.major(), p.minor(), p.multiProcessorCount(),
                 p.totalGlobalMem() / (1024.0 * 1024 * 1024), driver[0] / 1000, (driver[0] % 1000) / 10,
-                cudnnGetVersion(), tf32 ? "on" : "off");
+                cudnnGetVersion(), deterministic ? " (deterministic algorithms)" : "", tf32 ? "on" : "off");
     }
 
     @Override
@@ -204,6 +236,11 @@ public final class CudaBackend extends Backend {
     /** Whether TF32 tensor cores may be used for convolutions and gemm. */
     public boolean tf32() {
         return tf32;
+    }
+
+    /** Whether cuDNN's convolution algorithms are restricted to deterministic ones. */
+    public boolean deterministic() {
+        return deterministic;
     }
 
     @Override
@@ -258,59 +295,23 @@ public final class CudaBackend extends Backend {
             }
         }
         closed = true;
-        // Best effort: every resource is released even if one release fails (e.g. after a sticky device fault);
-        // the first failure is rethrown at the end.
-        RuntimeException failure = null;
-        if (streamCreated) {
+        if (stream != null) {
             cudaStreamSynchronize(stream); // let pending work finish before its memory goes
         }
-        for (CudaGraph g : new ArrayList<>(graphs)) {
-            failure = attempt(g::close, failure);
-        }
-        graphs.clear();
-        for (ConvPlan plan : convPlans.values()) {
-            plan.close();
-        }
-        convPlans.clear();
-        if (cublasCreated) {
-            cublasDestroy_v2(cublas); // before its workspace is freed
-        }
-        if (cudnnCreated) {
-            cudnnDestroy(cudnn);
-        }
-        retired.add(scratch);
-        retired.add(adamTicket);
-        retired.add(workspace);
-        retired.add(cublasWorkspace);
-        for (DeviceBuffer b : retired) {
-            if (b != null) {
-                failure = attempt(b::close, failure);
-            }
-        }
+        // Every resource is released even if one release fails (e.g. after a sticky device fault), in reverse order
+        // of creation as try-with-resources would: graphs, plans, grown buffers, then what the constructor made.
+        List<AutoCloseable> all = new ArrayList<>(owned);
+        all.add(scratch);
+        all.add(workspace);
+        all.addAll(retired);
+        all.addAll(convPlans.values());
+        all.addAll(graphs);
+        scratch = null;
+        workspace = null;
         retired.clear();
-        if (streamCreated) {
-            cudaStreamDestroy(stream);
-        }
-        one.close();
-        zero.close();
-        gemmAlpha.close();
-        gemmBeta.close();
-        if (failure != null) {
-            throw failure;
-        }
-    }
-
-    private static RuntimeException attempt(Runnable release, RuntimeException earlier) {
-        try {
-            release.run();
-            return earlier;
-        } catch (RuntimeException e) {
-            if (earlier == null) {
-                return e;
-            }
-            earlier.addSuppressed(e);
-            return earlier;
-        }
+        convPlans.clear();
+        NativeHandle.closeAll(all);
+        graphs.clear();
     }
 
     private void ensureOpen() {
@@ -671,7 +672,7 @@ public final class CudaBackend extends Backend {
         ConvPlan plan = convPlans.get(key);
         if (plan == null) {
             notCapturing("planning a new convolution shape (x " + x + ", w " + w + ")");
-            plan = new ConvPlan(x, w, p, tf32);
+            plan = new ConvPlan(x, w, p, tf32, deterministic);
             convPlans.put(key, plan);
         }
         return plan;
@@ -791,15 +792,9 @@ public final class CudaBackend extends Backend {
 
     // ---------------------------------------------------------------- helpers
 
-    /** {@code gan4j_activation} enum value of an activation. */
-    static int kind(Activation act) {
-        return switch (act.kind()) {
-            case IDENTITY -> CudaKernels.ACT_IDENTITY;
-            case RELU -> CudaKernels.ACT_RELU;
-            case LEAKY_RELU -> CudaKernels.ACT_LEAKY_RELU;
-            case TANH -> CudaKernels.ACT_TANH;
-            case SIGMOID -> CudaKernels.ACT_SIGMOID;
-        };
+    /** The kernels' activation enum for {@code act}. */
+    private static CudaKernels.ActivationKind kind(Activation act) {
+        return CudaKernels.ActivationKind.of(act);
     }
 
     /** A tensor read as (n, channels, spatial), as the CPU reference reads it: channels = dim 1 (1 for rank 1). */

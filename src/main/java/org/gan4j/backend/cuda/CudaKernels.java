@@ -7,7 +7,9 @@ import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Platform;
+import org.gan4j.backend.Activation;
 
 /**
  * JavaCPP binding of gan4j's own CUDA kernels ({@code src/main/cpp/gan4j_kernels.h}, one {@code .cu} file per op
@@ -25,12 +27,25 @@ final class CudaKernels {
         Loader.load();
     }
 
-    /** {@code gan4j_activation} values, matching {@link org.gan4j.backend.Activation.Kind}. */
-    static final int ACT_IDENTITY = 0;
-    static final int ACT_RELU = 1;
-    static final int ACT_LEAKY_RELU = 2;
-    static final int ACT_TANH = 3;
-    static final int ACT_SIGMOID = 4;
+    /**
+     * The header's {@code enum gan4j_activation}, crossing JNI as that C type: JavaCPP passes {@link #value} cast to
+     * the enum named by {@code @Name}. One constant per {@link Activation.Kind}, the same name.
+     */
+    @Name("gan4j_activation")
+    enum ActivationKind {
+        IDENTITY(0), RELU(1), LEAKY_RELU(2), TANH(3), SIGMOID(4);
+
+        /** The C enumerator's value ({@code GAN4J_ACT_*}); public: JavaCPP's generator finds it by reflection. */
+        public final int value;
+
+        ActivationKind(int value) {
+            this.value = value;
+        }
+
+        static ActivationKind of(Activation act) {
+            return valueOf(act.kind().name());
+        }
+    }
 
     private CudaKernels() {
     }
@@ -48,7 +63,7 @@ final class CudaKernels {
 
     static native int gan4j_multiply(FloatPointer a, FloatPointer b, FloatPointer out, long n, Pointer stream);
 
-    static native int gan4j_mean(FloatPointer x, long n, int act, float slope, FloatPointer out,
+    static native int gan4j_mean(FloatPointer x, long n, ActivationKind act, float slope, FloatPointer out,
             DoublePointer scratch, Pointer stream);
 
     static native int gan4j_sum_of_squares(FloatPointer x, long n, FloatPointer out, DoublePointer scratch,
@@ -56,30 +71,30 @@ final class CudaKernels {
 
     // activations.cu
     static native int gan4j_bias_activation_forward(FloatPointer x, FloatPointer bias, int n, int channels,
-            int spatial, int act, float slope, FloatPointer y, Pointer stream);
+            int spatial, ActivationKind act, float slope, FloatPointer y, Pointer stream);
 
     static native int gan4j_bias_activation_backward(FloatPointer y, FloatPointer dy, int n, int channels,
-            int spatial, int act, float slope, FloatPointer dx, FloatPointer dbias, DoublePointer scratch,
+            int spatial, ActivationKind act, float slope, FloatPointer dx, FloatPointer dbias, DoublePointer scratch,
             Pointer stream);
 
     // batchnorm.cu
     static native int gan4j_batchnorm_train_forward(FloatPointer x, FloatPointer gamma, FloatPointer beta, int n,
-            int channels, int spatial, float eps, float momentum, int act, float slope, FloatPointer runningMean,
-            FloatPointer runningVar, FloatPointer y, FloatPointer saveMean, FloatPointer saveInvStd,
-            DoublePointer scratch, Pointer stream);
+            int channels, int spatial, float eps, float momentum, ActivationKind act, float slope,
+            FloatPointer runningMean, FloatPointer runningVar, FloatPointer y, FloatPointer saveMean,
+            FloatPointer saveInvStd, DoublePointer scratch, Pointer stream);
 
     static native int gan4j_batchnorm_train_backward(FloatPointer x, FloatPointer y, FloatPointer dy,
             FloatPointer gamma, FloatPointer saveMean, FloatPointer saveInvStd, int n, int channels, int spatial,
-            int act, float slope, FloatPointer dx, FloatPointer dgamma, FloatPointer dbeta, DoublePointer scratch,
-            Pointer stream);
+            ActivationKind act, float slope, FloatPointer dx, FloatPointer dgamma, FloatPointer dbeta,
+            DoublePointer scratch, Pointer stream);
 
     static native int gan4j_batchnorm_eval_forward(FloatPointer x, FloatPointer gamma, FloatPointer beta,
-            FloatPointer runningMean, FloatPointer runningVar, int n, int channels, int spatial, float eps, int act,
-            float slope, FloatPointer y, Pointer stream);
+            FloatPointer runningMean, FloatPointer runningVar, int n, int channels, int spatial, float eps,
+            ActivationKind act, float slope, FloatPointer y, Pointer stream);
 
     static native int gan4j_batchnorm_eval_backward(FloatPointer x, FloatPointer y, FloatPointer dy,
             FloatPointer gamma, FloatPointer runningMean, FloatPointer runningVar, int n, int channels, int spatial,
-            float eps, int act, float slope, FloatPointer dx, FloatPointer dgamma, FloatPointer dbeta,
+            float eps, ActivationKind act, float slope, FloatPointer dx, FloatPointer dgamma, FloatPointer dbeta,
             DoublePointer scratch, Pointer stream);
 
     // losses.cu
