@@ -12,6 +12,7 @@ import java.util.function.LongConsumer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.gan4j.backend.Backend;
+import org.gan4j.backend.HostStaging;
 import org.gan4j.backend.OutOfDeviceMemoryException;
 import org.gan4j.data.BatchLoader;
 import org.gan4j.data.Dataset;
@@ -40,8 +41,9 @@ import org.gan4j.nn.Model;
  * </pre>
  * A sample grid, plot, metrics row or summary that cannot be written is a warning and training goes on; a checkpoint
  * that cannot be written stops the run.
- * The loop is pytorch/examples dcgan's: batches come from a {@link BatchLoader} (background thread, seeded per-epoch
- * shuffle), are copied into {@link GanTrainer#realInput()}, and {@link GanTrainer#step()} runs one iteration.
+ * The loop is pytorch/examples dcgan's: batches come from a {@link BatchLoader} (background threads, seeded per-epoch
+ * shuffle) through the backend's {@link HostStaging} into {@link GanTrainer#realInput()} (on CUDA an asynchronous
+ * copy from pinned memory that overlaps the previous step), and {@link GanTrainer#step()} runs one iteration.
  *
  * <p><b>Resume.</b> {@link #resume} restores both networks, both optimizers, every random-stream counter, the step
  * count and the position in the data (epoch, batch) from a checkpoint, so a run continued from step k produces the
@@ -323,12 +325,15 @@ public final class GanTraining implements AutoCloseable {
                     listener.onWarning(message);
                 }
             });
-            try (BatchLoader loader = new BatchLoader(dataset, config.trainer().batchSize(), seed,
-                    resumed == null ? 0 : resumed.epoch(), resumed == null ? 0 : resumed.batchInEpoch());
+            // batches prepared on loader threads straight into the backend's staging (pinned memory on CUDA)
+            try (HostStaging staging = backend.newHostStaging(BatchLoader.BUFFERS, trainer.realInput().size());
+                    BatchLoader loader = new BatchLoader(dataset, config.trainer().batchSize(), seed,
+                            resumed == null ? 0 : resumed.epoch(), resumed == null ? 0 : resumed.batchInEpoch(),
+                            staging::awaitWritable, staging::buffer);
                     RunFolder folder = RunFolder.lock(config.output())) {
                 prepare(folder, resumed, listener);
                 try {
-                    return trainOn(backend, trainer, dataset, loader, folder, listener, resumed);
+                    return trainOn(backend, trainer, dataset, loader, staging, folder, listener, resumed);
                 } catch (OutOfDeviceMemoryException e) {
                     // The writes in flight are done by now; the step in progress is incomplete, so nothing more is
                     // written: no final checkpoint, no samples, no summary. Device memory is released on return.
@@ -355,7 +360,8 @@ public final class GanTraining implements AutoCloseable {
     }
 
     private TrainingResult trainOn(Backend backend, GanTrainer trainer, Dataset dataset, BatchLoader loader,
-            RunFolder folder, Listener listener, Checkpoints.Progress resumed) throws IOException {
+            HostStaging staging, RunFolder folder, Listener listener, Checkpoints.Progress resumed)
+            throws IOException {
         long seed = config.trainer().seed();
         int batch = config.trainer().batchSize();
         double elapsedBefore = resumed == null ? 0 : resumed.elapsedSeconds();
@@ -376,7 +382,7 @@ public final class GanTraining implements AutoCloseable {
             while (trainer.stepCount() < total && !cancelled) {
                 currentStep = trainer.stepCount() + 1;
                 BatchLoader.Batch b = loader.next();
-                backend.copyFromHost(b.data(), trainer.realInput());
+                staging.upload(b.slot(), trainer.realInput()); // asynchronous on CUDA
                 beforeStep.accept(currentStep);
                 StepMetrics m = trainer.step();
                 long step = trainer.stepCount();

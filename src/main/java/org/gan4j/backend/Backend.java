@@ -70,6 +70,15 @@ public abstract class Backend implements Device, AutoCloseable {
         return allocate(Shape.of(dims));
     }
 
+    /**
+     * Host buffers for input batches of {@code floats} values, {@code buffers} of them, uploaded into this backend's
+     * tensors without stalling it (see {@link HostStaging}). This default uses arrays and {@link #copyFromHost};
+     * the CUDA backend overrides it with pinned memory and an asynchronous copy. Close it before the backend.
+     */
+    public HostStaging newHostStaging(int buffers, int floats) {
+        return new HostStaging.OnHeap(this, buffers, floats);
+    }
+
     /** {@code dst = src}, converting to the backend's dtype. */
     @Override
     public final void copyFromHost(float[] src, Tensor dst) {

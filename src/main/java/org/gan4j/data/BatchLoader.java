@@ -1,29 +1,43 @@
 package org.gan4j.data;
 
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
 import org.gan4j.tensor.Shape;
 
 /**
- * Shuffled batches of a {@link Dataset}, prepared ahead on a background thread, like PyTorch's
- * {@code DataLoader(dataset, batch_size, shuffle=True, drop_last=True)} with a fixed generator.
+ * Shuffled batches of a {@link Dataset}, prepared ahead on background threads, like PyTorch's
+ * {@code DataLoader(dataset, batch_size, shuffle=True, drop_last=True, num_workers=W)} with a fixed generator.
  *
  * <p>Each batch is {@code batchSize} samples as one {@code float[]} of shape {@code (batchSize, *sampleShape)} (NCHW
  * for images). The last incomplete batch of an epoch is dropped, so every batch has the same static shape:
  * {@code batchesPerEpoch = size / batchSize}. Epoch {@code e} visits the samples in the order
  * {@link #permutation(int, long, int) permutation(size, seed, e)}, which depends only on (seed, epoch): the batches
- * are the same on every run, and a run resumed with {@code startEpoch, startBatch} gets exactly the batches an
- * uninterrupted run would have got from there on.
+ * are the same on every run, whatever the number of workers, and a run resumed with {@code startEpoch, startBatch}
+ * gets exactly the batches an uninterrupted run would have got from there on.
  *
- * <p>A daemon thread fills buffers into a queue of {@value #QUEUE} ready batches; {@link #QUEUE} + 2 buffers are
- * allocated once and reused, so the steady state allocates nothing but the small {@link Batch} record. An exception
- * on that thread is rethrown by {@link #next()} as a {@link DatasetException} with it as the cause. Not thread-safe:
- * one consumer thread calls {@link #next()}. {@link #close()} stops the thread.
+ * <p>{@link #WORKERS} daemon threads each take the next batch number, fill a free buffer and hand it over;
+ * {@link #next()} returns the batches in order. {@link #BUFFERS} buffers are allocated once and reused, so the
+ * steady state allocates nothing but the small {@link Batch} record. With a staging target (the constructor taking
+ * {@code awaitWritable} and {@code staging}, e.g. a backend's {@code HostStaging}: pinned memory on CUDA) the
+ * worker also copies each finished batch into staging buffer {@link Batch#slot()}, after waiting until that buffer
+ * may be overwritten; the consumer then uploads it from there without copying on its own thread. An exception on a
+ * worker is rethrown by {@link #next()} as a {@link DatasetException} with it as the cause, in its batch's turn. Not
+ * thread-safe: one consumer thread calls {@link #next()}. {@link #close()} stops the threads. The dataset's
+ * {@link Dataset#get} and {@link Dataset#label} are called from several threads at once (they only read).
  */
 public final class BatchLoader implements AutoCloseable {
-    /** Number of batches prepared ahead. */
+    /** Number of batches prepared ahead of the one being consumed. */
     public static final int QUEUE = 2;
+    /** Threads preparing batches: half the processors, 1 to 4. */
+    public static final int WORKERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
+    /** Buffers (and staging slots): one per worker, {@link #QUEUE} ready ones and the one being consumed. */
+    public static final int BUFFERS = WORKERS + QUEUE + 1;
 
     /**
      * One batch. The arrays belong to the loader and are reused: they are valid until the next call to
@@ -33,17 +47,20 @@ public final class BatchLoader implements AutoCloseable {
      * @param labels one label per sample, or null when the dataset has none
      * @param epoch  the epoch this batch belongs to
      * @param index  the batch's index within its epoch, in [0, batchesPerEpoch)
+     * @param slot   the buffer it lives in, in [0, {@link #BUFFERS}): with staging, the staging buffer that holds it
      */
-    public record Batch(float[] data, int[] labels, int epoch, int index) {
+    public record Batch(float[] data, int[] labels, int epoch, int index, int slot) {
     }
 
     private static final class Buffer {
+        final int slot;
         final float[] data;
         final int[] labels;
         int epoch;
         int index;
 
-        Buffer(int floats, int n, boolean labelled) {
+        Buffer(int slot, int floats, int n, boolean labelled) {
+            this.slot = slot;
             data = new float[floats];
             labels = labelled ? new int[n] : null;
         }
@@ -56,9 +73,18 @@ public final class BatchLoader implements AutoCloseable {
     private final int batchSize;
     private final int batchesPerEpoch;
     private final Shape batchShape;
-    private final BlockingQueue<Buffer> free = new ArrayBlockingQueue<>(QUEUE + 2);
-    private final BlockingQueue<Object> ready = new ArrayBlockingQueue<>(QUEUE);
-    private final Thread worker;
+    private final long seed;
+    private final long firstBatch;
+    private final IntConsumer awaitWritable;
+    private final IntFunction<FloatBuffer> staging;
+    private final BlockingQueue<Buffer> free;
+    /** Finished batches by number (Buffer or Failure), guarded by itself; workers notify, next() waits. */
+    private final Map<Long, Object> finished = new HashMap<>();
+    /** Permutations of the epochs in use, guarded by itself. */
+    private final Map<Integer, int[]> permutations = new HashMap<>();
+    private final Thread[] workers;
+    private long nextToTake; // guarded by `finished`
+    private long nextToReturn;
     private Buffer current;
     private Failure failure;
     private volatile boolean closed;
@@ -74,6 +100,23 @@ public final class BatchLoader implements AutoCloseable {
      * @throws IllegalArgumentException if batchSize is not in [1, dataset.size()] or the start is out of range
      */
     public BatchLoader(Dataset dataset, int batchSize, long seed, int startEpoch, int startBatch) {
+        this(dataset, batchSize, seed, startEpoch, startBatch, null, null);
+    }
+
+    /**
+     * As {@link #BatchLoader(Dataset, int, long, int, int)}, with each batch also copied by its worker into
+     * {@code staging.apply(slot)} ({@link #BUFFERS} slots of {@code batchShape().size()} floats) after
+     * {@code awaitWritable.accept(slot)} returned; both are called on the workers' threads. E.g.
+     * {@code new BatchLoader(ds, n, seed, 0, 0, hostStaging::awaitWritable, hostStaging::buffer)}.
+     */
+    public BatchLoader(Dataset dataset, int batchSize, long seed, int startEpoch, int startBatch,
+            IntConsumer awaitWritable, IntFunction<FloatBuffer> staging) {
+        this(dataset, batchSize, seed, startEpoch, startBatch, awaitWritable, staging, WORKERS);
+    }
+
+    /** With {@code workers} threads (tests; {@code workers + QUEUE + 1} slots). */
+    BatchLoader(Dataset dataset, int batchSize, long seed, int startEpoch, int startBatch, IntConsumer awaitWritable,
+            IntFunction<FloatBuffer> staging, int workers) {
         this.dataset = Objects.requireNonNull(dataset, "dataset");
         int n = dataset.size();
         if (batchSize < 1) {
@@ -89,6 +132,9 @@ public final class BatchLoader implements AutoCloseable {
             throw new IllegalArgumentException("a batch of " + batchSize + " x " + dataset.sampleShape()
                     + " has more than 2^31 floats; use a smaller batch");
         }
+        if ((awaitWritable == null) != (staging == null)) {
+            throw new IllegalArgumentException("give both awaitWritable and staging, or neither");
+        }
         this.batchSize = batchSize;
         this.batchesPerEpoch = n / batchSize;
         if (startEpoch < 0 || startBatch < 0 || startBatch >= batchesPerEpoch) {
@@ -100,12 +146,24 @@ public final class BatchLoader implements AutoCloseable {
         bd[0] = batchSize;
         System.arraycopy(dims, 0, bd, 1, dims.length);
         this.batchShape = Shape.of(bd);
-        for (int i = 0; i < QUEUE + 2; i++) {
-            free.add(new Buffer(batchShape.size(), batchSize, dataset.hasLabels()));
+        this.seed = seed;
+        this.firstBatch = (long) startEpoch * batchesPerEpoch + startBatch;
+        this.awaitWritable = awaitWritable;
+        this.staging = staging;
+        if (workers < 1) {
+            throw new IllegalArgumentException("a batch loader needs at least one worker, got " + workers);
         }
-        this.worker = new Thread(() -> produce(seed, startEpoch, startBatch), "gan4j-batch-loader");
-        worker.setDaemon(true);
-        worker.start();
+        int buffers = workers + QUEUE + 1;
+        this.free = new ArrayBlockingQueue<>(buffers);
+        for (int i = 0; i < buffers; i++) {
+            free.add(new Buffer(i, batchShape.size(), batchSize, dataset.hasLabels()));
+        }
+        this.workers = new Thread[workers];
+        for (int w = 0; w < workers; w++) {
+            this.workers[w] = new Thread(this::produce, "gan4j-batch-loader-" + w);
+            this.workers[w].setDaemon(true);
+            this.workers[w].start();
+        }
     }
 
     /** Number of full batches per epoch: {@code size / batchSize}. */
@@ -124,7 +182,8 @@ public final class BatchLoader implements AutoCloseable {
     }
 
     /**
-     * The next batch, waiting for it if it is not ready yet. Invalidates the arrays of the previous batch.
+     * The next batch, waiting for it if it is not ready yet. Invalidates the arrays (and staging slot) of the
+     * previous batch.
      *
      * @throws DatasetException if preparing the batch failed (the cause is the original exception)
      * @throws IllegalStateException after {@link #close()}
@@ -141,18 +200,23 @@ public final class BatchLoader implements AutoCloseable {
             current = null;
         }
         Object item;
-        try {
-            item = ready.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DatasetException("interrupted while waiting for a batch of " + dataset.description(), e);
+        synchronized (finished) {
+            try {
+                while (!finished.containsKey(nextToReturn)) {
+                    finished.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DatasetException("interrupted while waiting for a batch of " + dataset.description(), e);
+            }
+            item = finished.remove(nextToReturn++);
         }
         if (item instanceof Failure f) {
             failure = f;
             throw failed(f);
         }
         current = (Buffer) item;
-        return new Batch(current.data, current.labels, current.epoch, current.index);
+        return new Batch(current.data, current.labels, current.epoch, current.index, current.slot);
     }
 
     private DatasetException failed(Failure f) {
@@ -188,50 +252,77 @@ public final class BatchLoader implements AutoCloseable {
         return z ^ (z >>> 31);
     }
 
-    private void produce(long seed, int startEpoch, int startBatch) {
-        int epoch = startEpoch;
-        int index = startBatch;
+    /** Epoch {@code epoch}'s permutation, computed once by the first worker that needs it. */
+    private int[] permutationOf(int epoch) {
+        synchronized (permutations) {
+            int[] p = permutations.get(epoch);
+            if (p == null) {
+                permutations.remove(epoch - 2); // workers are at most one epoch apart
+                p = permutation(dataset.size(), seed, epoch);
+                permutations.put(epoch, p);
+            }
+            return p;
+        }
+    }
+
+    private void produce() {
         int sampleSize = dataset.sampleSize();
         try {
             while (!closed) {
-                int[] perm = permutation(dataset.size(), seed, epoch);
-                for (; index < batchesPerEpoch && !closed; index++) {
-                    Buffer b = free.take();
-                    try {
-                        for (int i = 0; i < batchSize; i++) {
-                            int s = perm[index * batchSize + i];
-                            dataset.get(s, b.data, i * sampleSize);
-                            if (b.labels != null) {
-                                b.labels[i] = dataset.label(s);
-                            }
+                Buffer b = free.take();
+                long number;
+                synchronized (finished) {
+                    number = nextToTake++;
+                }
+                long global = firstBatch + number;
+                int epoch = (int) (global / batchesPerEpoch);
+                int index = (int) (global % batchesPerEpoch);
+                Object result;
+                try {
+                    int[] perm = permutationOf(epoch);
+                    for (int i = 0; i < batchSize; i++) {
+                        int s = perm[index * batchSize + i];
+                        dataset.get(s, b.data, i * sampleSize);
+                        if (b.labels != null) {
+                            b.labels[i] = dataset.label(s);
                         }
-                    } catch (RuntimeException | Error e) {
-                        ready.put(new Failure(e, epoch, index));
-                        return;
+                    }
+                    if (staging != null) {
+                        awaitWritable.accept(b.slot);
+                        staging.apply(b.slot).put(0, b.data);
                     }
                     b.epoch = epoch;
                     b.index = index;
-                    ready.put(b);
+                    result = b;
+                } catch (RuntimeException | Error e) {
+                    result = new Failure(e, epoch, index);
                 }
-                index = 0;
-                epoch++;
+                synchronized (finished) {
+                    finished.put(number, result);
+                    finished.notifyAll();
+                }
+                if (result instanceof Failure) {
+                    return;
+                }
             }
         } catch (InterruptedException e) {
             // close(): stop quietly.
         }
     }
 
-    /** Stops the background thread and waits for it. Idempotent. */
+    /** Stops the background threads and waits for them. Idempotent. */
     @Override
     public void close() {
         closed = true;
-        worker.interrupt();
         boolean interrupted = false;
-        while (worker.isAlive()) {
-            try {
-                worker.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
+        for (Thread worker : workers) {
+            worker.interrupt();
+            while (worker.isAlive()) {
+                try {
+                    worker.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
         if (interrupted) {

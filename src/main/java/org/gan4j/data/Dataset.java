@@ -27,7 +27,8 @@ public interface Dataset {
 
     /**
      * Copies sample {@code index} (0 <= index < size()) into {@code dst[dstOffset .. dstOffset + sampleSize())}, in
-     * the order of {@link #sampleShape()} (CHW for images).
+     * the order of {@link #sampleShape()} (CHW for images). May be called from several threads at once (a
+     * {@link BatchLoader} has several workers): read only.
      */
     void get(int index, float[] dst, int dstOffset);
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -153,8 +154,52 @@ class BatchLoaderTest {
                 arrays.add(loader.next().data());
             }
             long distinct = arrays.stream().map(System::identityHashCode).distinct().count();
-            assertTrue(distinct <= BatchLoader.QUEUE + 2, "expected at most QUEUE + 2 buffers, saw " + distinct);
+            assertTrue(distinct <= BatchLoader.BUFFERS, "expected at most BUFFERS buffers, saw " + distinct);
         }
+    }
+
+    @Test
+    void fourWorkersGiveTheSameBatchesInOrder() {
+        Dataset ds = numbers(50, -1);
+        List<Seen> one;
+        try (BatchLoader a = new BatchLoader(ds, 8, 123, 0, 0, null, null, 1)) {
+            one = take(a, 30);
+        }
+        try (BatchLoader four = new BatchLoader(ds, 8, 123, 0, 0, null, null, 4)) {
+            assertSameBatches(one, take(four, 30));
+        }
+        try (BatchLoader resumed = new BatchLoader(ds, 8, 123, 2, 3, null, null, 4)) { // batch 15 of the run
+            assertSameBatches(one.subList(15, 30), take(resumed, 15));
+        }
+    }
+
+    /** With a staging target, each batch's worker waits for its slot, then copies the batch there. */
+    @Test
+    void stagingReceivesEachBatchInItsSlotAfterWaitingForIt() {
+        Dataset ds = numbers(50, -1);
+        int workers = 3;
+        int slots = workers + BatchLoader.QUEUE + 1;
+        FloatBuffer[] staging = new FloatBuffer[slots];
+        int[] waits = new int[slots];
+        for (int i = 0; i < slots; i++) {
+            staging[i] = FloatBuffer.allocate(16);
+        }
+        try (BatchLoader loader = new BatchLoader(ds, 8, 9, 0, 0, slot -> {
+            synchronized (waits) {
+                waits[slot]++;
+            }
+        }, slot -> staging[slot], workers)) {
+            for (int i = 0; i < 20; i++) {
+                BatchLoader.Batch b = loader.next();
+                float[] inSlot = new float[16];
+                staging[b.slot()].get(0, inSlot);
+                assertArrayEquals(b.data(), inSlot, "batch " + i + " in slot " + b.slot());
+            }
+        }
+        synchronized (waits) {
+            assertTrue(Arrays.stream(waits).sum() >= 20, "every staged batch waited first: " + Arrays.toString(waits));
+        }
+        assertThrows(IllegalArgumentException.class, () -> new BatchLoader(ds, 8, 9, 0, 0, slot -> { }, null));
     }
 
     @Test
@@ -201,6 +246,6 @@ class BatchLoaderTest {
 
     private static long loaderThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("gan4j-batch-loader") && t.isAlive()).count();
+                .filter(t -> t.getName().startsWith("gan4j-batch-loader") && t.isAlive()).count();
     }
 }

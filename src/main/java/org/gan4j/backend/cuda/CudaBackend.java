@@ -30,6 +30,7 @@ import org.gan4j.backend.Backend;
 import org.gan4j.backend.Capabilities;
 import org.gan4j.backend.CapturedStep;
 import org.gan4j.backend.ConvParams;
+import org.gan4j.backend.HostStaging;
 import org.gan4j.backend.RandomState;
 import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Shape;
@@ -448,6 +449,35 @@ public final class CudaBackend extends Backend {
         return new CudaStorage(buffer, elements);
     }
 
+    /**
+     * Pinned host buffers, a copy stream and device staging: batches cross the bus while the previous step runs
+     * (see {@link CudaHostStaging}).
+     */
+    @Override
+    public HostStaging newHostStaging(int buffers, int floats) {
+        ensureOpen();
+        notCapturing("making host staging (it allocates)");
+        return new CudaHostStaging(this, device, buffers, floats);
+    }
+
+    /** A device buffer counted in this backend's ledger ({@link #deviceMemoryHeld()}). */
+    DeviceBuffer allocateBuffer(long bytes, String what) {
+        return DeviceBuffer.allocate(bytes, what, deviceBytes);
+    }
+
+    /** Called by {@link CudaHostStaging#upload}: the backend is open and not capturing. */
+    void checkUpload() {
+        ensureOpen();
+        notCapturing("uploading a batch");
+    }
+
+    /** Waits for the stream, ignoring its status (for closing what used it); nothing once closed. */
+    void synchronizeQuietly() {
+        if (!closed) {
+            cudaStreamSynchronize(stream);
+        }
+    }
+
     @Override
     protected void doCopyFromHost(float[] src, Tensor dst) {
         ensureOpen();
@@ -490,7 +520,7 @@ public final class CudaBackend extends Backend {
     }
 
     /** Device pointer to element 0 of {@code t}; null for a null tensor. */
-    private static DevicePointer ptr(Tensor t) {
+    static DevicePointer ptr(Tensor t) {
         return t == null ? null : new DevicePointer(((CudaStorage) t.storage()).address(t.offset()));
     }
 
