@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,7 +17,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * time with its error, and what it means against the hardware: images/s and GFLOP/s for whole iterations
  * ({@link FlopCounter#iterationFlops}), GFLOP/s for convolutions and GB/s for memory-bound ops ({@link OpCases}).
  * Then, for each configuration run by both {@link IterationBenchmark} on the CPU and
- * {@link LibtorchIterationBenchmark}, the best images/s of each and their ratio. Output is a Markdown table.
+ * {@link LibtorchIterationBenchmark}, the best images/s of each and their ratio; for {@link PipelineBenchmark}, the
+ * CLI pipeline's images/s beside the step loop's (eager and CUDA graph) per configuration. Output is Markdown.
  *
  * <p>Usage: {@code java -cp benchmarks.jar org.gan4j.bench.BenchReport result.json}
  */
@@ -82,6 +84,7 @@ public final class BenchReport {
         Map<String, Double> torchBest = new LinkedHashMap<>();
         Map<String, Double> gan4jCpu1 = new LinkedHashMap<>();
         Map<String, Double> torchCpu1 = new LinkedHashMap<>();
+        Map<String, Map<String, Double>> pipeline = new LinkedHashMap<>();
         for (Row r : rows) {
             double s = r.seconds();
             String images = "";
@@ -89,7 +92,7 @@ public final class BenchReport {
             String gbs = "";
             String cpuMs = Double.isNaN(r.cpuMs()) ? "" : String.format("%.1f", r.cpuMs());
             String cpuIps = "";
-            if (r.method().equals("iteration")) {
+            if (STEP_METHODS.contains(r.method()) && r.params().containsKey("config")) {
                 GanConfig c = GanConfig.parse(r.params().get("config"));
                 double ips = c.batch() / s;
                 images = String.format("%.0f", ips);
@@ -104,6 +107,9 @@ public final class BenchReport {
                     if (!cpuIps.isEmpty()) {
                         torchCpu1.put(c.toString(), ipsCpu);
                     }
+                } else if (r.benchmark().equals("PipelineBenchmark")) {
+                    pipeline.computeIfAbsent(r.params().get("backend") + " " + c, k -> new TreeMap<>())
+                            .put(r.method(), ips);
                 } else if ("cpu".equals(r.params().get("backend"))) {
                     gan4jBest.merge(c.toString(), ips, Math::max);
                     if (!cpuIps.isEmpty()) {
@@ -138,7 +144,27 @@ public final class BenchReport {
                         gan4jBest.get(c) / torchBest.get(c), cpu));
             }
         }
+        if (!pipeline.isEmpty()) {
+            out.append("\n| backend config | step loop images/s | step loop, CUDA graph | CLI pipeline images/s | "
+                    + "CLI / best step loop |\n");
+            out.append("| --- | --- | --- | --- | --- |\n");
+            pipeline.forEach((k, m) -> {
+                double best = Math.max(m.getOrDefault("stepLoop", 0.0), m.getOrDefault("stepLoopGraph", 0.0));
+                Double cli = m.get("cli");
+                out.append(String.format("| %s | %s | %s | %s | %s |%n", k, ips(m.get("stepLoop")),
+                        ips(m.get("stepLoopGraph")), ips(cli),
+                        cli == null || best == 0 ? "" : String.format("%.2fx", cli / best)));
+            });
+        }
         return out.toString();
+    }
+
+    /** Methods whose one operation is one training step of the {@code config} parameter's DCGAN. */
+    private static final Set<String> STEP_METHODS = Set.of("iteration", "cli", "stepLoop",
+            "stepLoopGraph");
+
+    private static String ips(Double v) {
+        return v == null ? "" : String.format("%.0f", v);
     }
 
     private static String fmt(double v) {

@@ -44,6 +44,11 @@ final class GanStep implements AutoCloseable {
         trainer.step();
     }
 
+    /** Replays the step as a CUDA graph from now on where the backend can; whether it will. */
+    boolean useCudaGraph() {
+        return trainer.useCudaGraph(true);
+    }
+
     /** A few generated samples, read on the host, to check the trained networks still give finite values. */
     void requireFinite() {
         for (float v : trainer.generate(4, 1)) {

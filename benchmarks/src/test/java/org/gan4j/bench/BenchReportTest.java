@@ -36,6 +36,19 @@ class BenchReportTest {
         assertTrue(report.contains("| 32.1 |"), report);
     }
 
+    @Test
+    void comparesTheCliPipelineWithTheStepLoop() throws IOException {
+        // dcgan64-128: step loop 5 ms (25600 images/s), graph 4 ms (32000), CLI 5 ms (25600): 0.80x of the best
+        String p = "{\"backend\":\"cuda\",\"config\":\"dcgan64-128\",\"threads\":\"2\"}";
+        String json = "[" + row("org.gan4j.bench.PipelineBenchmark.cli", p, 5, "ms/op", 0) + ","
+                + row("org.gan4j.bench.PipelineBenchmark.stepLoop", p, 5, "ms/op", 0) + ","
+                + row("org.gan4j.bench.PipelineBenchmark.stepLoopGraph", p, 4, "ms/op", 0) + "]";
+        File f = dir.resolve("p.json").toFile();
+        Files.writeString(f.toPath(), json);
+        String report = BenchReport.report(BenchReport.read(f));
+        assertTrue(report.contains("| cuda dcgan64-128 | 25600 | 32000 | 25600 | 0.80x |"), report);
+    }
+
     /** A JMH result row; {@code cpuNanos} > 0 adds the CpuClock secondary metrics of one call. */
     private static String row(String benchmark, String params, double score, String unit, double cpuNanos) {
         String secondary = cpuNanos <= 0 ? "" : ",\"secondaryMetrics\":{\"cpuNanos\":{\"score\":" + cpuNanos
