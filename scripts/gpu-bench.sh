@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# The GPU benchmark comparison in one device call: gan4j's IterationBenchmark on CUDA, then the same iteration in
-# PyTorch (scripts/compare-pytorch.py: eager TF32 and CUDA-graph TF32), then both side by side with the ratios.
+# The GPU benchmarks in one device call: gan4j's IterationBenchmark on CUDA, the CLI pipeline against the step
+# loop (PipelineBenchmark), then the same iteration in PyTorch (scripts/compare-pytorch.py: eager TF32, CUDA-graph
+# TF32, graph bf16 autocast, graph bf16 channels_last), then gan4j and PyTorch side by side with the ratios.
 #
-#   scripts/gpu-bench.sh bundle   # here, called by `scripts/gpu-check.sh bundle`: build/gpu-bench/ holds
-#                                 #       compare-pytorch.py and, on top of build/gpu, the benchmark classes and
-#                                 #       JMH (~3 MB); prints the size of all carried paths together (limit 64 MiB)
+#   scripts/gpu-bench.sh bundle   # here, called by `scripts/gpu-check.sh bundle` after its Maven build (the
+#                                 #       reactor benchmarks/reactor.xml, no `mvn install`): build/gpu-bench/ holds
+#                                 #       compare-pytorch.py and, on top of build/gpu, the benchmark classes and JMH
+#                                 #       (~3 MB); prints the size of all carried paths together (limit 64 MiB)
 #   scripts/gpu-bench.sh check    # here: runs the bundle's CPU-side part (JRE, JMH listing, FLOP counts, the
 #                                 #       clean failure of the CUDA benchmark without a GPU, the script's parser)
 #   scripts/gpu-bench.sh run      # on the GPU machine, called by `scripts/gpu-check.sh run` after the GPU tests
 #
-# The one device call (tests, then these benchmarks) is scripts/gpu-check.sh's:
-#   run(command="bash scripts/gpu-check.sh run", carry=["build/gpu", "build/gpu-bench"], timeout_s=540)
-# Variables for `run`: CONFIGS (default all five), JMH_ARGS (default "-f 1 -wi 3 -i 5 -w 1 -r 2"), OPS=1 to add the
-# op benchmarks. The jar must be built from a gan4j that has the CUDA backend (Backends.create("cuda")): rebuild the
-# bundle after merging it. The GPU machine has no Java and no network (../shared/GPU.md); the bundle carries both.
+# The one device call (tests, CLI runs, then these benchmarks) is scripts/gpu-check.sh's:
+#   run(command="bash scripts/gpu-check.sh run", carry=["build/gpu", "build/gpu-bench"], timeout_s=590)
+# Variables for `run`: CONFIGS (default all five), JMH_ARGS (default "-f 1 -wi 3 -i 5 -w 1 -r 2"), PIPELINE_ARGS
+# (PipelineBenchmark, default "-f 1 -wi 1 -i 3 -w 2 -r 2"), PIPELINE_METHODS (default "cli|stepLoopGraph"; add
+# stepLoop for the eager loop), PIPELINE=0 to skip it, MODES (compare-pytorch.py's, default its four), OPS=1 to add
+# the op benchmarks.
+# The GPU machine has no Java and no network (../shared/GPU.md); the bundle carries both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUNDLE=build/gpu-bench
 CONFIGS=${CONFIGS:-dcgan28-64,dcgan28-256,dcgan64-64,dcgan64-128,dcgan64-512}
 JMH_ARGS=${JMH_ARGS:--f 1 -wi 3 -i 5 -w 1 -r 2}
+PIPELINE_ARGS=${PIPELINE_ARGS:--f 1 -wi 1 -i 3 -w 2 -r 2}
+PIPELINE_METHODS=${PIPELINE_METHODS:-cli|stepLoopGraph}
 
 # CP: the benchmark jars on top of build/gpu (scripts/gpu-check.sh's bundle).
 classpath() {
@@ -37,18 +43,16 @@ unpack_jre() {
 
 case "${1:-}" in
 bundle)
-    mvn -q -B -o install -DskipTests
-    mvn -q -B -o -f benchmarks/pom.xml package -DskipTests
-    rm -rf "$BUNDLE" && mkdir -p "$BUNDLE"
-    # On top of scripts/gpu-check.sh's bundle (its JRE, gan4j.jar and dependencies): the benchmark classes and JMH.
-    if [ ! -f build/gpu/jre.txz ] || [ ! -f build/gpu/gan4j.jar ] || [ ! -d build/gpu/lib ]; then
-        echo "no build/gpu: run 'bash scripts/gpu-check.sh bundle' (it builds this bundle too)" >&2
+    # Built by scripts/gpu-check.sh bundle (mvn -f benchmarks/reactor.xml package -Dgan4j.bench.libs=...).
+    jar=benchmarks/target/gan4j-benchmarks-0.1.0-SNAPSHOT.jar
+    if [ ! -f build/gpu/jre.txz ] || [ ! -f build/gpu/gan4j.jar ] || [ ! -d build/gpu/lib ] || [ ! -f "$jar" ] \
+        || [ ! -d target/bench-lib ]; then
+        echo "no build/gpu or benchmark jars: run 'bash scripts/gpu-check.sh bundle' (it builds this bundle too)" >&2
         exit 1
     fi
-    mkdir -p "$BUNDLE/lib"
-    cp benchmarks/target/gan4j-benchmarks-0.1.0-SNAPSHOT.jar "$BUNDLE/lib/"
-    mvn -q -B -o -f benchmarks/pom.xml org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies -DincludeScope=runtime \
-        -DincludeArtifactIds=jmh-core,jopt-simple,commons-math3 -DoutputDirectory="$PWD/$BUNDLE/lib"
+    rm -rf "$BUNDLE" && mkdir -p "$BUNDLE/lib"
+    # On top of scripts/gpu-check.sh's bundle (its JRE, gan4j.jar and dependencies): the benchmark classes and JMH.
+    cp "$jar" target/bench-lib/*.jar "$BUNDLE/lib/"
     cp scripts/compare-pytorch.py "$BUNDLE/"
     du -sh "$BUNDLE"/* "$BUNDLE"
     total=$(du -sb "$BUNDLE" | cut -f1)
@@ -87,7 +91,7 @@ run)
     # JavaCPP unpacks its natives under user.home: keep that inside the bundle (the fork gets it too).
     HOME_DIR="$PWD/$BUNDLE/home" && mkdir -p "$HOME_DIR"
     JAVA_OPTS=(-Duser.home="$HOME_DIR" -Dorg.bytedeco.javacpp.maxPhysicalBytes=0)
-    FORK_OPTS=(-jvmArgsAppend "-Xmx4g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Duser.home=$HOME_DIR")
+    FORK_OPTS=(-jvmArgsAppend "-Xmx8g -Djava.awt.headless=true -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Duser.home=$HOME_DIR")
     export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee "$OUT/gpu.txt" || true
     # shellcheck disable=SC2086
@@ -96,6 +100,15 @@ run)
         > "$OUT/gan4j.log" 2>&1 \
         || echo "gan4j benchmark failed: see gan4j.log" | tee -a "$OUT/gan4j.log"
     tail -n 12 "$OUT/gan4j.log"
+    if [ "${PIPELINE:-1}" = 1 ]; then
+        # The CLI's pipeline (GanTraining over a synthetic dataset) against the step loop, eager and graph.
+        # shellcheck disable=SC2086
+        "$JAVA" "${JAVA_OPTS[@]}" -cp "$CP" org.openjdk.jmh.Main "\.PipelineBenchmark\.($PIPELINE_METHODS)\$" -p backend=cuda \
+            -p config="$CONFIGS" $PIPELINE_ARGS "${FORK_OPTS[@]}" -rf json -rff "$OUT/pipeline.json" \
+            > "$OUT/pipeline.log" 2>&1 || echo "pipeline benchmark failed: see pipeline.log" | tee -a "$OUT/pipeline.log"
+        [ -f "$OUT/pipeline.json" ] && "$JAVA" -cp "$CP" org.gan4j.bench.BenchReport "$OUT/pipeline.json" \
+            > "$OUT/pipeline.md" && cat "$OUT/pipeline.md"
+    fi
     if [ "${OPS:-0}" = 1 ]; then
         # shellcheck disable=SC2086
         "$JAVA" "${JAVA_OPTS[@]}" -cp "$CP" org.openjdk.jmh.Main '\.OpBenchmark\.' -p backend=cuda \
@@ -108,10 +121,11 @@ run)
         "$OUT/gan4j.json" > "$OUT/gan4j.md" && cat "$OUT/gan4j.md"
     gan4j_arg=()
     [ -f "$OUT/gan4j.json" ] && gan4j_arg=(--gan4j-json "$OUT/gan4j.json")
-    python3 "$BUNDLE/compare-pytorch.py" --configs "$CONFIGS" "${gan4j_arg[@]}" 2>&1 | tee "$OUT/compare.md"
+    python3 "$BUNDLE/compare-pytorch.py" --configs "$CONFIGS" --modes "${MODES:-eager,graph,graph-bf16,graph-bf16-cl}" \
+        "${gan4j_arg[@]}" 2>&1 | tee "$OUT/compare.md"
     ;;
 *)
-    sed -n '2,13p' "$0"
+    sed -n '2,19p' "$0"
     exit 2
     ;;
 esac

@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
-# gpu-check.sh - build here, run on the lent GPU machine: the GPU test suite, then the benchmarks beside PyTorch.
+# gpu-check.sh - build here, run on the lent GPU machine: the GPU test suite, the CLI end to end on CUDA, then the
+# benchmarks beside PyTorch.
 #
-#   bash scripts/gpu-check.sh bundle   # HERE (Maven, JDK, nvcc): builds everything into build/gpu/ (< 64 MiB)
-#   bash scripts/gpu-check.sh run      # THERE (no Java, no Maven): runs it from the repo root, logs under $OUT
+#   bash scripts/gpu-check.sh bundle   # HERE (Maven, JDK, nvcc), from a fresh clone: builds build/gpu/ and
+#                                      # build/gpu-bench/ (< 64 MiB together)
+#   bash scripts/gpu-check.sh run      # THERE (no Java, no Maven): runs it from the repo root
 #
 # The device call, exactly (after `bundle` here):
-#   run(command="bash scripts/gpu-check.sh run", carry=["build/gpu", "build/gpu-bench"], timeout_s=540)
+#   run(command="bash scripts/gpu-check.sh run", carry=["build/gpu", "build/gpu-bench"], timeout_s=590)
+# PARTS="tests cli bench" (the default) picks what `run` does, e.g. PARTS="tests cli" then PARTS=bench in two calls.
 #
-# bundle: `mvn -o -q -B package -DskipTests` (the `cuda` profile compiles the kernels into the jar; the jar is
-#   checked to contain them), test classes, test-scope dependencies (OpenBLAS stays: the parity suite runs the CPU
-#   reference), junit-platform-console-standalone 1.14.4 (JUnit 5.14.x; fetched once with `mvn dependency:get` if
-#   missing), and a jlink'd JRE (java.base, jdk.unsupported, java.management, java.logging, and java.xml for the
-#   launcher's XML reports, java.desktop for the PNGs GanTraining writes) packed as jre.txz.
-# run: LD_LIBRARY_PATH=/usr/local/cuda/lib64; runs every test class whose name contains Cuda or Gpu (the
-#   convention for GPU tests; NoGpuTest, which is about machines without one, excepted) with -Dgan4j.gpu.required=true, so a skip is a failure; then scripts/gpu-bench.sh run
-#   (gan4j's CUDA iteration benchmark and the same network in PyTorch, with ratios; its bundle build/gpu-bench is
-#   made by `bundle` too); writes logs under $OUT (build/gpu/out when unset), with cuobjdump's listing of
-#   the kernels' machine code; prints a table last. The GPU tests include CudaTrainingParityTest (20 DCGAN28 steps
-#   against the CPU) and CudaGraphTest (graph replay against eager steps).
+# bundle: one Maven build, `mvn -q -B -DskipTests -f benchmarks/reactor.xml package` (gan4j and its benchmarks in
+#   one reactor: no `mvn install`, so nothing beyond what that build itself resolves; the `cuda` profile compiles
+#   the kernels into the jar, which is checked to contain them; GAN4J_MVN_FLAGS adds flags such as -o), test
+#   classes, test-scope dependencies, junit-platform-console-standalone 1.14.4 (fetched once with
+#   `mvn dependency:get` if missing), and a jlink'd JRE (java.base, jdk.unsupported, java.management, java.logging,
+#   java.xml for the launcher's XML reports, java.desktop for the PNGs the CLI writes) packed as jre.txz; then
+#   scripts/gpu-bench.sh bundle (benchmark classes, JMH, compare-pytorch.py).
+# run: LD_LIBRARY_PATH=/usr/local/cuda/lib64; prints card and date first; then
+#   tests: every test class whose name contains Cuda or Gpu (NoGpuTest, which is about machines without one,
+#     excepted) with -Dgan4j.gpu.required=true, so a skip is a failure;
+#   cli:   org.gan4j.cli.Main train --backend cuda on dcgan64 (synthetic 64x64 images, 600 steps, batch 128) and on
+#     the 2-D ring (mlp2d, 3000 steps), and checks each run folder for sample grids, losses.png, metrics.csv,
+#     summary.json;
+#   bench: scripts/gpu-bench.sh run (gan4j's CUDA iteration, the CLI pipeline against the step loop, PyTorch);
+#   last a table: card, date, tests run/failed/skipped, each CLI run's images/s and files, the benchmark's state.
+#   Logs go to $OUT (build/gpu/out when unset) and are packed at the end into one archive, $OUT/gpu-check.tar.gz
+#   (if the call is cut short, the loose logs are there instead). Estimated time on an H200: tests ~90 s, cli
+#   ~60 s, bench ~6-7 min (IterationBenchmark ~100 s, PipelineBenchmark ~4 min, PyTorch ~1-2 min).
 #   `GAN4J_GPU_REQUIRED=false bash scripts/gpu-check.sh run` checks the bundle here first: every GPU test skips.
 set -euo pipefail
 
@@ -52,10 +62,11 @@ check_natives() {
 }
 
 bundle() {
-    rm -rf "$bundle_dir"
+    rm -rf "$bundle_dir" target/bench-lib
     mkdir -p "$bundle_dir/lib"
-    echo "== mvn package (natives via the cuda profile when nvcc is present)"
-    mvn -o -q -B package -DskipTests
+    local mvn=(mvn ${GAN4J_MVN_FLAGS:-} -q -B)
+    echo "== mvn package: gan4j (natives via the cuda profile when nvcc is present) and its benchmarks, one reactor"
+    "${mvn[@]}" -DskipTests -f benchmarks/reactor.xml package -Dgan4j.bench.libs="$root/target/bench-lib"
     if [[ -x /usr/local/cuda/bin/nvcc ]]; then
         for lib in libgan4j_kernels.so libjniCudaKernels.so; do
             if ! jar tf target/gan4j.jar | grep -q "^org/gan4j/backend/cuda/linux-x86_64/$lib\$"; then
@@ -69,20 +80,22 @@ bundle() {
     cp target/gan4j.jar "$bundle_dir/"
     cp -r target/test-classes "$bundle_dir/test-classes"
     echo "== test-scope dependencies"
-    mvn -o -q -B dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$bundle_dir/lib"
+    "${mvn[@]}" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies -DincludeScope=test \
+        -DoutputDirectory="$bundle_dir/lib"
     # JUnit comes with the console launcher; Jazzer (8 MB) only serves the parser fuzz tests, which the GPU run does
     # not select (class-name filters apply before classes are loaded).
     rm -f "$bundle_dir"/lib/junit-*.jar "$bundle_dir"/lib/opentest4j-*.jar "$bundle_dir"/lib/apiguardian-*.jar \
         "$bundle_dir"/lib/jazzer*.jar
     if [[ ! -f "$junit_jar_m2" ]]; then
-        mvn -B -q dependency:get -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_version"
+        "${mvn[@]}" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:get \
+            -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_version"
     fi
     cp "$junit_jar_m2" "$bundle_dir/junit-platform-console-standalone.jar"
     echo "== jlink JRE"
     # uncompressed modules packed with xz: 12 MiB instead of 22 (zip-compressed modules in a .tgz), which leaves
     # room under the 64 MiB carry limit for the benchmarks' jar
-    # java.desktop: GanTraining writes PNG sample grids and loss plots (ImageIO, AWT), which the CUDA soak and
-    # concurrency tests exercise.
+    # java.desktop: the CLI writes PNG sample grids and loss plots (ImageIO, AWT), which the CLI runs and the CUDA
+    # soak and concurrency tests exercise.
     jlink --add-modules java.base,jdk.unsupported,java.management,java.logging,java.xml,java.desktop \
         --strip-debug --no-header-files --no-man-pages --compress=0 --output "$bundle_dir/jre"
     tar -C "$bundle_dir" -cJf "$bundle_dir/jre.txz" jre
@@ -94,28 +107,31 @@ bundle() {
         echo "build/gpu is ${size} MiB: over the 64 MiB that a device call carries" >&2
         exit 1
     fi
-    # The benchmarks (gan4j's CUDA iteration and the same network in PyTorch) ride on top of this bundle.
+    # The benchmarks (gan4j's CUDA iteration, the CLI pipeline, the same network in PyTorch) ride on top.
     bash scripts/gpu-bench.sh bundle
 }
 
-run() {
+# One CLI training run on CUDA into $1 (a run folder under $out) with the remaining arguments; prints a table cell.
+cli_run() {
     local out=${OUT:-$bundle_dir/out}
-    mkdir -p "$out"
+    local logs="$out/logs"
+    mkdir -p "$logs"
     export LD_LIBRARY_PATH="/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     # GAN4J_GPU_REQUIRED=false lets `run` be tried here, where the GPU tests skip instead of failing.
     local required=${GAN4J_GPU_REQUIRED:-true}
+    local parts=${PARTS:-tests cli bench}
     local work
     work=$(mktemp -d)
     # tar's xz filter needs the xz program; Python's tarfile (lzma) is the fallback
     tar -C "$work" -xJf "$bundle_dir/jre.txz" 2>/dev/null \
         || python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
             "$bundle_dir/jre.txz" "$work"
-    local java="$work/jre/bin/java"
+    java="$work/jre/bin/java"
     local cp="$bundle_dir/gan4j.jar:$bundle_dir/test-classes"
     for jar in "$bundle_dir"/lib/*.jar; do
         cp="$cp:$jar"
     done
-    local jvm=(-Xmx16g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Duser.home="$work")
+    jvm=(-Xmx16g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Duser.home="$work")
     if [[ -f "$bundle_dir/natives.ok" ]]; then
         jvm+=(-Dgan4j.native.expected=true)
     fi
@@ -123,49 +139,74 @@ run() {
     local card="none (nvidia-smi not found)"
     if command -v nvidia-smi >/dev/null; then
         card=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1 || true)
-        nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
+        nvidia-smi > "$logs/nvidia-smi.txt" 2>&1 || true
     fi
+    local started
+    started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    echo "== card: $card; date: $started; parts: $parts"
 
     # the kernels' machine code per architecture (cuobjdump exists on the GPU machine, not where we build)
     if command -v cuobjdump >/dev/null; then
         python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read(
             "org/gan4j/backend/cuda/linux-x86_64/libgan4j_kernels.so"))' "$bundle_dir/gan4j.jar" \
-            "$work/libgan4j_kernels.so" && cuobjdump -lelf -lptx "$work/libgan4j_kernels.so" > "$out/cuobjdump.txt" 2>&1 || true
+            "$work/libgan4j_kernels.so" && cuobjdump -lelf -lptx "$work/libgan4j_kernels.so" > "$logs/cuobjdump.txt" 2>&1 || true
     fi
 
-    echo "== GPU tests (gan4j.gpu.required=$required)"
-    local test_rc=0
-    "$java" "${jvm[@]}" -Dgan4j.gpu.required="$required" -jar "$bundle_dir/junit-platform-console-standalone.jar" \
-        execute --class-path "$cp" --scan-class-path "$bundle_dir/test-classes" \
-        --include-classname '.*(Cuda|Gpu).*' --exclude-classname '.*NoGpu.*' --details=tree --disable-banner --disable-ansi-colors \
-        --reports-dir "$out/junit" > "$out/tests.log" 2>&1 || test_rc=$?
-    tail -n 40 "$out/tests.log"
-    local run_count fail_count skip_count
-    run_count=$(grep -oE '\[ *[0-9]+ tests started' "$out/tests.log" | grep -oE '[0-9]+' || echo "?")
-    fail_count=$(grep -oE '\[ *[0-9]+ tests failed' "$out/tests.log" | grep -oE '[0-9]+' || echo "?")
-    local skipped aborted
-    skipped=$(grep -oE '\[ *[0-9]+ tests skipped' "$out/tests.log" | grep -oE '[0-9]+' || echo 0)
-    aborted=$(grep -oE '\[ *[0-9]+ tests aborted' "$out/tests.log" | grep -oE '[0-9]+' || echo 0)
-    skip_count=$((skipped + aborted))
+    local test_rc=0 run_count="not run" fail_count="-" skip_count="-"
+    if [[ " $parts " == *" tests "* ]]; then
+        echo "== GPU tests (gan4j.gpu.required=$required)"
+        "$java" "${jvm[@]}" -Dgan4j.gpu.required="$required" -jar "$bundle_dir/junit-platform-console-standalone.jar" \
+            execute --class-path "$cp" --scan-class-path "$bundle_dir/test-classes" \
+            --include-classname '.*(Cuda|Gpu).*' --exclude-classname '.*NoGpu.*' --details=tree --disable-banner \
+            --disable-ansi-colors --reports-dir "$logs/junit" > "$logs/tests.log" 2>&1 || test_rc=$?
+        tail -n 40 "$logs/tests.log"
+        run_count=$(grep -oE '\[ *[0-9]+ tests started' "$logs/tests.log" | grep -oE '[0-9]+' || echo "?")
+        fail_count=$(grep -oE '\[ *[0-9]+ tests failed' "$logs/tests.log" | grep -oE '[0-9]+' || echo "?")
+        local skipped aborted
+        skipped=$(grep -oE '\[ *[0-9]+ tests skipped' "$logs/tests.log" | grep -oE '[0-9]+' || echo 0)
+        aborted=$(grep -oE '\[ *[0-9]+ tests aborted' "$logs/tests.log" | grep -oE '[0-9]+' || echo 0)
+        skip_count="$skipped skipped, $aborted aborted"
+    fi
 
-    # The benchmarks: gan4j's CUDA iteration beside the same network in PyTorch (scripts/gpu-bench.sh).
-    local bench="not run (no build/gpu-bench: run 'bundle' here first)"
-    if [[ -d "$root/build/gpu-bench" ]]; then
-        echo "== benchmarks"
-        local bench_rc=0
-        OUT="$out/bench" bash scripts/gpu-bench.sh run > "$out/bench.log" 2>&1 || bench_rc=$?
-        tail -n 40 "$out/bench.log"
-        bench="rc $bench_rc; tables in bench/gan4j.md and bench/compare.md"
+    local cli_dcgan="not run" cli_ring="not run"
+    if [[ " $parts " == *" cli "* ]]; then
+        echo "== CLI on CUDA: dcgan64 (synthetic 64x64, 600 steps, batch 128), ring (mlp2d, 3000 steps)"
+        cli_dcgan=$(cli_run "$logs/cli-dcgan64" --model dcgan64 --dataset synthetic --dataset-size 8192 \
+            --steps 600 -b 128)
+        cli_ring=$(cli_run "$logs/cli-ring" --dataset ring --steps 3000 -b 128 --lr-d 1e-3 --lr-g 1e-3)
+        tail -n 5 "$logs/cli-dcgan64.log" "$logs/cli-ring.log"
+        # the grids and plots themselves stay in the archive; checkpoints are large and prove nothing more here
+        find "$logs" -path '*/checkpoints/*' -type f -delete
+    fi
+
+    # The benchmarks: gan4j's CUDA iteration, the CLI pipeline, the same network in PyTorch (scripts/gpu-bench.sh).
+    local bench="not run"
+    if [[ " $parts " == *" bench "* ]]; then
+        bench="not run (no build/gpu-bench: run 'bundle' here first)"
+        if [[ -d "$root/build/gpu-bench" ]]; then
+            echo "== benchmarks"
+            local bench_rc=0
+            OUT="$logs/bench" bash scripts/gpu-bench.sh run > "$logs/bench.log" 2>&1 || bench_rc=$?
+            tail -n 60 "$logs/bench.log"
+            bench="rc $bench_rc; tables in bench/gan4j.md, bench/pipeline.md, bench/compare.md"
+        fi
     fi
     rm -rf "$work"
 
-    echo
-    echo "| item | value |"
-    echo "| --- | --- |"
-    echo "| card | $card |"
-    echo "| date | $(date -u +%Y-%m-%dT%H:%M:%SZ) |"
-    echo "| tests run / failed / skipped | $run_count / $fail_count / $skip_count (launcher rc $test_rc) |"
-    echo "| benchmark | $bench |"
+    {
+        echo
+        echo "| item | value |"
+        echo "| --- | --- |"
+        echo "| card | $card |"
+        echo "| date | $started to $(date -u +%Y-%m-%dT%H:%M:%SZ) |"
+        echo "| tests run / failed / skipped | $run_count / $fail_count / $skip_count (launcher rc $test_rc) |"
+        echo "| CLI dcgan64 on CUDA | $cli_dcgan |"
+        echo "| CLI ring on CUDA | $cli_ring |"
+        echo "| benchmark | $bench |"
+    } | tee "$logs/summary.md"
+    # one archive of every log (the loose files stay only if packing fails)
+    tar -C "$out" -czf "$out/gpu-check.tar.gz" logs && rm -rf "$logs"
+    echo "logs: $out/gpu-check.tar.gz"
     return "$test_rc"
 }
 
