@@ -7,14 +7,19 @@ What runs (pytorch/examples dcgan/main.py's loop, one full iteration):
     BCEWithLogits(D(fake.detach()), 0).backward(); optD.step()
     G.zero_grad; BCEWithLogits(D(fake), 1).backward(); optG.step()
 with Adam(lr 2e-4, betas (0.5, 0.999)), synthetic real data made once on the device, fp32 storage with TF32 allowed
-(torch.backends.cudnn.allow_tf32, matmul precision 'high') and cudnn.benchmark = True. Two modes:
+(torch.backends.cudnn.allow_tf32, matmul precision 'high') and cudnn.benchmark = True. A mode is a base with
+optional '-'-joined options, e.g. graph-bf16-cl:
     eager  - the loop as written;
-    graph  - the whole iteration captured once in a CUDA graph and replayed (Adam capturable=True).
+    graph  - the whole iteration captured once in a CUDA graph and replayed (Adam capturable=True);
+    bf16   - forward passes and losses under torch.autocast(bfloat16) (F32 master weights, Adam in F32; no grad
+             scaler, which bf16 does not need; autocast's cast cache off, as CUDA graphs require);
+    cl     - channels_last: 4-D parameters, the real batch and the noise in NHWC memory format.
+Default modes: eager, graph, graph-bf16, graph-bf16-cl (the modes of the issue-11 table).
 Networks, layer for layer as org.gan4j.models.Dcgan28 / Dcgan64 (no biases except D28's final Linear).
 
 Prints one row per (model, batch, mode) with ms/iteration, images/s and peak memory
 (torch.cuda.max_memory_allocated); with --gan4j-json (a JMH result of IterationBenchmark with backend=cuda) it also
-prints gan4j's rows and gan4j images/s divided by PyTorch's best (eager or graph) per configuration.
+prints gan4j's rows and gan4j images/s divided by PyTorch's best mode per configuration.
 
 Usage: python3 scripts/compare-pytorch.py [--configs dcgan28-64,...] [--seconds 2] [--gan4j-json result.json]
        python3 scripts/compare-pytorch.py --gan4j-json result.json --skip-pytorch   (report gan4j only)
@@ -58,9 +63,25 @@ def build(model, nn):
     raise ValueError("unknown model " + model)
 
 
+def parse_mode(mode):
+    """(graph?, bf16?, channels_last?) of a mode string such as graph-bf16-cl; ValueError for anything else."""
+    parts = mode.split("-")
+    if parts[0] not in ("eager", "graph") or any(p not in ("bf16", "cl") for p in parts[1:]) \
+            or len(set(parts[1:])) != len(parts[1:]):
+        raise ValueError("mode must be eager or graph, optionally followed by -bf16 and/or -cl; got " + mode)
+    return parts[0] == "graph", "bf16" in parts[1:], "cl" in parts[1:]
+
+
+def mode_label(mode):
+    """How a mode reads in the tables, e.g. 'graph bf16 channels_last' (TF32 where not bf16)."""
+    graph, bf16, cl = parse_mode(mode)
+    return " ".join(["graph" if graph else "eager", "bf16" if bf16 else "tf32"] + (["channels_last"] if cl else []))
+
+
 def run_pytorch(config, mode, seconds, torch):
     """Times one configuration in one mode; returns (ms per iteration, peak MB)."""
     nn = torch.nn
+    graph_mode, bf16, channels_last = parse_mode(mode)
     model, batch = config.rsplit("-", 1)
     batch = int(batch)
     dev = torch.device("cuda")
@@ -69,24 +90,42 @@ def run_pytorch(config, mode, seconds, torch):
     torch.cuda.reset_peak_memory_stats()
     g, d, zshape, xshape = build(model, nn)
     g, d = g.to(dev), d.to(dev)
-    capturable = mode == "graph"
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    if channels_last:
+        g, d = g.to(memory_format=fmt), d.to(memory_format=fmt)
+    capturable = graph_mode
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999), capturable=capturable)
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999), capturable=capturable)
     loss_fn = nn.BCEWithLogitsLoss()
     real = torch.rand((batch,) + xshape, device=dev) * 2 - 1
     z = torch.empty((batch,) + zshape, device=dev)
+    if channels_last:
+        real = real.contiguous(memory_format=fmt)
+        if z.dim() == 4:
+            z = z.contiguous(memory_format=fmt)
+    import contextlib
+
+    def autocast():
+        if not bf16:
+            return contextlib.nullcontext()
+        return torch.autocast("cuda", dtype=torch.bfloat16, cache_enabled=False)
     ones = torch.ones(batch, 1, device=dev)
     zeros = torch.zeros(batch, 1, device=dev)
 
     def step():
         d.zero_grad(set_to_none=True)
-        loss_fn(d(real), ones).backward()
+        with autocast():
+            err_real = loss_fn(d(real), ones)
+        err_real.backward()
         z.normal_()
-        fake = g(z)
-        loss_fn(d(fake.detach()), zeros).backward()
+        with autocast():
+            fake = g(z)
+            err_fake = loss_fn(d(fake.detach()), zeros)
+        err_fake.backward()
         opt_d.step()
         g.zero_grad(set_to_none=True)
-        err_g = loss_fn(d(fake), ones)
+        with autocast():
+            err_g = loss_fn(d(fake), ones)
         err_g.backward()
         opt_g.step()
         return err_g
@@ -100,7 +139,7 @@ def run_pytorch(config, mode, seconds, torch):
     torch.cuda.current_stream().wait_stream(side)
     torch.cuda.synchronize()
     run = step
-    if mode == "graph":
+    if graph_mode:
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
             static_loss = step()
@@ -127,7 +166,7 @@ def run_pytorch(config, mode, seconds, torch):
             run()
         torch.cuda.synchronize()
         best = min(best, (time.perf_counter() - t0) / iters)
-    loss = (static_loss if mode == "graph" else step()).item()
+    loss = (static_loss if graph_mode else step()).item()
     if loss != loss:
         raise RuntimeError(config + " " + mode + ": G loss is NaN")
     return best * 1e3, torch.cuda.max_memory_allocated() / 2**20
@@ -152,13 +191,16 @@ def read_gan4j(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--configs", default=",".join(CONFIGS))
-    ap.add_argument("--modes", default="eager,graph")
+    ap.add_argument("--modes", default="eager,graph,graph-bf16,graph-bf16-cl",
+                    help="comma-separated modes (see above)")
     ap.add_argument("--seconds", type=float, default=1.5, help="measured time per repeat (3 repeats, best kept)")
     ap.add_argument("--gan4j-json", help="JMH JSON result of IterationBenchmark -p backend=cuda")
     ap.add_argument("--skip-pytorch", action="store_true", help="only report the gan4j rows")
     args = ap.parse_args()
     configs = [c for c in args.configs.split(",") if c]
     modes = [m for m in args.modes.split(",") if m]
+    for m in modes:
+        parse_mode(m)  # a typo fails here, before any GPU time is spent
 
     rows = []  # (config, who, ms, images/s, peak MB)
     torch_best = {}
@@ -179,9 +221,10 @@ def main():
                     print("# %s %s failed: %s" % (c, mode, e), flush=True)
                     continue
                 ips = batch / ms * 1e3
-                rows.append((c, "pytorch " + mode + " tf32", ms, ips, "%.0f" % peak))
+                rows.append((c, "pytorch " + mode_label(mode), ms, ips, "%.0f" % peak))
                 torch_best[c] = max(torch_best.get(c, 0), ips)
-                print("# %s pytorch %s: %.3f ms, %.0f img/s, peak %.0f MB" % (c, mode, ms, ips, peak), flush=True)
+                print("# %s pytorch %s: %.3f ms, %.0f img/s, peak %.0f MB" % (c, mode_label(mode), ms, ips, peak),
+                      flush=True)
     gan4j = read_gan4j(args.gan4j_json) if args.gan4j_json else {}
     for c, (ms, err) in sorted(gan4j.items()):
         batch = int(c.rsplit("-", 1)[1])
