@@ -86,8 +86,8 @@ bundle() {
     # not select (class-name filters apply before classes are loaded).
     rm -f "$bundle_dir"/lib/junit-*.jar "$bundle_dir"/lib/opentest4j-*.jar "$bundle_dir"/lib/apiguardian-*.jar \
         "$bundle_dir"/lib/jazzer*.jar
-    if [[ ! -f "$junit_jar_m2" ]]; then
-        "${mvn[@]}" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:get \
+    if [[ ! -f "$junit_jar_m2" ]]; then # the one download outside the build (so not offline, whatever the flags)
+        mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:get \
             -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_version"
     fi
     cp "$junit_jar_m2" "$bundle_dir/junit-platform-console-standalone.jar"
