@@ -131,7 +131,9 @@ public final class GanTraining implements AutoCloseable {
      * @param step            steps done so far
      * @param totalSteps      the step at which the run stops
      * @param epoch           0-based epoch of the batch just trained on
-     * @param metrics         the step's metrics, or null when not read on this step
+     * @param metrics         metrics delivered on this step, or null: those of an earlier read step (read without
+     *                        stalling, they arrive one read step late; {@link StepMetrics#step()} says which), or of
+     *                        this step at an epoch end or checkpoint
      * @param imagesPerSecond real samples per second since the run (or resume) started
      */
     public record StepReport(long step, long totalSteps, int epoch, StepMetrics metrics, double imagesPerSecond) {
@@ -319,6 +321,8 @@ public final class GanTraining implements AutoCloseable {
                         resumed.generatorRandom(), resumed.discriminatorRandom(),
                         Checkpoints.optimizerState(resumeFrom)));
             }
+            // read metrics without stalling: each step collects the previous read step's (flushed at the end)
+            trainer.deferMetrics(true);
             trainer.addListener(new TrainingListener() {
                 @Override
                 public void onWarning(String message) {
@@ -379,29 +383,41 @@ public final class GanTraining implements AutoCloseable {
             int epoch = resumed == null ? 0 : resumed.epoch();
             int batchInEpoch = resumed == null ? 0 : resumed.batchInEpoch();
             StepMetrics last = null;
+            double ips = 0;
             while (trainer.stepCount() < total && !cancelled) {
                 currentStep = trainer.stepCount() + 1;
                 BatchLoader.Batch b = loader.next();
                 staging.upload(b.slot(), trainer.realInput()); // asynchronous on CUDA
-                beforeStep.accept(currentStep);
-                StepMetrics m = trainer.step();
+                StepMetrics m;
+                try {
+                    beforeStep.accept(currentStep);
+                    m = trainer.step();
+                } catch (RuntimeException | Error e) {
+                    keepInFlight(trainer, outputs, perEpoch, ips);
+                    throw e;
+                }
                 long step = trainer.stepCount();
                 boolean epochEnd = b.index() == perEpoch - 1;
                 epoch = epochEnd ? b.epoch() + 1 : b.epoch();
                 batchInEpoch = epochEnd ? 0 : b.index() + 1;
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                double ips = seconds > 0 ? (step - startStep) * (double) batch / seconds : 0;
-                if (m != null) {
-                    last = m;
+                ips = seconds > 0 ? (step - startStep) * (double) batch / seconds : 0;
+                boolean due = config.checkpointEvery() > 0 ? step % config.checkpointEvery() == 0 : epochEnd;
+                // metrics arrive one read step late (GanTrainer.deferMetrics); collect this step's own before an
+                // epoch's files or a checkpoint are written
+                StepMetrics own = epochEnd || (due && step < total) ? trainer.flushMetrics() : null;
+                for (StepMetrics r : new StepMetrics[] {m, own}) {
+                    if (r != null) {
+                        last = r;
+                        record(outputs, r, perEpoch, ips);
+                    }
                 }
-                outputs.record(step, b.epoch() + 1, m, ips);
-                listener.onStep(new StepReport(step, total, b.epoch(), m, ips));
+                listener.onStep(new StepReport(step, total, b.epoch(), own != null ? own : m, ips));
                 if (epochEnd) {
                     Path png = outputs.samples(trainer, b.epoch() + 1);
                     outputs.plot();
                     listener.onEpochEnd(b.epoch() + 1, png);
                 }
-                boolean due = config.checkpointEvery() > 0 ? step % config.checkpointEvery() == 0 : epochEnd;
                 if (due && step < total) {
                     outputs.checkpoint(trainer, epoch, batchInEpoch,
                             elapsedBefore + (System.nanoTime() - t0) / 1e9);
@@ -411,6 +427,11 @@ public final class GanTraining implements AutoCloseable {
             }
             long step = trainer.stepCount();
             double seconds = (System.nanoTime() - t0) / 1e9;
+            StepMetrics tail = trainer.flushMetrics();
+            if (tail != null) {
+                last = tail;
+                record(outputs, tail, perEpoch, ips);
+            }
             Path finalCheckpoint = Checkpoint.fileFor(folder.checkpoints(), step);
             if (lastCheckpoint != step) {
                 outputs.checkpoint(trainer, epoch, batchInEpoch, elapsedBefore + seconds);
@@ -426,7 +447,7 @@ public final class GanTraining implements AutoCloseable {
                         GanTrainer.SamplingMode.EVAL), mix);
             }
             outputs.finish();
-            double ips = seconds > 0 ? (step - startStep) * (double) batch / seconds : 0;
+            ips = seconds > 0 ? (step - startStep) * (double) batch / seconds : 0;
             TrainingResult result = new TrainingResult(folder.dir(), step, step - startStep,
                     step == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, epoch), elapsedBefore + seconds, seconds,
                     ips, backend.name(), backend.deviceDescription(), dataset.description(), last, mixture,
@@ -446,6 +467,26 @@ public final class GanTraining implements AutoCloseable {
         n.put("threads", config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors());
         n.put("checkpoint_every", config.checkpointEvery() > 0 ? config.checkpointEvery() : perEpoch);
         return n;
+    }
+
+    /** Records {@code m} (of any step: metrics arrive late) with the 1-based epoch of its step. */
+    private static void record(RunOutputs outputs, StepMetrics m, int perEpoch, double ips) {
+        outputs.record(m.step(), (int) ((m.step() - 1) / perEpoch) + 1, m, ips);
+    }
+
+    /**
+     * After a failed step: the metrics of the completed step before it, still in flight (they arrive late), are
+     * recorded. Best effort: where the failure left the device unusable that row is lost.
+     */
+    private static void keepInFlight(GanTrainer trainer, RunOutputs outputs, int perEpoch, double ips) {
+        try {
+            StepMetrics m = trainer.flushMetrics();
+            if (m != null) {
+                record(outputs, m, perEpoch, ips);
+            }
+        } catch (RuntimeException lost) {
+            // the failure being reported matters more than one row of metrics
+        }
     }
 
     /** The exception for running out of device memory at {@code step}; reads the newest checkpoint to vouch for it. */

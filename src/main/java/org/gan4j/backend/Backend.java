@@ -79,6 +79,15 @@ public abstract class Backend implements Device, AutoCloseable {
         return new HostStaging.OnHeap(this, buffers, floats);
     }
 
+    /**
+     * Slots for copies of small results to the host that do not stall this backend (see {@link HostReadback}). This
+     * default copies at once with {@link #copyToHost}; the CUDA backend overrides it with pinned memory and events.
+     * Close it before the backend.
+     */
+    public HostReadback newHostReadback(int slots, int floats) {
+        return new HostReadback.OnHeap(this, slots, floats);
+    }
+
     /** {@code dst = src}, converting to the backend's dtype. */
     @Override
     public final void copyFromHost(float[] src, Tensor dst) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.gan4j.backend.Activation;
 import org.gan4j.backend.Backend;
 import org.gan4j.backend.CapturedStep;
+import org.gan4j.backend.HostReadback;
 import org.gan4j.backend.RandomState;
 import org.gan4j.nn.Model;
 import org.gan4j.optim.Adam;
@@ -42,6 +43,8 @@ import org.gan4j.tensor.Tensor;
  * others, so a GPU does not synchronise each step. On a read step every measured value is checked: a non-finite one
  * throws {@link TrainingDivergedException}; a D loss below {@link TrainerConfig#collapseLossD()} for
  * {@link TrainerConfig#collapseReadSteps()} consecutive read steps gives one {@link TrainingListener#onWarning}.
+ * Even a read every step need not stall the device: with {@link #deferMetrics(boolean)} a read step only starts the
+ * copy ({@link org.gan4j.backend.HostReadback}) and returns the previous read step's metrics.
  *
  * <p><b>CUDA graphs.</b> With {@link #useCudaGraph(boolean)} on a backend whose capabilities include step capture
  * (CUDA; and one D step per G step), the first step runs eagerly (planning every buffer and cuDNN algorithm), the next
@@ -107,6 +110,15 @@ public final class GanTrainer implements AutoCloseable {
     private int eagerStepsSinceGraph;
     private float graphLrD;
     private float graphLrG;
+    /** Metrics copies in flight with {@link #deferMetrics}: two slots used in turn; null until first needed. */
+    private HostReadback readback;
+    private boolean deferMetrics;
+    private Pending pending;
+    private int nextSlot;
+
+    /** A read step whose metrics are being copied to the host (slot {@code slot} of {@link #readback}). */
+    private record Pending(long step, boolean generatorStep, int slot) {
+    }
 
     /**
      * A trainer for {@code generator} (latent {@code (N, latentSampleShape...)} to samples) and
@@ -186,7 +198,54 @@ public final class GanTrainer implements AutoCloseable {
         if (generatorStep) {
             generatorSteps++;
         }
-        return step % config.metricsEvery() == 0 ? readMetrics(generatorStep) : null;
+        if (step % config.metricsEvery() != 0) {
+            return null;
+        }
+        return deferMetrics ? startReading(generatorStep) : readMetrics(generatorStep);
+    }
+
+    /**
+     * With {@code defer}, a read step only starts copying its metrics to the host and {@link #step()} returns the
+     * metrics of the previous read step instead (their {@link StepMetrics#step()} says which; null on the first),
+     * collected then: by that time the device has the current step queued, so the host's wait never leaves it idle.
+     * This is what a loop that reads metrics every step (the CLI) needs to keep a GPU busy. Checks and listeners
+     * run when metrics are delivered, so a non-finite value throws one read later. {@link #flushMetrics()} returns
+     * the last pending metrics (call it after the last step). Turning deferral off delivers nothing pending: flush
+     * first. Default off: step() returns the metrics of its own step.
+     */
+    public void deferMetrics(boolean defer) {
+        ensureOpen();
+        if (defer && readback == null) {
+            readback = backend.newHostReadback(2, SLOTS);
+        }
+        deferMetrics = defer;
+    }
+
+    /**
+     * The metrics of the last read step not yet returned (with {@link #deferMetrics}), waiting for their copy; null
+     * when none is pending.
+     *
+     * @throws TrainingDivergedException when one of them is NaN or infinite
+     */
+    public StepMetrics flushMetrics() {
+        ensureOpen();
+        Pending p = pending;
+        pending = null;
+        return p == null ? null : deliver(p);
+    }
+
+    private StepMetrics startReading(boolean generatorStep) {
+        int slot = nextSlot;
+        nextSlot ^= 1;
+        Pending previous = pending; // in the other slot: slots alternate
+        readback.start(slot, metrics);
+        pending = new Pending(step, generatorStep, slot);
+        return previous == null ? null : deliver(previous);
+    }
+
+    private StepMetrics deliver(Pending p) {
+        readback.finish(p.slot(), hostMetrics);
+        return checked(p.step(), p.generatorStep());
     }
 
     /**
@@ -280,19 +339,24 @@ public final class GanTrainer implements AutoCloseable {
 
     private StepMetrics readMetrics(boolean generatorStep) {
         backend.copyToHost(metrics, hostMetrics);
+        return checked(step, generatorStep);
+    }
+
+    /** The metrics of step {@code at} from {@link #hostMetrics}, checked, given to the listeners. */
+    private StepMetrics checked(long at, boolean generatorStep) {
         float[] h = hostMetrics;
         float nan = Float.NaN;
-        StepMetrics m = new StepMetrics(step, h[LOSS_D], generatorStep ? h[LOSS_G] : nan, h[D_REAL],
+        StepMetrics m = new StepMetrics(at, h[LOSS_D], generatorStep ? h[LOSS_G] : nan, h[D_REAL],
                 h[D_FAKE_BEFORE], generatorStep ? h[D_FAKE_AFTER] : nan, (float) Math.sqrt(h[GRAD_SQ_D]),
                 generatorStep ? (float) Math.sqrt(h[GRAD_SQ_G]) : nan, generatorStep);
-        checkFinite("lossD", m.lossD());
-        checkFinite("D(x)", m.dReal());
-        checkFinite("D(G(z)) before the D step", m.dFakeBefore());
-        checkFinite("gradient norm of D", m.gradNormD());
+        checkFinite("lossD", m.lossD(), at);
+        checkFinite("D(x)", m.dReal(), at);
+        checkFinite("D(G(z)) before the D step", m.dFakeBefore(), at);
+        checkFinite("gradient norm of D", m.gradNormD(), at);
         if (generatorStep) {
-            checkFinite("lossG", m.lossG());
-            checkFinite("D(G(z)) after the D step", m.dFakeAfter());
-            checkFinite("gradient norm of G", m.gradNormG());
+            checkFinite("lossG", m.lossG(), at);
+            checkFinite("D(G(z)) after the D step", m.dFakeAfter(), at);
+            checkFinite("gradient norm of G", m.gradNormG(), at);
         }
         for (TrainingListener l : listeners) {
             l.onStep(m);
@@ -301,9 +365,9 @@ public final class GanTrainer implements AutoCloseable {
         return m;
     }
 
-    private void checkFinite(String name, float value) {
+    private static void checkFinite(String name, float value, long at) {
         if (!Float.isFinite(value)) {
-            throw new TrainingDivergedException(name, step, value);
+            throw new TrainingDivergedException(name, at, value);
         }
     }
 
@@ -483,6 +547,10 @@ public final class GanTrainer implements AutoCloseable {
         }
         closed = true;
         dropGraph();
+        pending = null;
+        if (readback != null) {
+            readback.close();
+        }
         optimizerD.close();
         optimizerG.close();
         random.close();

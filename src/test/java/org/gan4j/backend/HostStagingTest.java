@@ -1,6 +1,7 @@
 package org.gan4j.backend;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,9 +11,9 @@ import org.gan4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link HostStaging}'s cycle on the CPU backend (the default, array-backed staging): what is written to a buffer
+ * {@link HostStaging}'s cycle and {@link HostReadback}'s order on the CPU backend (the default, array-backed staging): what is written to a buffer
  * is what the ops after its upload see, slot after slot; bad slots and destinations are refused before any copy.
- * The CUDA staging is tested the same way in {@code CudaBackendTest}.
+ * The CUDA staging and readback are tested the same way in {@code CudaBackendTest}.
  */
 public class HostStagingTest {
 
@@ -45,6 +46,37 @@ public class HostStagingTest {
             e[i] = 15f + 6 * (i / 1000f);
         }
         return e;
+    }
+
+    /**
+     * {@link HostReadback}: each slot gets the tensor's values as of its start, though later ops overwrite the
+     * tensor before anything is collected; returns the number of mismatches (0 expected).
+     */
+    public static int readbackMismatches(Backend backend, int floats) {
+        int bad = 0;
+        try (HostReadback r = backend.newHostReadback(2, floats); Tensor t = backend.allocate(floats)) {
+            backend.fill(1f, t);
+            r.start(0, t);
+            backend.fill(2f, t);
+            r.start(1, t);
+            backend.fill(3f, t);
+            float[] v = new float[floats];
+            for (int slot = 0; slot < 2; slot++) {
+                r.finish(slot, v);
+                for (float x : v) {
+                    bad += x == slot + 1 ? 0 : 1;
+                }
+            }
+            bad += backend.readScalar(t) == 3f ? 0 : 1;
+        }
+        return bad;
+    }
+
+    @Test
+    void readbackSlotsHoldTheValuesOfTheirStart() {
+        try (CpuBackend cpu = CpuBackend.create()) {
+            assertEquals(0, readbackMismatches(cpu, 1000));
+        }
     }
 
     @Test

@@ -209,6 +209,44 @@ class GanTrainerTest {
         assertEquals(6, seen.get(1).step());
     }
 
+    /**
+     * Deferred metrics are the immediate ones one read later: step s returns step s - 1's (null at first), the
+     * flush the last; bit for bit, listeners included; a NaN is still caught, naming its own step.
+     */
+    @Test
+    void deferredMetricsArriveOneReadLaterWithTheSameValues() {
+        List<StepMetrics> immediate = new ArrayList<>();
+        List<StepMetrics> heard = new ArrayList<>();
+        try (CpuBackend b = CpuBackend.create(DType.F32, 1); Gan x = new Gan(b, config().build(), 5);
+                Gan y = new Gan(b, config().build(), 5)) {
+            y.t.addListener(new TrainingListener() {
+                @Override
+                public void onStep(StepMetrics m) {
+                    heard.add(m);
+                }
+            });
+            y.t.deferMetrics(true);
+            for (int s = 1; s <= 5; s++) {
+                immediate.add(x.step(s));
+                StepMetrics late = y.step(s);
+                if (s == 1) {
+                    assertNull(late);
+                } else {
+                    assertEquals(immediate.get(s - 2), late, "step " + s + " returns step " + (s - 1));
+                }
+            }
+            assertEquals(immediate.get(4), y.t.flushMetrics());
+            assertNull(y.t.flushMetrics(), "nothing left");
+            assertEquals(immediate, heard);
+            float[] w = y.d.namedParameters().get("0.weight").value().toFloatArray();
+            w[0] = Float.NaN;
+            b.copyFromHost(w, y.d.namedParameters().get("0.weight").value());
+            assertNull(y.step(6), "nothing pending after the flush");
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, y.t::flushMetrics);
+            assertEquals(6, e.step());
+        }
+    }
+
     @Test
     void collapsingDiscriminatorLossWarnsOnce() {
         // A threshold above any possible BCE loss makes every read step count: after 3 of them, one warning

@@ -34,8 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code cli}: what {@code bin/gan4j train} runs, {@link GanTraining} over a synthetic dataset (batches
  *       from the loader's threads through the backend's host staging, metrics read every step as the CLI's default
- *       {@code --metrics-every 1}, metrics.csv, epoch-end sample grids and loss plots), on a thread of its own; the
- *       measured thread waits for each step it reports. The dataset holds {@link #images} images (epochs of 200
+ *       {@code --metrics-every 1}, collected one step late without stalling the device, metrics.csv, epoch-end
+ *       sample grids and loss plots), on a thread of its own; the measured thread waits for each step it reports. The dataset holds {@link #images} images (epochs of 200
  *       steps, 64 at dcgan64-512); periodic checkpoints are off (one at the end, outside the measurement).</li>
  *   <li>{@code stepLoop}: {@code GanTrainer.step()} back to back on a fixed real batch, metrics never read
  *       ({@link GanStep}), not synchronised per step (the device's queue bounds how far the host runs ahead; JMH

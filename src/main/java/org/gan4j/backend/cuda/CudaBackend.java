@@ -30,6 +30,7 @@ import org.gan4j.backend.Backend;
 import org.gan4j.backend.Capabilities;
 import org.gan4j.backend.CapturedStep;
 import org.gan4j.backend.ConvParams;
+import org.gan4j.backend.HostReadback;
 import org.gan4j.backend.HostStaging;
 import org.gan4j.backend.RandomState;
 import org.gan4j.tensor.DType;
@@ -113,9 +114,7 @@ public final class CudaBackend extends Backend {
         this.deterministic = deterministic;
         try {
             checkCuda(cudaSetDevice(device), "cudaSetDevice(" + device + ")");
-            stream = own(NativeHandle.create(new CUstream_st(), s -> cudaStreamCreateWithFlags(s,
-                    cudaStreamNonBlocking), "cudaStreamCreateWithFlags", s -> cudaStreamDestroy(s),
-                    "cudaStreamDestroy", CudaException::checkCuda)).get();
+            stream = own(NativeHandle.stream()).get();
             one = own(new FloatPointer(1f));
             zero = own(new FloatPointer(0f));
             gemmAlpha = own(new FloatPointer(1));
@@ -460,15 +459,23 @@ public final class CudaBackend extends Backend {
         return new CudaHostStaging(this, device, buffers, floats);
     }
 
+    /** Pinned slots and an event each: metrics copied to the host in stream order (see {@link CudaHostReadback}). */
+    @Override
+    public HostReadback newHostReadback(int slots, int floats) {
+        ensureOpen();
+        notCapturing("making a host readback (it allocates)");
+        return new CudaHostReadback(this, slots, floats);
+    }
+
     /** A device buffer counted in this backend's ledger ({@link #deviceMemoryHeld()}). */
     DeviceBuffer allocateBuffer(long bytes, String what) {
         return DeviceBuffer.allocate(bytes, what, deviceBytes);
     }
 
-    /** Called by {@link CudaHostStaging#upload}: the backend is open and not capturing. */
-    void checkUpload() {
+    /** Called by host staging and readback before enqueuing a copy: the backend is open and not capturing. */
+    void checkHostCopy() {
         ensureOpen();
-        notCapturing("uploading a batch");
+        notCapturing("copying between pinned host memory and the device");
     }
 
     /** Waits for the stream, ignoring its status (for closing what used it); nothing once closed. */

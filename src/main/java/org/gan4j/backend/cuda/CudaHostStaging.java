@@ -47,19 +47,15 @@ final class CudaHostStaging extends HostStaging {
         views = new FloatBuffer[buffers];
         copied = new CUevent_st[buffers];
         try {
-            copyStream = own(NativeHandle.create(new CUstream_st(), s -> cudaStreamCreateWithFlags(s,
-                    cudaStreamNonBlocking), "cudaStreamCreateWithFlags", s -> cudaStreamDestroy(s),
-                    "cudaStreamDestroy", CudaException::checkCuda)).get();
+            copyStream = own(NativeHandle.stream()).get();
             for (int i = 0; i < buffers; i++) {
-                pinned[i] = own(NativeHandle.create(new Pointer(), p -> cudaHostAlloc(p, bytes, cudaHostAllocDefault),
-                        "cudaHostAlloc(" + bytes + " bytes)", p -> cudaFreeHost(p), "cudaFreeHost",
-                        CudaException::checkCuda)).get();
+                pinned[i] = own(NativeHandle.pinnedHost(bytes)).get();
                 views[i] = new FloatPointer(pinned[i]).limit(floats).capacity(floats).asBuffer();
-                copied[i] = event();
+                copied[i] = own(NativeHandle.event()).get();
             }
             for (int j = 0; j < 2; j++) {
                 staging[j] = own(backend.allocateBuffer(bytes, "a batch staging buffer"));
-                stagingFree[j] = event();
+                stagingFree[j] = own(NativeHandle.event()).get();
             }
         } catch (RuntimeException | Error e) {
             close();
@@ -70,12 +66,6 @@ final class CudaHostStaging extends HostStaging {
     private <T extends AutoCloseable> T own(T resource) {
         owned.add(resource);
         return resource;
-    }
-
-    private CUevent_st event() {
-        return own(NativeHandle.create(new CUevent_st(), e -> cudaEventCreateWithFlags(e, cudaEventDisableTiming),
-                "cudaEventCreateWithFlags", e -> cudaEventDestroy(e), "cudaEventDestroy",
-                CudaException::checkCuda)).get();
     }
 
     @Override
@@ -97,7 +87,7 @@ final class CudaHostStaging extends HostStaging {
         checkIndex(i);
         ensureOpen();
         checkDestination(backend, dst);
-        backend.checkUpload();
+        backend.checkHostCopy();
         int j = nextStaging;
         nextStaging ^= 1;
         Pointer target = staging[j].pointer(0);

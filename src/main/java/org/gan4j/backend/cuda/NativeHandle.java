@@ -1,7 +1,11 @@
 package org.gan4j.backend.cuda;
 
+import static org.bytedeco.cuda.global.cudart.*;
+
 import java.util.List;
 import java.util.function.ToIntFunction;
+import org.bytedeco.cuda.cudart.CUevent_st;
+import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.Pointer;
 
 /**
@@ -63,6 +67,24 @@ final class NativeHandle<T extends Pointer> implements AutoCloseable {
         }
         closed = true;
         check.check(destroy.applyAsInt(handle), destroyCall);
+    }
+
+    /** A non-blocking CUDA stream (it does not synchronise with the legacy default stream). */
+    static NativeHandle<CUstream_st> stream() {
+        return create(new CUstream_st(), s -> cudaStreamCreateWithFlags(s, cudaStreamNonBlocking),
+                "cudaStreamCreateWithFlags", s -> cudaStreamDestroy(s), "cudaStreamDestroy", CudaException::checkCuda);
+    }
+
+    /** A CUDA event without timing (the cheap kind, for ordering and waiting). */
+    static NativeHandle<CUevent_st> event() {
+        return create(new CUevent_st(), e -> cudaEventCreateWithFlags(e, cudaEventDisableTiming),
+                "cudaEventCreateWithFlags", e -> cudaEventDestroy(e), "cudaEventDestroy", CudaException::checkCuda);
+    }
+
+    /** {@code bytes} of pinned (page-locked) host memory, which asynchronous copies need. */
+    static NativeHandle<Pointer> pinnedHost(long bytes) {
+        return create(new Pointer(), p -> cudaHostAlloc(p, bytes, cudaHostAllocDefault),
+                "cudaHostAlloc(" + bytes + " bytes)", p -> cudaFreeHost(p), "cudaFreeHost", CudaException::checkCuda);
     }
 
     /**

@@ -115,6 +115,14 @@ class CudaBackendTest {
         }
     }
 
+    /** Readback slots (pinned memory, an event each) get the values of their start, not of later ops. 4 MiB. */
+    @Test
+    void hostReadbackCopiesInStreamOrder() {
+        try (CudaBackend b = CudaBackend.create()) {
+            assertEquals(0, HostStagingTest.readbackMismatches(b, 1 << 20));
+        }
+    }
+
     @Test
     void deviceMemoryHeldCountsLiveAllocations() {
         try (CudaBackend b = CudaBackend.create()) {

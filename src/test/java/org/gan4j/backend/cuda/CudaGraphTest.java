@@ -2,9 +2,11 @@ package org.gan4j.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.gan4j.backend.RandomState;
 import org.gan4j.gan.StepMetrics;
@@ -113,6 +115,33 @@ class CudaGraphTest {
                 }
                 assertArrayEquals(eagerG, r.generator.parameters().toFloatArray(), "G's parameters after 10 steps");
                 assertArrayEquals(eagerD, r.discriminator.parameters().toFloatArray(), "D's parameters");
+            }
+        }
+    }
+
+    /**
+     * Metrics read without stalling (GanTrainer.deferMetrics: pinned readback slots, an event each) while replaying
+     * a graph are the eager run's, one read late, bit for bit (deterministic algorithms, TF32 off).
+     */
+    @Test
+    void deferredMetricsOfGraphReplayAreTheEagerOnes() {
+        int steps = 8;
+        try (CudaBackend b = CudaBackend.create(0, false, true)) {
+            List<StepMetrics> eager;
+            try (TrainingRun r = new TrainingRun(b)) {
+                eager = r.run(steps);
+            }
+            try (TrainingRun r = new TrainingRun(b)) {
+                r.trainer.useCudaGraph(true);
+                r.trainer.deferMetrics(true);
+                List<StepMetrics> late = new ArrayList<>(r.run(steps));
+                assertNull(late.remove(0), "the first step has nothing to deliver yet");
+                late.add(r.trainer.flushMetrics());
+                for (int s = 0; s < steps; s++) {
+                    assertArrayEquals(TrainingRun.values(eager.get(s)), TrainingRun.values(late.get(s)),
+                            "step " + (s + 1));
+                    assertEquals(s + 1, late.get(s).step());
+                }
             }
         }
     }
