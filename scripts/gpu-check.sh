@@ -111,8 +111,27 @@ bundle() {
     bash scripts/gpu-bench.sh bundle
 }
 
-# One CLI training run on CUDA into $1 (a run folder under $out) with the remaining arguments; prints a table cell.
+# One CLI training run on CUDA into $1 (a run folder) with the remaining arguments; prints a table cell. Uses the
+# java and jvm of run().
 cli_run() {
+    local dir=$1
+    shift
+    local rc=0
+    "$java" "${jvm[@]}" -Djava.awt.headless=true -cp "$bundle_dir/gan4j.jar:$bundle_dir/lib/*" org.gan4j.cli.Main \
+        train --backend cuda --out "$dir" "$@" > "$dir.log" 2>&1 || rc=$?
+    local files=""
+    local f
+    for f in metrics.csv losses.png summary.json; do
+        [[ -s "$dir/$f" ]] && files="$files $f"
+    done
+    local grids
+    grids=$(find "$dir/samples" -name '*.png' 2>/dev/null | wc -l)
+    local ips
+    ips=$(grep -oE '"images_per_second" *: *[0-9.]+' "$dir/summary.json" 2>/dev/null | grep -oE '[0-9.]+$' || true)
+    echo "rc $rc; ${ips:-?} images/s; $grids sample grids;${files:- no output files}"
+}
+
+run() {
     local out=${OUT:-$bundle_dir/out}
     local logs="$out/logs"
     mkdir -p "$logs"
