@@ -217,7 +217,7 @@ class GanTrainerTest {
     void deferredMetricsArriveOneReadLaterWithTheSameValues() {
         List<StepMetrics> immediate = new ArrayList<>();
         List<StepMetrics> heard = new ArrayList<>();
-        try (CpuBackend b = CpuBackend.create(DType.F32, 1); Gan x = new Gan(b, config().build(), 5);
+        try (CpuBackend b = CpuBackend.create(1); Gan x = new Gan(b, config().build(), 5);
                 Gan y = new Gan(b, config().build(), 5)) {
             y.t.addListener(new TrainingListener() {
                 @Override
