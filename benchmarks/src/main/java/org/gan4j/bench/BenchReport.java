@@ -15,8 +15,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Reads a JMH JSON result ({@code java -jar benchmarks.jar ... -rf json -rff result.json}) and prints, per row, the
  * time with its error, and what it means against the hardware: images/s and GFLOP/s for whole iterations
  * ({@link FlopCounter#iterationFlops}), GFLOP/s for convolutions and GB/s for memory-bound ops ({@link OpCases}).
- * Then, for each configuration run by both {@link IterationBenchmark} on the CPU and
- * {@link LibtorchIterationBenchmark}, the best images/s of each and their ratio. Output is a Markdown table.
+ * When the same result holds {@link PeakBenchmark} (the measured single-core GEMM peak), each CPU convolution row
+ * also gets its share of that peak times its thread count. Then, for each configuration run by both
+ * {@link IterationBenchmark} on the CPU and {@link LibtorchIterationBenchmark}, the best images/s of each and their
+ * ratio. Output is a Markdown table.
  *
  * <p>Usage: {@code java -cp benchmarks.jar org.gan4j.bench.BenchReport result.json}
  */
@@ -75,9 +77,10 @@ public final class BenchReport {
     /** The Markdown report of {@code rows}. */
     static String report(List<Row> rows) {
         StringBuilder out = new StringBuilder();
-        out.append("| benchmark | parameters | time | images/s | GFLOP/s | GB/s | CPU ms/op "
+        double peak = peakGflopsPerCore(rows);
+        out.append("| benchmark | parameters | time | images/s | GFLOP/s | % of peak | GB/s | CPU ms/op "
                 + "| images/s by CPU time |\n");
-        out.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         Map<String, Double> gan4jBest = new LinkedHashMap<>();
         Map<String, Double> torchBest = new LinkedHashMap<>();
         Map<String, Double> gan4jCpu1 = new LinkedHashMap<>();
@@ -86,6 +89,7 @@ public final class BenchReport {
             double s = r.seconds();
             String images = "";
             String gflops = "";
+            String ofPeak = "";
             String gbs = "";
             String cpuMs = Double.isNaN(r.cpuMs()) ? "" : String.format("%.1f", r.cpuMs());
             String cpuIps = "";
@@ -115,13 +119,20 @@ public final class BenchReport {
                 long work = OpCases.work(r.method(), r.params(), isFlops);
                 if (work >= 0 && isFlops[0]) {
                     gflops = String.format("%.1f", work / s / 1e9);
+                    if (!Double.isNaN(peak) && "cpu".equals(r.params().get("backend"))) {
+                        int threads = Integer.parseInt(r.params().getOrDefault("threads", "1"));
+                        ofPeak = String.format("%.0f%%", 100 * work / s / 1e9 / (peak * threads));
+                    }
                 } else if (work >= 0) {
                     gbs = String.format("%.1f", work / s / 1e9);
                 }
+            } else if (r.benchmark().equals("PeakBenchmark")) {
+                gflops = String.format("%.1f", PeakBenchmark.flops() / s / 1e9);
+                ofPeak = "100% (1 core)";
             }
-            out.append(String.format("| %s.%s | %s | %s ± %s %s | %s | %s | %s | %s | %s |%n", r.benchmark(),
-                    r.method(), r.paramString(), fmt(r.score()), fmt(r.error()), r.unit(), images, gflops, gbs,
-                    cpuMs, cpuIps));
+            out.append(String.format("| %s.%s | %s | %s ± %s %s | %s | %s | %s | %s | %s | %s |%n", r.benchmark(),
+                    r.method(), r.paramString(), fmt(r.score()), fmt(r.error()), r.unit(), images, gflops, ofPeak,
+                    gbs, cpuMs, cpuIps));
         }
         List<String> both = new ArrayList<>(gan4jBest.keySet());
         both.retainAll(torchBest.keySet());
@@ -139,6 +150,16 @@ public final class BenchReport {
             }
         }
         return out.toString();
+    }
+
+    /** GFLOP/s of the {@link PeakBenchmark} row of {@code rows}, or NaN if there is none. */
+    static double peakGflopsPerCore(List<Row> rows) {
+        for (Row r : rows) {
+            if (r.benchmark().equals("PeakBenchmark")) {
+                return PeakBenchmark.flops() / r.seconds() / 1e9;
+            }
+        }
+        return Double.NaN;
     }
 
     private static String fmt(double v) {

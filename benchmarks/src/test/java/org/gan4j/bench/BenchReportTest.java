@@ -36,6 +36,21 @@ class BenchReportTest {
         assertTrue(report.contains("| 32.1 |"), report);
     }
 
+    @Test
+    void setsConvolutionRatesBesideTheMeasuredPeak() throws IOException {
+        // sgemm 1024^3 in 20 ms: 2 * 1024^3 / 0.02 s = 107.4 GFLOP/s on one core. d28.conv2 forward at batch 64:
+        // 2 * 64*128*7*7 * 64*4*4 = 822.1 MFLOP in 10 ms = 82.2 GFLOP/s on 2 threads = 38% of 2 x 107.4.
+        String json = "[" + row("org.gan4j.bench.PeakBenchmark.sgemm", "{}", 20, "ms/op", 0) + ","
+                + row("org.gan4j.bench.OpBenchmark.convForward",
+                        "{\"backend\":\"cpu\",\"threads\":\"2\",\"layer\":\"d28.conv2\",\"batch\":\"64\"}",
+                        10000, "us/op", 0) + "]";
+        File f = dir.resolve("p.json").toFile();
+        Files.writeString(f.toPath(), json);
+        String report = BenchReport.report(BenchReport.read(f));
+        assertTrue(report.contains("| 107.4 | 100% (1 core) |"), report);
+        assertTrue(report.contains("| 82.2 | 38% |"), report);
+    }
+
     /** A JMH result row; {@code cpuNanos} > 0 adds the CpuClock secondary metrics of one call. */
     private static String row(String benchmark, String params, double score, String unit, double cpuNanos) {
         String secondary = cpuNanos <= 0 ? "" : ",\"secondaryMetrics\":{\"cpuNanos\":{\"score\":" + cpuNanos
