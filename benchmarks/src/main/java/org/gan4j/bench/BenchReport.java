@@ -15,8 +15,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Reads a JMH JSON result ({@code java -jar benchmarks.jar ... -rf json -rff result.json}) and prints, per row, the
  * time with its error, and what it means against the hardware: images/s and GFLOP/s for whole iterations
  * ({@link FlopCounter#iterationFlops}), GFLOP/s for convolutions and GB/s for memory-bound ops ({@link OpCases}).
- * When the same result holds {@link PeakBenchmark} (the measured single-core GEMM peak), each CPU convolution row
- * also gets its share of that peak times its thread count. Then, for each configuration run by both
+ * When the same result holds {@link PeakBenchmark} (the measured single-core GEMM peak, by CPU time when recorded),
+ * each CPU convolution row also gets its share of that peak times its thread count, and at one thread also its share
+ * by CPU time. Then, for each configuration run by both
  * {@link IterationBenchmark} on the CPU and {@link LibtorchIterationBenchmark}, the best images/s of each and their
  * ratio. Output is a Markdown table.
  *
@@ -122,13 +123,18 @@ public final class BenchReport {
                     if (!Double.isNaN(peak) && "cpu".equals(r.params().get("backend"))) {
                         int threads = Integer.parseInt(r.params().getOrDefault("threads", "1"));
                         ofPeak = String.format("%.0f%%", 100 * work / s / 1e9 / (peak * threads));
+                        if (threads == 1 && !Double.isNaN(r.cpuMs())) {
+                            ofPeak += String.format(" (%.0f%% by CPU time)", 100 * work / (r.cpuMs() / 1e3) / 1e9
+                                    / peak);
+                        }
                     }
                 } else if (work >= 0) {
                     gbs = String.format("%.1f", work / s / 1e9);
                 }
             } else if (r.benchmark().equals("PeakBenchmark")) {
                 gflops = String.format("%.1f", PeakBenchmark.flops() / s / 1e9);
-                ofPeak = "100% (1 core)";
+                ofPeak = String.format("%.1f GFLOP/s = 100%% (1 core%s)", peak,
+                        Double.isNaN(r.cpuMs()) ? "" : ", by CPU time");
             }
             out.append(String.format("| %s.%s | %s | %s ± %s %s | %s | %s | %s | %s | %s | %s |%n", r.benchmark(),
                     r.method(), r.paramString(), fmt(r.score()), fmt(r.error()), r.unit(), images, gflops, ofPeak,
@@ -152,11 +158,15 @@ public final class BenchReport {
         return out.toString();
     }
 
-    /** GFLOP/s of the {@link PeakBenchmark} row of {@code rows}, or NaN if there is none. */
+    /**
+     * GFLOP/s of the {@link PeakBenchmark} row of {@code rows}, by its CPU time when recorded (one thread: that is
+     * its whole work, and other processes do not inflate it), else by wall clock; NaN if there is none.
+     */
     static double peakGflopsPerCore(List<Row> rows) {
         for (Row r : rows) {
             if (r.benchmark().equals("PeakBenchmark")) {
-                return PeakBenchmark.flops() / r.seconds() / 1e9;
+                double seconds = Double.isNaN(r.cpuMs()) ? r.seconds() : r.cpuMs() / 1e3;
+                return PeakBenchmark.flops() / seconds / 1e9;
             }
         }
         return Double.NaN;
