@@ -18,7 +18,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * ({@link FlopCounter#iterationFlops}), GFLOP/s for convolutions and GB/s for memory-bound ops ({@link OpCases}).
  * Then, for each configuration run by both {@link IterationBenchmark} on the CPU and
  * {@link LibtorchIterationBenchmark}, the best images/s of each and their ratio; for {@link PipelineBenchmark}, the
- * CLI pipeline's images/s beside the step loop's (eager and CUDA graph) per configuration. Output is Markdown.
+ * CLI pipeline's images/s beside the step loop's (eager and CUDA graph) per configuration. When the same result
+ * holds {@link PeakBenchmark} (the measured single-core GEMM peak, by CPU time when recorded), each CPU convolution
+ * row also gets its share of that peak times its thread count, and at one thread also its share by CPU time.
+ * Output is Markdown.
  *
  * <p>Usage: {@code java -cp benchmarks.jar org.gan4j.bench.BenchReport result.json}
  */
@@ -77,9 +80,10 @@ public final class BenchReport {
     /** The Markdown report of {@code rows}. */
     static String report(List<Row> rows) {
         StringBuilder out = new StringBuilder();
-        out.append("| benchmark | parameters | time | images/s | GFLOP/s | GB/s | CPU ms/op "
+        double peak = peakGflopsPerCore(rows);
+        out.append("| benchmark | parameters | time | images/s | GFLOP/s | % of peak | GB/s | CPU ms/op "
                 + "| images/s by CPU time |\n");
-        out.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         Map<String, Double> gan4jBest = new LinkedHashMap<>();
         Map<String, Double> torchBest = new LinkedHashMap<>();
         Map<String, Double> gan4jCpu1 = new LinkedHashMap<>();
@@ -89,6 +93,7 @@ public final class BenchReport {
             double s = r.seconds();
             String images = "";
             String gflops = "";
+            String ofPeak = "";
             String gbs = "";
             String cpuMs = Double.isNaN(r.cpuMs()) ? "" : String.format("%.1f", r.cpuMs());
             String cpuIps = "";
@@ -121,13 +126,25 @@ public final class BenchReport {
                 long work = OpCases.work(r.method(), r.params(), isFlops);
                 if (work >= 0 && isFlops[0]) {
                     gflops = String.format("%.1f", work / s / 1e9);
+                    if (!Double.isNaN(peak) && "cpu".equals(r.params().get("backend"))) {
+                        int threads = Integer.parseInt(r.params().getOrDefault("threads", "1"));
+                        ofPeak = String.format("%.0f%%", 100 * work / s / 1e9 / (peak * threads));
+                        if (threads == 1 && !Double.isNaN(r.cpuMs())) {
+                            ofPeak += String.format(" (%.0f%% by CPU time)", 100 * work / (r.cpuMs() / 1e3) / 1e9
+                                    / peak);
+                        }
+                    }
                 } else if (work >= 0) {
                     gbs = String.format("%.1f", work / s / 1e9);
                 }
+            } else if (r.benchmark().equals("PeakBenchmark")) {
+                gflops = String.format("%.1f", PeakBenchmark.flops() / s / 1e9);
+                ofPeak = String.format("%.1f GFLOP/s = 100%% (1 core%s)", peak,
+                        Double.isNaN(r.cpuMs()) ? "" : ", by CPU time");
             }
-            out.append(String.format("| %s.%s | %s | %s ± %s %s | %s | %s | %s | %s | %s |%n", r.benchmark(),
-                    r.method(), r.paramString(), fmt(r.score()), fmt(r.error()), r.unit(), images, gflops, gbs,
-                    cpuMs, cpuIps));
+            out.append(String.format("| %s.%s | %s | %s ± %s %s | %s | %s | %s | %s | %s | %s |%n", r.benchmark(),
+                    r.method(), r.paramString(), fmt(r.score()), fmt(r.error()), r.unit(), images, gflops, ofPeak,
+                    gbs, cpuMs, cpuIps));
         }
         List<String> both = new ArrayList<>(gan4jBest.keySet());
         both.retainAll(torchBest.keySet());
@@ -165,6 +182,20 @@ public final class BenchReport {
 
     private static String ips(Double v) {
         return v == null ? "" : String.format("%.0f", v);
+    }
+
+    /**
+     * GFLOP/s of the {@link PeakBenchmark} row of {@code rows}, by its CPU time when recorded (one thread: that is
+     * its whole work, and other processes do not inflate it), else by wall clock; NaN if there is none.
+     */
+    static double peakGflopsPerCore(List<Row> rows) {
+        for (Row r : rows) {
+            if (r.benchmark().equals("PeakBenchmark")) {
+                double seconds = Double.isNaN(r.cpuMs()) ? r.seconds() : r.cpuMs() / 1e3;
+                return PeakBenchmark.flops() / seconds / 1e9;
+            }
+        }
+        return Double.NaN;
     }
 
     private static String fmt(double v) {

@@ -24,7 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Each backend op of the DCGAN iteration at the real layer shapes ({@link OpCases}), synchronised inside the
  * measured method. {@link BenchReport} turns the times into GFLOP/s for the convolutions and GB/s for the rest.
  * Each op family has its own state, so its parameters ({@code layer}, {@code batch}, {@code model}) multiply only
- * with each other and with {@code backend}/{@code threads}. Inputs are seeded uniform values in [-1, 1].
+ * with each other and with {@code backend}/{@code threads}. Inputs are seeded uniform values in [-1, 1]. The
+ * convolutions also record the benchmark thread's CPU time ({@link CpuClock}): at {@code threads=1} that is the whole
+ * work of the call, comparable with {@link PeakBenchmark} on a machine shared with other processes.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -254,21 +256,27 @@ public class OpBenchmark {
     }
 
     @Benchmark
-    public void convForward(BackendState s, ConvState c) {
+    public void convForward(BackendState s, ConvState c, CpuClock clock) {
+        clock.start();
         s.b.convForward(c.x, c.w, c.c.params(), c.y);
         s.b.synchronize();
+        clock.stop();
     }
 
     @Benchmark
-    public void convBackwardData(BackendState s, ConvState c) {
+    public void convBackwardData(BackendState s, ConvState c, CpuClock clock) {
+        clock.start();
         s.b.convBackwardData(c.y, c.w, c.c.params(), c.dx);
         s.b.synchronize();
+        clock.stop();
     }
 
     @Benchmark
-    public void convBackwardFilter(BackendState s, ConvState c) {
+    public void convBackwardFilter(BackendState s, ConvState c, CpuClock clock) {
+        clock.start();
         s.b.convBackwardFilter(c.x, c.y, c.c.params(), c.dw);
         s.b.synchronize();
+        clock.stop();
     }
 
     @Benchmark

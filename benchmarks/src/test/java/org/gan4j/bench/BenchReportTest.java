@@ -49,6 +49,27 @@ class BenchReportTest {
         assertTrue(report.contains("| cuda dcgan64-128 | 25600 | 32000 | 25600 | 0.80x |"), report);
     }
 
+    @Test
+    void setsConvolutionRatesBesideTheMeasuredPeak() throws IOException {
+        // sgemm 1024^3 in 20 ms: 2 * 1024^3 / 0.02 s = 107.4 GFLOP/s on one core. d28.conv2 forward at batch 64:
+        // 2 * 64*128*7*7 * 64*4*4 = 822.1 MFLOP in 10 ms = 82.2 GFLOP/s on 2 threads = 38% of 2 x 107.4.
+        // The peak is taken from the CPU time (40 ms of wall clock, 20 ms of CPU time: a loaded machine).
+        String json = "[" + row("org.gan4j.bench.PeakBenchmark.sgemm", "{}", 40, "ms/op", 20e6) + ","
+                + row("org.gan4j.bench.OpBenchmark.convForward",
+                        "{\"backend\":\"cpu\",\"threads\":\"2\",\"layer\":\"d28.conv2\",\"batch\":\"64\"}",
+                        10000, "us/op", 0) + ","
+                // one thread, 20 ms wall and 16.44 ms CPU: 41.1 and 50.0 GFLOP/s, 38% and 47% of 107.4
+                + row("org.gan4j.bench.OpBenchmark.convBackwardData",
+                        "{\"backend\":\"cpu\",\"threads\":\"1\",\"layer\":\"d28.conv2\",\"batch\":\"64\"}",
+                        20000, "us/op", 16.44e6) + "]";
+        File f = dir.resolve("p.json").toFile();
+        Files.writeString(f.toPath(), json);
+        String report = BenchReport.report(BenchReport.read(f));
+        assertTrue(report.contains("| 53.7 | 107.4 GFLOP/s = 100% (1 core, by CPU time) |"), report);
+        assertTrue(report.contains("| 82.2 | 38% |"), report);
+        assertTrue(report.contains("| 41.1 | 38% (47% by CPU time) |"), report);
+    }
+
     /** A JMH result row; {@code cpuNanos} > 0 adds the CpuClock secondary metrics of one call. */
     private static String row(String benchmark, String params, double score, String unit, double cpuNanos) {
         String secondary = cpuNanos <= 0 ? "" : ",\"secondaryMetrics\":{\"cpuNanos\":{\"score\":" + cpuNanos
