@@ -21,6 +21,7 @@ import org.gan4j.tensor.Tensor;
 public abstract class HostStaging implements AutoCloseable {
     private final int buffers;
     private final int floats;
+    private final FloatBuffer[] views;
 
     protected HostStaging(int buffers, int floats) {
         if (buffers < 1 || floats < 1) {
@@ -29,6 +30,7 @@ public abstract class HostStaging implements AutoCloseable {
         }
         this.buffers = buffers;
         this.floats = floats;
+        this.views = new FloatBuffer[buffers];
     }
 
     /** Number of buffers. */
@@ -42,7 +44,10 @@ public abstract class HostStaging implements AutoCloseable {
     }
 
     /** Buffer {@code i} (position 0, capacity {@link #floats()}); write it only between awaitWritable and upload. */
-    public abstract FloatBuffer buffer(int i);
+    public final FloatBuffer buffer(int i) {
+        checkIndex(i);
+        return views[i];
+    }
 
     /** Blocks the calling thread until buffer {@code i}'s last upload has finished reading it. */
     public abstract void awaitWritable(int i);
@@ -58,6 +63,15 @@ public abstract class HostStaging implements AutoCloseable {
     /** Frees the buffers (idempotent). */
     @Override
     public abstract void close();
+
+    /**
+     * Sets what {@link #buffer(int) buffer(i)} returns (a view of {@link #floats()} values at position 0): a subclass's
+     * constructor sets every buffer once.
+     */
+    protected final void setBuffer(int i, FloatBuffer view) {
+        checkIndex(i);
+        views[i] = view;
+    }
 
     /** Checks a buffer index. */
     protected final void checkIndex(int i) {
@@ -79,22 +93,14 @@ public abstract class HostStaging implements AutoCloseable {
     static final class OnHeap extends HostStaging {
         private final Backend backend;
         private final float[][] arrays;
-        private final FloatBuffer[] views;
 
         OnHeap(Backend backend, int buffers, int floats) {
             super(buffers, floats);
             this.backend = backend;
             arrays = new float[buffers][floats];
-            views = new FloatBuffer[buffers];
             for (int i = 0; i < buffers; i++) {
-                views[i] = FloatBuffer.wrap(arrays[i]);
+                setBuffer(i, FloatBuffer.wrap(arrays[i]));
             }
-        }
-
-        @Override
-        public FloatBuffer buffer(int i) {
-            checkIndex(i);
-            return views[i];
         }
 
         @Override

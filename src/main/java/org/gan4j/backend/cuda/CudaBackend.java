@@ -79,7 +79,7 @@ public final class CudaBackend extends Backend {
      * Every native resource made once in the constructor, in creation order: {@link #close()} releases them in
      * reverse (cuBLAS before its workspace, the stream last).
      */
-    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final NativeResources resources = new NativeResources();
     private final CUstream_st stream;
     private final cudnnContext cudnn;
     private final cublasContext cublas;
@@ -114,12 +114,12 @@ public final class CudaBackend extends Backend {
         this.deterministic = deterministic;
         try {
             checkCuda(cudaSetDevice(device), "cudaSetDevice(" + device + ")");
-            stream = own(NativeHandle.stream()).get();
-            one = own(new FloatPointer(1f));
-            zero = own(new FloatPointer(0f));
-            gemmAlpha = own(new FloatPointer(1));
-            gemmBeta = own(new FloatPointer(1));
-            cudnn = own(NativeHandle.create(new cudnnContext(), h -> cudnnCreate(h),
+            stream = resources.own(NativeHandle.stream()).get();
+            one = resources.own(new FloatPointer(1f));
+            zero = resources.own(new FloatPointer(0f));
+            gemmAlpha = resources.own(new FloatPointer(1));
+            gemmBeta = resources.own(new FloatPointer(1));
+            cudnn = resources.own(NativeHandle.create(new cudnnContext(), h -> cudnnCreate(h),
                     "cudnnCreate", h -> cudnnDestroy(h), "cudnnDestroy",
                     CudaException::checkCudnn)).get();
             checkCudnn(cudnnSetStream(cudnn, stream), "cudnnSetStream");
@@ -127,16 +127,16 @@ public final class CudaBackend extends Backend {
             // allocates, which a captured iteration (captureGraph) relies on. Sizes as the cuBLAS docs advise. Made
             // before the handle, so that close() destroys the handle first.
             long cublasBytes = (computeMajor(device) >= 9 ? 32L : 4L) << 20;
-            DeviceBuffer cublasWorkspace = own(DeviceBuffer.allocate(cublasBytes, "the cuBLAS workspace",
+            DeviceBuffer cublasWorkspace = resources.own(DeviceBuffer.allocate(cublasBytes, "the cuBLAS workspace",
                     deviceBytes));
-            cublas = own(NativeHandle.create(new cublasContext(), h -> cublasCreate_v2(h),
+            cublas = resources.own(NativeHandle.create(new cublasContext(), h -> cublasCreate_v2(h),
                     "cublasCreate", h -> cublasDestroy_v2(h), "cublasDestroy",
                     CudaException::checkCublas)).get();
             checkCublas(cublasSetStream_v2(cublas, stream), "cublasSetStream");
             checkCublas(cublasSetWorkspace_v2(cublas, cublasWorkspace.pointer(0), cublasBytes), "cublasSetWorkspace");
             checkCublas(cublasSetMathMode(cublas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
                     "cublasSetMathMode");
-            adamTicket = own(DeviceBuffer.allocate(Integer.BYTES, "the Adam step ticket", deviceBytes));
+            adamTicket = resources.own(DeviceBuffer.allocate(Integer.BYTES, "the Adam step ticket", deviceBytes));
             checkCuda(cudaMemsetAsync(adamTicket.pointer(0), 0, Integer.BYTES, stream), "cudaMemsetAsync");
             ensureScratch(1024);
             description = describe(device, tf32, deterministic);
@@ -144,11 +144,6 @@ public final class CudaBackend extends Backend {
             close();
             throw e;
         }
-    }
-
-    private <T extends AutoCloseable> T own(T resource) {
-        owned.add(resource);
-        return resource;
     }
 
     /**
@@ -300,7 +295,7 @@ public final class CudaBackend extends Backend {
         }
         // Every resource is released even if one release fails (e.g. after a sticky device fault), in reverse order
         // of creation as try-with-resources would: graphs, plans, grown buffers, then what the constructor made.
-        List<AutoCloseable> all = new ArrayList<>(owned);
+        List<AutoCloseable> all = new ArrayList<>();
         all.add(scratch);
         all.add(workspace);
         all.addAll(retired);
@@ -310,7 +305,7 @@ public final class CudaBackend extends Backend {
         workspace = null;
         retired.clear();
         convPlans.clear();
-        NativeHandle.closeAll(all);
+        resources.closeAll(all);
         graphs.clear();
     }
 

@@ -2,11 +2,8 @@ package org.gan4j.backend.cuda;
 
 import static org.bytedeco.cuda.global.cudart.*;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.bytedeco.cuda.cudart.CUevent_st;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Pointer;
 import org.gan4j.backend.HostReadback;
 import org.gan4j.tensor.Tensor;
 
@@ -19,10 +16,9 @@ import org.gan4j.tensor.Tensor;
 final class CudaHostReadback extends HostReadback {
     private final CudaBackend backend;
     private final long bytes;
-    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final NativeResources resources = new NativeResources();
     private final FloatPointer[] pinned;
     private final CUevent_st[] done;
-    private boolean closed;
 
     CudaHostReadback(CudaBackend backend, int slots, int floats) {
         super(slots, floats);
@@ -32,9 +28,8 @@ final class CudaHostReadback extends HostReadback {
         done = new CUevent_st[slots];
         try {
             for (int i = 0; i < slots; i++) {
-                Pointer p = own(NativeHandle.pinnedHost(bytes)).get();
-                pinned[i] = new FloatPointer(p).limit(floats).capacity(floats);
-                done[i] = own(NativeHandle.event()).get();
+                pinned[i] = resources.pinnedFloats(floats);
+                done[i] = resources.own(NativeHandle.event()).get();
             }
         } catch (RuntimeException | Error e) {
             close();
@@ -42,15 +37,10 @@ final class CudaHostReadback extends HostReadback {
         }
     }
 
-    private <T extends AutoCloseable> T own(T resource) {
-        owned.add(resource);
-        return resource;
-    }
-
     @Override
     public void start(int slot, Tensor src) {
         check(slot, backend, src);
-        ensureOpen();
+        resources.ensureOpen("host readback");
         backend.checkHostCopy();
         CudaException.checkCuda(cudaMemcpyAsync(pinned[slot], CudaBackend.ptr(src), bytes, cudaMemcpyDeviceToHost,
                 backend.stream()), "cudaMemcpyAsync(device to pinned host)");
@@ -60,25 +50,17 @@ final class CudaHostReadback extends HostReadback {
     @Override
     public void finish(int slot, float[] dst) {
         check(slot, backend, null);
-        ensureOpen();
+        resources.ensureOpen("host readback");
         CudaException.checkCuda(cudaEventSynchronize(done[slot]), "cudaEventSynchronize(readback)");
         pinned[slot].get(dst, 0, floats());
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("this host readback is closed");
-        }
-    }
-
     @Override
     public void close() {
-        if (closed) {
+        if (!resources.beginClose()) {
             return;
         }
-        closed = true;
         backend.synchronizeQuietly(); // no copy may still write pinned memory
-        NativeHandle.closeAll(owned);
-        owned.clear();
+        resources.closeAll();
     }
 }

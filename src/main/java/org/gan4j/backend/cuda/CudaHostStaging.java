@@ -2,9 +2,6 @@ package org.gan4j.backend.cuda;
 
 import static org.bytedeco.cuda.global.cudart.*;
 
-import java.nio.FloatBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import org.bytedeco.cuda.cudart.CUevent_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.FloatPointer;
@@ -28,34 +25,31 @@ final class CudaHostStaging extends HostStaging {
     private final CudaBackend backend;
     private final int device;
     private final long bytes;
-    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final NativeResources resources = new NativeResources();
     private final CUstream_st copyStream;
-    private final Pointer[] pinned;
-    private final FloatBuffer[] views;
+    private final FloatPointer[] pinned;
     private final CUevent_st[] copied;
     private final DeviceBuffer[] staging = new DeviceBuffer[2];
     private final CUevent_st[] stagingFree = new CUevent_st[2];
     private int nextStaging;
-    private boolean closed;
 
     CudaHostStaging(CudaBackend backend, int device, int buffers, int floats) {
         super(buffers, floats);
         this.backend = backend;
         this.device = device;
         this.bytes = (long) floats * Float.BYTES;
-        pinned = new Pointer[buffers];
-        views = new FloatBuffer[buffers];
+        pinned = new FloatPointer[buffers];
         copied = new CUevent_st[buffers];
         try {
-            copyStream = own(NativeHandle.stream()).get();
+            copyStream = resources.own(NativeHandle.stream()).get();
             for (int i = 0; i < buffers; i++) {
-                pinned[i] = own(NativeHandle.pinnedHost(bytes)).get();
-                views[i] = new FloatPointer(pinned[i]).limit(floats).capacity(floats).asBuffer();
-                copied[i] = own(NativeHandle.event()).get();
+                pinned[i] = resources.pinnedFloats(floats);
+                setBuffer(i, pinned[i].asBuffer());
+                copied[i] = resources.own(NativeHandle.event()).get();
             }
             for (int j = 0; j < 2; j++) {
-                staging[j] = own(backend.allocateBuffer(bytes, "a batch staging buffer"));
-                stagingFree[j] = own(NativeHandle.event()).get();
+                staging[j] = resources.own(backend.allocateBuffer(bytes, "a batch staging buffer"));
+                stagingFree[j] = resources.own(NativeHandle.event()).get();
             }
         } catch (RuntimeException | Error e) {
             close();
@@ -63,21 +57,10 @@ final class CudaHostStaging extends HostStaging {
         }
     }
 
-    private <T extends AutoCloseable> T own(T resource) {
-        owned.add(resource);
-        return resource;
-    }
-
-    @Override
-    public FloatBuffer buffer(int i) {
-        checkIndex(i);
-        return views[i];
-    }
-
     @Override
     public void awaitWritable(int i) {
         checkIndex(i);
-        ensureOpen();
+        resources.ensureOpen("host staging");
         CudaException.checkCuda(cudaSetDevice(device), "cudaSetDevice(" + device + ")"); // per thread
         CudaException.checkCuda(cudaEventSynchronize(copied[i]), "cudaEventSynchronize(batch copy)");
     }
@@ -85,7 +68,7 @@ final class CudaHostStaging extends HostStaging {
     @Override
     public void upload(int i, Tensor dst) {
         checkIndex(i);
-        ensureOpen();
+        resources.ensureOpen("host staging");
         checkDestination(backend, dst);
         backend.checkHostCopy();
         int j = nextStaging;
@@ -102,23 +85,15 @@ final class CudaHostStaging extends HostStaging {
         CudaException.checkCuda(cudaEventRecord(stagingFree[j], compute), "cudaEventRecord");
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("this host staging is closed");
-        }
-    }
-
     @Override
     public void close() {
-        if (closed) {
+        if (!resources.beginClose()) {
             return;
         }
-        closed = true;
         if (copyStream != null) {
             cudaStreamSynchronize(copyStream); // no copy may still read pinned memory or write staging
         }
         backend.synchronizeQuietly(); // nor a device copy read staging
-        NativeHandle.closeAll(owned);
-        owned.clear();
+        resources.closeAll();
     }
 }
