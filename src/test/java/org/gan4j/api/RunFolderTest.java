@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.gan4j.gan.TrainerConfig;
 import org.gan4j.io.Checkpoint;
 import org.gan4j.io.MetricsLog;
+import org.gan4j.testing.TrainingWarnings;
 
 /** The run folder's rules (see {@link RunFolder}): lock, no overwriting, where a resume writes, later history. */
 class RunFolderTest {
@@ -209,14 +210,9 @@ class RunFolderTest {
         byte[] step30 = Files.readAllBytes(Checkpoint.fileFor(dir, 30));
         byte[] metrics = Files.readAllBytes(out.resolve("metrics.csv"));
         Checkpoint c = Checkpoints.read(Checkpoint.fileFor(dir, 10));
-        List<String> warnings = new ArrayList<>();
+        List<String> warnings;
         try (GanTraining t = GanTraining.resume(c, GanTraining.resumeConfig(c).steps(25).build())) {
-            t.run(new GanTraining.Listener() {
-                @Override
-                public void onWarning(String message) {
-                    warnings.add(message);
-                }
-            });
+            warnings = TrainingWarnings.runCollecting(t);
         }
         List<Path> moved;
         try (Stream<Path> s = Files.list(out.resolve("superseded"))) {
@@ -262,14 +258,9 @@ class RunFolderTest {
         Path out = tmp.resolve("run");
         TrainingConfig c = Runs.ring(out, 45).trainer(TrainerConfig.builder().batchSize(32).lr(1e-3f).seed(11)
                 .metricsEvery(50).build()).build();
-        List<String> warnings = new ArrayList<>();
+        List<String> warnings;
         try (GanTraining t = GanTraining.create(c)) {
-            t.run(new GanTraining.Listener() {
-                @Override
-                public void onWarning(String message) {
-                    warnings.add(message);
-                }
-            });
+            warnings = TrainingWarnings.runCollecting(t);
         }
         assertEquals(List.of(), warnings);
         assertEquals(List.of(20L, 40L, 45L), Checkpoint.list(out.resolve("checkpoints")).stream()

@@ -1,5 +1,7 @@
 package org.gan4j.cli;
 
+import static org.gan4j.cli.CliRun.ok;
+import static org.gan4j.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,20 +37,6 @@ class MainTest {
     @TempDir
     Path tmp;
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
-    private static void ok(Result r) {
-        assertEquals(0, r.code(), () -> "exit " + r.code() + "\nstdout: " + r.out() + "\nstderr: " + r.err());
-    }
-
     private static BufferedImage png(Path p) throws Exception {
         BufferedImage img = ImageIO.read(p.toFile());
         assertNotNull(img, p + " is not a readable image");
@@ -80,7 +68,7 @@ class MainTest {
         assertEquals(51, Files.readAllLines(a).size());
 
         Path e = tmp.resolve("eval.json");
-        Result r = run("eval", "--checkpoint", run.toString(), "--n", "500", "--out", e.toString());
+        CliRun r = run("eval", "--checkpoint", run.toString(), "--n", "500", "--out", e.toString());
         ok(r);
         assertTrue(r.out().contains("modes"), r.out());
         JsonNode ej = new ObjectMapper().readTree(e.toFile());
@@ -90,7 +78,7 @@ class MainTest {
         // resume to 30 steps in the same folder
         ok(run("train", "--resume", run.toString(), "--steps", "30"));
         assertEquals(30, MetricsLog.read(run.resolve("metrics.csv")).rows().size());
-        Result again = run("train", "--resume", run.toString(), "--lr-d", "0.1");
+        CliRun again = run("train", "--resume", run.toString(), "--lr-d", "0.1");
         assertEquals(2, again.code());
         assertTrue(again.err().contains("--lr-d cannot be changed when resuming"), again.err());
     }
@@ -119,7 +107,7 @@ class MainTest {
         byte[] jpeg = Files.readAllBytes(jpg);
         assertTrue(jpeg[0] == (byte) 0xFF && jpeg[1] == (byte) 0xD8, "JPEG magic FF D8");
         assertEquals(2 * (28 + 2) + 2, png(jpg).getHeight(), "16 images, 8 per row: 2 rows");
-        Result gif = run("sample", "--checkpoint", run.toString(), "--out", tmp.resolve("grid.gif").toString());
+        CliRun gif = run("sample", "--checkpoint", run.toString(), "--out", tmp.resolve("grid.gif").toString());
         assertEquals(2, gif.code());
         assertEquals("gan4j: --out " + tmp.resolve("grid.gif") + ": images are written as PNG or JPEG, so the name"
                 + " must end in .png or .jpg or .jpeg\n(gan4j sample --help shows every option)\n", gif.err());
@@ -137,7 +125,7 @@ class MainTest {
 
     @Test
     void usageErrorsAreOneLineWithExitCode2() throws Exception {
-        Result r = run("train", "--dataset", "ring", "-b", "-5", "--steps", "1", "--out", tmp.resolve("x").toString());
+        CliRun r = run("train", "--dataset", "ring", "-b", "-5", "--steps", "1", "--out", tmp.resolve("x").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("batchSize must be >= 2"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace without --verbose: " + r.err());
@@ -177,11 +165,11 @@ class MainTest {
 
     @Test
     void versionHelpAndNoArgumentDefaults() throws Exception {
-        Result r = run("--version");
+        CliRun r = run("--version");
         ok(r);
         assertTrue(r.out().contains("gan4j " + Version.VERSION), r.out());
         for (String sub : List.of("train", "sample", "eval", "export", "import")) {
-            Result h = run(sub, "--help");
+            CliRun h = run(sub, "--help");
             ok(h);
             assertTrue(h.out().contains("Usage: gan4j " + sub), h.out());
         }

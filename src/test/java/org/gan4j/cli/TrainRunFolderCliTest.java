@@ -1,12 +1,12 @@
 package org.gan4j.cli;
 
+import static org.gan4j.cli.CliRun.ok;
+import static org.gan4j.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,20 +29,6 @@ class TrainRunFolderCliTest {
     @TempDir
     Path tmp;
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
-    private static void ok(Result r) {
-        assertEquals(0, r.code(), () -> "exit " + r.code() + "\nstdout: " + r.out() + "\nstderr: " + r.err());
-    }
-
     private static String[] ring(Path out, int steps, String... more) {
         List<String> a = new ArrayList<>(List.of("train", "--dataset", "ring", "--dataset-size", "640", "-b", "32",
                 "--steps", Integer.toString(steps), "--threads", "1", "--backend", "cpu", "--out", out.toString()));
@@ -58,13 +44,13 @@ class TrainRunFolderCliTest {
         ok(run(ring(b, 6)));
         byte[] metricsB = Files.readAllBytes(b.resolve("metrics.csv"));
 
-        Result again = run(ring(b, 3));
+        CliRun again = run(ring(b, 3));
         assertEquals(2, again.code());
         assertEquals("gan4j: output folder " + b + " already holds a run (metrics.csv, summary.json, losses.png,"
                 + " samples/, checkpoints/); resume it (--resume " + b + "), choose another output folder (--out), or"
                 + " replace that run with --overwrite\n", again.err());
 
-        Result into = run("train", "--resume", a.toString(), "--steps", "20", "--out", b.toString());
+        CliRun into = run("train", "--resume", a.toString(), "--steps", "20", "--out", b.toString());
         assertEquals(2, into.code());
         assertEquals("gan4j: output folder " + b + " already holds a run (metrics.csv, summary.json, losses.png,"
                 + " samples/, checkpoints/); choose another output folder (--out), or replace that run with"
@@ -84,11 +70,11 @@ class TrainRunFolderCliTest {
         Path a = tmp.resolve("a");
         ok(run(ring(a, 5)));
         Path loose = Files.copy(Checkpoint.fileFor(a.resolve("checkpoints"), 5), tmp.resolve("shared.safetensors"));
-        Result r = run("train", "--resume", loose.toString(), "--steps", "8");
+        CliRun r = run("train", "--resume", loose.toString(), "--steps", "8");
         assertEquals(2, r.code());
         assertEquals("gan4j: checkpoint " + loose + " is not in a run folder (RUN/checkpoints/step_N.safetensors), so"
                 + " there is none to continue; give the output folder of the resumed run (--out DIR)\n", r.err());
-        Result into = run("train", "--resume", loose.toString(), "--steps", "8", "--out", tmp.resolve("c").toString());
+        CliRun into = run("train", "--resume", loose.toString(), "--steps", "8", "--out", tmp.resolve("c").toString());
         ok(into);
         assertTrue(into.out().startsWith("Resuming " + loose + " at step 5 into " + tmp.resolve("c") + "\n"),
                 into.out());
@@ -101,7 +87,7 @@ class TrainRunFolderCliTest {
         Files.createDirectories(out.resolve("losses.png"));
         Files.createDirectories(out.resolve("summary.json"));
         Files.createDirectories(out.resolve("metrics.csv"));
-        Result r = run(ring(out, 25));
+        CliRun r = run(ring(out, 25));
         ok(r);
         List<String> warnings = Arrays.stream(r.err().split("\n")).filter(l -> l.startsWith("warning: ")).toList();
         assertEquals(List.of("metrics.csv", "samples/epoch_001.png", "losses.png", "summary.json"),
@@ -118,7 +104,7 @@ class TrainRunFolderCliTest {
     void aCheckpointThatCannotBeWrittenStopsTheRun() throws Exception {
         Path out = Files.createDirectories(tmp.resolve("run"));
         Path blocked = Files.createDirectories(Checkpoint.fileFor(out.resolve("checkpoints"), 10));
-        Result r = run(ring(out, 60, "--checkpoint-every", "5"));
+        CliRun r = run(ring(out, 60, "--checkpoint-every", "5"));
         assertEquals(1, r.code(), r.err());
         assertEquals("gan4j: I/O error: cannot write checkpoint " + blocked + ": " + blocked.toAbsolutePath()
                 + ": is a folder, cannot write a file there; choose a file name; training stopped (the last checkpoint"
@@ -131,7 +117,7 @@ class TrainRunFolderCliTest {
     @Test
     void whatTheRunPrintsAndWrites() throws Exception {
         Path out = tmp.resolve("run");
-        Result r = run(ring(out, 45, "--checkpoint-every", "10"));
+        CliRun r = run(ring(out, 45, "--checkpoint-every", "10"));
         ok(r);
         // metrics.csv counts epochs from 1, as the console and the sample files do: 20 steps per epoch.
         double[] epochs = MetricsLog.read(out.resolve("metrics.csv")).column("epoch");

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
@@ -25,6 +24,7 @@ import org.gan4j.api.ModelConfig;
 import org.gan4j.api.TrainingConfig;
 import org.gan4j.gan.TrainerConfig;
 import org.gan4j.tensor.Shape;
+import org.gan4j.testing.TrainingWarnings;
 
 /**
  * The no-font path: a run's pictures (loss plot, sample grid, 2-D scatter) are drawn without the JDK's native font
@@ -89,14 +89,9 @@ class HeadlessRenderingTest {
                 TrainingConfig c = TrainingConfig.builder().model(ModelConfig.mlp2d(2, 16, 2))
                         .dataset(DatasetConfig.ring(64)).trainer(TrainerConfig.builder().batchSize(32).build())
                         .steps(3).backend("cpu").threads(1).output(dir.resolve("run")).build();
-                List<String> warnings = new ArrayList<>();
+                List<String> warnings;
                 try (GanTraining t = GanTraining.create(c)) {
-                    t.run(new GanTraining.Listener() {
-                        @Override
-                        public void onWarning(String message) {
-                            warnings.add(message);
-                        }
-                    });
+                    warnings = TrainingWarnings.runCollecting(t);
                 }
                 if (!warnings.isEmpty()) {
                     throw new AssertionError("warnings: " + warnings);
