@@ -80,6 +80,16 @@ int gan4j_bce_with_logits_loss(const float* logits, const float* targets, long l
                                float* dlogits, double* scratch, void* stream);
 int gan4j_squared_error_loss(const float* pred, const float* targets, long long n, float scale, float* loss,
                              float* dpred, double* scratch, void* stream);
+int gan4j_hinge_loss(const float* logits, const float* targets, long long n, float scale, float* loss,
+                     float* dlogits, double* scratch, void* stream);
+
+/* ---------------------------------------------------------------- spectral.cu */
+
+/* scratch: gan4j_scratch_bytes of at least (max(out, k) + 1 + 3) / 4 channels. */
+int gan4j_spectral_norm_forward(const float* w, float* u, float* v, int out, int k, int update, float* sigma,
+                                float* wsn, double* scratch, void* stream);
+int gan4j_spectral_norm_backward(const float* dwsn, const float* wsn, const float* u, const float* v,
+                                 const float* sigma, int out, int k, float* dw, double* scratch, void* stream);
 
 /* ---------------------------------------------------------------- optimizers.cu */
 

@@ -6,7 +6,8 @@
  *   BCE with logits  loss[0] = scale * mean_i (max(x, 0) - x t + log(1 + exp(-|x|)))   (stable form)
  *                    dlogits_i = scale * (sigmoid(x_i) - t_i) / n
  *   squared error    loss[0] = scale * mean_i (x_i - t_i)^2,  dpred_i = scale * 2 (x_i - t_i) / n
- * CPU reference: CpuBackend.doBceWithLogitsLoss / doSquaredErrorLoss (double); here per-element math in float, the
+ *   hinge            loss[0] = scale * mean_i max(0, 1 - t_i x_i),  dlogits_i = -scale t_i / n where t_i x_i < 1, else 0
+ * CPU reference: CpuBackend.doBceWithLogitsLoss / doSquaredErrorLoss / doHingeLoss (double); here per-element math in float, the
  * sum in double in a fixed order (see gan4j_device.cuh), the final scale in double.
  */
 #include "gan4j_device.cuh"
@@ -48,6 +49,24 @@ struct SquaredErrorLossOp {
     __device__ void finish(double sum) const { loss[0] = (float)(loss_scale * sum); }
 };
 
+/* hinge_loss_kernel: the sum_reduce_kernel instantiated with this op. */
+struct HingeLossOp {
+    const float* logits;
+    const float* targets;
+    float grad_scale; /* scale / n */
+    double loss_scale; /* scale / n */
+    float* loss;
+    float* dlogits;
+    __device__ double element(long long i) const {
+        const float t = targets[i];
+        const double margin = 1.0 - (double)t * (double)logits[i]; /* in double, as the CPU reference */
+        const bool active = margin > 0.0;
+        dlogits[i] = active ? -grad_scale * t : 0.f;
+        return active ? margin : 0.0;
+    }
+    __device__ void finish(double sum) const { loss[0] = (float)(loss_scale * sum); }
+};
+
 }  // namespace
 
 extern "C" {
@@ -65,6 +84,14 @@ int gan4j_squared_error_loss(const float* pred, const float* targets, long long 
     if (n <= 0) return (int)cudaErrorInvalidValue;
     const double per = (double)scale / (double)n;
     return launch_sum_reduce(SquaredErrorLossOp{pred, targets, (float)(2.0 * per), per, loss, dpred}, n, scratch,
+                             as_stream(stream));
+}
+
+int gan4j_hinge_loss(const float* logits, const float* targets, long long n, float scale, float* loss,
+                     float* dlogits, double* scratch, void* stream) {
+    if (n <= 0) return (int)cudaErrorInvalidValue;
+    const double per = (double)scale / (double)n;
+    return launch_sum_reduce(HingeLossOp{logits, targets, (float)per, per, loss, dlogits}, n, scratch,
                              as_stream(stream));
 }
 

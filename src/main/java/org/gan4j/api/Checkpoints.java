@@ -69,17 +69,29 @@ public final class Checkpoints {
         return Checkpoint.readLatest(fileOrRun);
     }
 
-    /** Builds a checkpoint of a training run's state (see {@link GanTraining}). */
+    /** Builds a checkpoint of a training run's state (see {@link GanTraining}), without an averaged generator. */
     public static Checkpoint of(TrainingConfig config, Progress progress, Model generator, Model discriminator,
             Map<String, float[]> optimizerState) {
+        return of(config, progress, generator, discriminator, optimizerState, null);
+    }
+
+    /**
+     * Builds a checkpoint of a training run's state; {@code averagedGenerator} (the generator's weight average as a
+     * state dict, see {@code GanTrainer.averagedGeneratorState}) goes into the {@link Checkpoint#AVERAGED_GENERATOR}
+     * group when not null.
+     */
+    public static Checkpoint of(TrainingConfig config, Progress progress, Model generator, Model discriminator,
+            Map<String, float[]> optimizerState, Map<String, float[]> averagedGenerator) {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("model", toJson(ConfigJson.model(config.model())));
         info.put("training", toJson(ConfigJson.training(config)));
         info.put("progress", toJson(JSON.valueToTree(progressMap(progress))));
         Map<String, TensorData> opt = new LinkedHashMap<>();
         optimizerState.forEach((k, v) -> opt.put(k, TensorData.f32(k, v)));
+        Map<String, TensorData> average = averagedGenerator == null ? Map.of()
+                : Checkpoint.fromStateDict(averagedGenerator, generator.stateShapes());
         return Checkpoint.of(Version.VERSION, info, Checkpoint.fromModel(generator),
-                Checkpoint.fromModel(discriminator), opt);
+                Checkpoint.fromModel(discriminator), opt, average);
     }
 
     /**
@@ -109,7 +121,9 @@ public final class Checkpoints {
             ModelConfig config = new ModelConfig(GanArchitecture.parse(text(c, m, "architecture")),
                     new GanArchitecture.Options(m.path("nz").asInt(), m.path("generator_width").asInt(),
                             m.path("discriminator_width").asInt(), m.path("channels").asInt(),
-                            m.path("depth").asInt()));
+                            m.path("depth").asInt(), m.path("spectral_norm").asBoolean(false),
+                            m.path("pack").asInt(1))); // absent before they existed
+
             Checkpoint.checkFits(config.generator(), g, IGNORED_STATE, c.file(), "generator");
             if (!d.isEmpty()) {
                 Checkpoint.checkFits(config.discriminator(), d, IGNORED_STATE, c.file(), "discriminator");
@@ -168,6 +182,15 @@ public final class Checkpoints {
             out.put(t.name(), t.floats());
         }
         return out;
+    }
+
+    /**
+     * The generator to sample and evaluate: the averaged one ({@link Checkpoint#AVERAGED_GENERATOR}) when the run
+     * kept an average, else the trained one ({@link Checkpoint#GENERATOR}); names without the prefix.
+     */
+    public static Map<String, TensorData> samplingGenerator(Checkpoint c) {
+        Map<String, TensorData> average = c.group(Checkpoint.AVERAGED_GENERATOR);
+        return average.isEmpty() ? c.group(Checkpoint.GENERATOR) : average;
     }
 
     /** Loads a checkpoint's generator into a model built from {@link #modelConfig}. */

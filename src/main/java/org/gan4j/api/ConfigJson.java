@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.gan4j.gan.GanLoss;
 import org.gan4j.gan.Labels;
+import org.gan4j.gan.LrSchedule;
 import org.gan4j.gan.TrainerConfig;
 import org.gan4j.io.CheckpointFormatException;
 
@@ -28,6 +29,8 @@ final class ConfigJson {
         n.put("discriminator_width", m.options().discriminatorWidth());
         n.put("channels", m.options().channels());
         n.put("depth", m.options().depth());
+        n.put("spectral_norm", m.options().spectralNorm());
+        n.put("pack", m.options().pack());
         return n;
     }
 
@@ -58,6 +61,7 @@ final class ConfigJson {
         h.put("metrics_every", t.metricsEvery());
         h.put("collapse_loss_d", t.collapseLossD());
         h.put("collapse_read_steps", t.collapseReadSteps());
+        h.put("ema_decay", t.emaDecay());
         n.put("epochs", c.epochs());
         n.put("steps", c.steps());
         n.put("backend", c.backend());
@@ -65,6 +69,7 @@ final class ConfigJson {
         n.put("output", c.output().toString());
         n.put("checkpoint_every", c.checkpointEvery());
         n.put("keep_checkpoints", c.keepCheckpoints());
+        n.put("lr_schedule", c.lrSchedule().toString());
         return n;
     }
 
@@ -89,6 +94,7 @@ final class ConfigJson {
                 .seed(h.path("seed").asLong())
                 .metricsEvery(h.path("metrics_every").asInt())
                 .collapseWarning(h.path("collapse_loss_d").floatValue(), h.path("collapse_read_steps").asInt())
+                .emaDecay(h.path("ema_decay").floatValue()) // absent (0: no average) before it existed
                 .build();
         JsonNode d = t.path("dataset");
         String path = d.path("path").isTextual() ? d.path("path").asText() : null;
@@ -97,7 +103,8 @@ final class ConfigJson {
         return new TrainingConfig(model, dataset, trainer, t.path("epochs").asInt(),
                 t.path("steps").asLong(), text(file, t, "backend"), t.path("threads").asInt(),
                 Path.of(text(file, t, "output")), t.path("checkpoint_every").asLong(),
-                t.path("keep_checkpoints").asInt());
+                t.path("keep_checkpoints").asInt(), t.path("lr_schedule").isTextual()
+                        ? LrSchedule.parse(t.path("lr_schedule").asText()) : LrSchedule.CONSTANT);
     }
 
     /** The string field {@code field} of {@code n}; a {@link CheckpointFormatException} when missing. */

@@ -81,10 +81,10 @@ public final class GanSampler implements AutoCloseable {
         return of(Checkpoint.readLatest(checkpointOrRun), maxWorkers);
     }
 
-    /** The generator of an already read checkpoint. */
+    /** The generator of an already read checkpoint (its averaged generator when the run kept one). */
     public static GanSampler of(Checkpoint checkpoint, int maxWorkers) {
         ModelConfig config = Checkpoints.modelConfig(checkpoint);
-        return new GanSampler(config, checkpoint.group(Checkpoint.GENERATOR), checkpoint.file(), maxWorkers);
+        return new GanSampler(config, Checkpoints.samplingGenerator(checkpoint), checkpoint.file(), maxWorkers);
     }
 
     /** The generator's architecture and options. */

@@ -206,7 +206,7 @@ public final class GanTraining implements AutoCloseable {
     /**
      * Continues the run of {@code checkpoint} with {@code config}, which must equal the checkpoint's
      * {@link Checkpoints#trainingConfig} except for the length (epochs, steps), the output folder, backend, threads and
-     * checkpoint cadence ({@link #resumeConfig} makes one).
+     * checkpoint cadence and learning-rate schedule ({@link #resumeConfig} makes one).
      *
      * @throws IllegalArgumentException when {@code config} changes anything else
      */
@@ -215,8 +215,8 @@ public final class GanTraining implements AutoCloseable {
         if (!saved.model().equals(config.model()) || !saved.dataset().equals(config.dataset())
                 || !saved.trainer().equals(config.trainer())) {
             throw new IllegalArgumentException("a resumed run must keep the model, dataset and trainer settings of "
-                    + checkpoint.file() + "; only epochs/steps, output, backend, threads and checkpoint options may"
-                    + " change");
+                    + checkpoint.file() + "; only epochs/steps, output, backend, threads, checkpoint options and the"
+                    + " learning-rate schedule may change");
         }
         return new GanTraining(config, checkpoint);
     }
@@ -391,6 +391,7 @@ public final class GanTraining implements AutoCloseable {
                 StepMetrics m;
                 try {
                     beforeStep.accept(currentStep);
+                    trainer.scaleLearningRates(config.lrSchedule().factor(trainer.stepCount(), total));
                     m = trainer.step();
                 } catch (RuntimeException | Error e) {
                     keepInFlight(trainer, outputs, perEpoch, ips);

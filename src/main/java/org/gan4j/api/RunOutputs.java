@@ -165,7 +165,8 @@ final class RunOutputs implements AutoCloseable {
         TrainerState s = trainer.state();
         Checkpoints.Progress p = new Checkpoints.Progress(s.step(), s.generatorSteps(), epoch, batchInEpoch,
                 s.randomCounter(), s.generatorRandomCounter(), s.discriminatorRandomCounter(), elapsed);
-        Checkpoint c = Checkpoints.of(config, p, trainer.generator(), trainer.discriminator(), s.optimizerState());
+        Checkpoint c = Checkpoints.of(config, p, trainer.generator(), trainer.discriminator(), s.optimizerState(),
+                trainer.averagedGeneratorState());
         Path dir = folder.checkpoints();
         Path file = Checkpoint.fileFor(dir, s.step());
         flushLog();

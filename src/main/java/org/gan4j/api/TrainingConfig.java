@@ -5,6 +5,7 @@ import java.util.Objects;
 
 import org.gan4j.gan.GanLoss;
 import org.gan4j.gan.Labels;
+import org.gan4j.gan.LrSchedule;
 import org.gan4j.gan.TrainerConfig;
 
 /**
@@ -23,9 +24,11 @@ import org.gan4j.gan.TrainerConfig;
  * @param checkpointEvery write a checkpoint every this many steps, or 0 for one at the end of each epoch; a final
  *                        one is always written
  * @param keepCheckpoints how many of the newest checkpoints to keep, {@code >= 1}
+ * @param lrSchedule      how the learning rates change over the run (relative to its total steps); may change on
+ *                        resume
  */
 public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerConfig trainer, int epochs, long steps,
-        String backend, int threads, Path output, long checkpointEvery, int keepCheckpoints) {
+        String backend, int threads, Path output, long checkpointEvery, int keepCheckpoints, LrSchedule lrSchedule) {
 
     /** Validates the fields (the trainer's are validated by {@link TrainerConfig}). */
     public TrainingConfig {
@@ -33,6 +36,7 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
         Objects.requireNonNull(dataset, "dataset");
         Objects.requireNonNull(trainer, "trainer");
         Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(lrSchedule, "lrSchedule (LrSchedule.CONSTANT for none)");
         if (steps < 0) {
             throw new IllegalArgumentException("steps must be >= 0 (0: train by epochs), got " + steps);
         }
@@ -72,6 +76,7 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
         b.output = output;
         b.checkpointEvery = checkpointEvery;
         b.keepCheckpoints = keepCheckpoints;
+        b.lrSchedule = lrSchedule;
         return b;
     }
 
@@ -91,6 +96,7 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
         private Path output = Path.of("runs", "run");
         private long checkpointEvery;
         private int keepCheckpoints = 3;
+        private LrSchedule lrSchedule = LrSchedule.CONSTANT;
 
         private Builder() {
         }
@@ -174,6 +180,12 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
             return this;
         }
 
+        /** The decay of the generator's weight average, 0 for none (see {@link TrainerConfig#emaDecay()}). */
+        public Builder emaDecay(float decay) {
+            trainer.emaDecay(decay);
+            return this;
+        }
+
         public Builder epochs(int epochs) {
             this.epochs = epochs;
             this.steps = 0;
@@ -210,9 +222,15 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
             return this;
         }
 
+        /** Default {@link LrSchedule#CONSTANT}. */
+        public Builder lrSchedule(LrSchedule schedule) {
+            this.lrSchedule = schedule;
+            return this;
+        }
+
         public TrainingConfig build() {
             return new TrainingConfig(model, dataset, trainer.build(), epochs, steps, backend, threads, output,
-                    checkpointEvery, keepCheckpoints);
+                    checkpointEvery, keepCheckpoints, lrSchedule);
         }
     }
 }

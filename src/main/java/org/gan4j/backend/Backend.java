@@ -381,6 +381,68 @@ public abstract class Backend implements Device, AutoCloseable {
         doSquaredErrorLoss(pred, targets, scale, loss, dpred);
     }
 
+    /**
+     * Hinge loss (Lim and Ye 2017, Miyato et al. 2018) with signed targets {@code t} (+1 real, -1 fake):
+     * {@code loss[0] = scale * mean_i max(0, 1 - t_i x_i)} and {@code dlogits_i = -scale * t_i / n} where
+     * {@code t_i x_i < 1}, else 0 (the kink at {@code t x = 1} takes the zero side), both overwritten. Linear in the
+     * logit on each side of the kink, so no overflow can arise from large logits.
+     */
+    @Op
+    public final void hingeLoss(Tensor logits, Tensor targets, float scale, Tensor loss, Tensor dlogits) {
+        checkLoss(logits, targets, loss, dlogits, scale);
+        doHingeLoss(logits, targets, scale, loss, dlogits);
+    }
+
+    // ---------------------------------------------------------------- spectral normalisation
+
+    /**
+     * Spectral normalisation of a weight (Miyato et al. 2018) with one step of power iteration, as PyTorch's
+     * {@code spectral_norm}. {@code w}: (out, ...), read as the matrix {@code W} (out, k) with {@code k = size / out};
+     * {@code u}: out elements; {@code v}: k elements; {@code sigma}: at least 1 element; {@code wsn}: w's shape.
+     * With {@code nrm(a) = a / max(||a||, 1e-12)}:
+     * <pre>
+     * if update: v = nrm(W^T u)                   (u and v are the layer's persistent estimates)
+     * s = W v;  sigma[0] = ||s||;  u = nrm(s);  wsn = w / max(sigma[0], 1e-12)
+     * </pre>
+     * {@code u} and {@code v} are treated as constants by {@link #spectralNormBackward}, as in PyTorch.
+     */
+    @Op
+    public final void spectralNormForward(Tensor w, Tensor u, Tensor v, boolean update, Tensor sigma, Tensor wsn) {
+        checkSpectral(w, u, v, sigma, wsn, "wsn");
+        doSpectralNormForward(w, u, v, update, sigma, wsn);
+    }
+
+    /**
+     * The gradient through {@link #spectralNormForward} with {@code u}, {@code v} constant ({@code sigma = ||W v||},
+     * {@code d sigma / dW = u v^T}): {@code dw += (dwsn - <dwsn, wsn> u v^T) / max(sigma[0], 1e-12)}, shapes as there
+     * ({@code dwsn} and {@code dw} like {@code w}).
+     */
+    @Op
+    public final void spectralNormBackward(Tensor dwsn, Tensor wsn, Tensor u, Tensor v, Tensor sigma, Tensor dw) {
+        checkSpectral(wsn, u, v, sigma, dwsn, "dwsn");
+        checkOwn(dw, "dw");
+        checkSameShape(wsn, dw, "wsn", "dw");
+        doSpectralNormBackward(dwsn, wsn, u, v, sigma, dw);
+    }
+
+    private void checkSpectral(Tensor w, Tensor u, Tensor v, Tensor sigma, Tensor other, String otherName) {
+        checkOwn(w, "w");
+        checkOwn(u, "u");
+        checkOwn(v, "v");
+        checkOwn(sigma, "sigma");
+        checkOwn(other, otherName);
+        if (w.shape().rank() < 2) {
+            throw new IllegalArgumentException("spectral norm needs a weight of rank >= 2 (out, ...), got " + w.shape());
+        }
+        int out = w.shape().dim(0);
+        int k = w.size() / out;
+        if (u.size() != out || v.size() != k) {
+            throw new IllegalArgumentException("spectral norm of " + w.shape() + " needs u of " + out + " and v of "
+                    + k + " elements, got " + u.shape() + " and " + v.shape());
+        }
+        checkSameShape(w, other, "w", otherName);
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     /**
@@ -545,6 +607,14 @@ public abstract class Backend implements Device, AutoCloseable {
             Tensor dlogits);
 
     protected abstract void doSquaredErrorLoss(Tensor pred, Tensor targets, float scale, Tensor loss, Tensor dpred);
+
+    protected abstract void doHingeLoss(Tensor logits, Tensor targets, float scale, Tensor loss, Tensor dlogits);
+
+    protected abstract void doSpectralNormForward(Tensor w, Tensor u, Tensor v, boolean update, Tensor sigma,
+            Tensor wsn);
+
+    protected abstract void doSpectralNormBackward(Tensor dwsn, Tensor wsn, Tensor u, Tensor v, Tensor sigma,
+            Tensor dw);
 
     protected abstract void doAdamStep(Tensor grad, float lr, float beta1, float beta2, float eps, float weightDecay,
             Tensor param, Tensor m, Tensor v, Tensor step);

@@ -17,9 +17,12 @@ import org.gan4j.api.Checkpoints;
 import org.gan4j.api.DatasetConfig;
 import org.gan4j.api.GanTraining;
 import org.gan4j.api.ModelConfig;
+import org.gan4j.api.Recipes;
 import org.gan4j.api.TrainingConfig;
 import org.gan4j.api.TrainingResult;
+import org.gan4j.gan.LrSchedule;
 import org.gan4j.io.Checkpoint;
+import org.gan4j.models.GanArchitecture;
 
 /**
  * {@code gan4j train}: builds a {@link TrainingConfig} from the options (or a checkpoint's, with {@code --resume}) and
@@ -28,7 +31,8 @@ import org.gan4j.io.Checkpoint;
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a GAN. With no options: dcgan28 on Fashion-MNIST for 1 epoch (or on built-in synthetic"
-            + " shapes when Fashion-MNIST is not installed).",
+            + " shapes when Fashion-MNIST is not installed). Each dataset has a default recipe (see Recipes); every"
+            + " option overrides its part.",
             "Writes samples/epoch_NNN.png, metrics.csv, losses.png, checkpoints/ and summary.json into --out."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", paramLabel = "DATA", description = "fashion-mnist, ring, grid, synthetic, or a"
@@ -36,8 +40,8 @@ final class TrainCommand implements Callable<Integer> {
     String dataset;
 
     @Option(names = "--dataset-size", paramLabel = "N", description = "Samples of the generated datasets (ring,"
-            + " grid, synthetic). Default: ${DEFAULT-VALUE}.", defaultValue = "20000")
-    int datasetSize;
+            + " grid, synthetic). Default: 100000 (ring, grid), 20000 (synthetic).")
+    Integer datasetSize;
 
     @Option(names = "--model", description = "dcgan64, dcgan28 or mlp2d. Default: dcgan28 for 28x28 data, dcgan64"
             + " for image folders, mlp2d for ring/grid.")
@@ -46,23 +50,53 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--channels", description = "Image channels for dcgan64 (1 or 3). Default: 3.")
     Integer channels;
 
-    @Option(names = "--loss", description = "non-saturating, minimax or least-squares. Default: non-saturating.")
+    @Option(names = "--width", paramLabel = "UNITS", description = "Hidden units of G and D (mlp2d), or ngf and"
+            + " ndf (dcgan64). Default: 128 (mlp2d), 64 (dcgan64).")
+    Integer width;
+
+    @Option(names = "--depth", paramLabel = "LAYERS", description = "Hidden layers of G and of D (mlp2d only)."
+            + " Default: 3.")
+    Integer depth;
+
+    @Option(names = "--latent-size", paramLabel = "NZ", description = "Noise dimensions (mlp2d, dcgan64)."
+            + " Default: 2 (mlp2d), 100 (dcgan64).")
+    Integer latentSize;
+
+    @Option(names = "--spectral-norm", description = "Spectral normalisation of every Linear and Conv2d weight of"
+            + " the discriminator (Miyato et al. 2018).")
+    Boolean spectralNorm;
+
+    @Option(names = "--pack", paramLabel = "K", description = "PacGAN: the discriminator judges K samples at once"
+            + " (the batch size must be a multiple of K). Default: 1.")
+    Integer pack;
+
+    @Option(names = "--loss", description = "non-saturating, minimax, least-squares or hinge. Default: hinge for ring/grid,"
+            + " non-saturating otherwise.")
     String loss;
 
-    @Option(names = {"-b", "--batch-size"}, description = "Samples per step. Default: 64.")
+    @Option(names = {"-b", "--batch-size"}, description = "Samples per step. Default: 128 for ring/grid, 64 otherwise.")
     Integer batchSize;
 
-    @Option(names = "--epochs", description = "Passes over the data. Default: 1.")
+    @Option(names = "--epochs", description = "Passes over the data. Default: 1 (images); ring/grid train"
+            + " 12000 steps.")
     Integer epochs;
 
     @Option(names = "--steps", description = "Total steps instead of epochs.")
     Long steps;
 
-    @Option(names = "--lr-d", description = "Discriminator learning rate (Adam). Default: 2e-4.")
+    @Option(names = "--lr-d", description = "Discriminator learning rate (Adam). Default: 1e-3 for ring/grid,"
+            + " 2e-4 otherwise.")
     Float lrD;
 
-    @Option(names = "--lr-g", description = "Generator learning rate (Adam). Default: 2e-4.")
+    @Option(names = "--lr-g", description = "Generator learning rate (Adam). Default: 1e-3 for ring/grid, 2e-4"
+            + " otherwise.")
     Float lrG;
+
+    @Option(names = "--lr-schedule", paramLabel = "SCHEDULE", description = "constant, linear[:START] (linear"
+            + " decay towards 0 at the last step, from the fraction START of the run) or step:EVERY[:GAMMA] (times"
+            + " GAMMA, default 0.5, every EVERY steps). May be changed with --resume. Default: linear:0.5 for ring/grid,"
+            + " constant otherwise.")
+    String lrSchedule;
 
     @Option(names = "--beta1", description = "Adam beta1. Default: 0.5.")
     Float beta1;
@@ -84,6 +118,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--label-flip", paramLabel = "P", description = "Probability of swapping a target. Default: 0.")
     Float labelFlip;
+
+    @Option(names = "--ema", paramLabel = "DECAY", description = "Keep an exponential moving average of the"
+            + " generator's weights with this decay (e.g. 0.999) and use it for samples, evaluation and checkpoints"
+            + " (saved as ema.* beside the trained weights). 0: off. Default: 0.99 for ring/grid, 0"
+            + " otherwise.")
+    Float ema;
 
     @Option(names = "--seed", description = "Seed of initialisation, noise, labels and shuffling. Default: 1.")
     Long seed;
@@ -158,6 +198,9 @@ final class TrainCommand implements Callable<Integer> {
             if (keepCheckpoints != null) {
                 b.keepCheckpoints(keepCheckpoints);
             }
+            if (lrSchedule != null) {
+                b.lrSchedule(LrSchedule.parse(lrSchedule));
+            }
             TrainingConfig config = b.build();
             training = GanTraining.resume(c, config);
             stdout.println("Resuming " + c.file() + " at step " + Checkpoints.progress(c).step() + " into "
@@ -208,6 +251,11 @@ final class TrainCommand implements Callable<Integer> {
         addIf(given, dataset, "--dataset");
         addIf(given, model, "--model");
         addIf(given, channels, "--channels");
+        addIf(given, width, "--width");
+        addIf(given, depth, "--depth");
+        addIf(given, latentSize, "--latent-size");
+        addIf(given, spectralNorm, "--spectral-norm");
+        addIf(given, pack, "--pack");
         addIf(given, loss, "--loss");
         addIf(given, batchSize, "--batch-size");
         addIf(given, lrD, "--lr-d");
@@ -218,6 +266,7 @@ final class TrainCommand implements Callable<Integer> {
         addIf(given, realLabel, "--label-smoothing");
         addIf(given, labelNoise, "--label-noise");
         addIf(given, labelFlip, "--label-flip");
+        addIf(given, ema, "--ema");
         addIf(given, seed, "--seed");
         addIf(given, metricsEvery, "--metrics-every");
         addIf(given, name, "--name");
@@ -234,7 +283,40 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** The configuration of a new run from the options and their defaults. */
+    /** {@code mc} with --width, --depth and --latent-size applied; an error where the architecture fixes them. */
+    private ModelConfig sized(ModelConfig mc) {
+        GanArchitecture a = mc.architecture();
+        GanArchitecture.Options o = mc.options();
+        if ((width != null || latentSize != null || depth != null) && a == GanArchitecture.DCGAN28) {
+            throw new IllegalArgumentException("dcgan28 has fixed sizes (it is benchmarked against PyTorch layer for"
+                    + " layer): drop --width, --depth and --latent-size, or use --model dcgan64 or mlp2d");
+        }
+        if (depth != null && a != GanArchitecture.MLP2D) {
+            throw new IllegalArgumentException("--depth applies to mlp2d only (" + a.cliName() + " has a fixed"
+                    + " depth); drop it");
+        }
+        if (width != null) {
+            o = o.withWidths(width, width);
+        }
+        if (depth != null) {
+            o = o.withDepth(depth);
+        }
+        if (latentSize != null) {
+            o = o.withNz(latentSize);
+        }
+        if (spectralNorm != null) {
+            o = o.withSpectralNorm(spectralNorm);
+        }
+        if (pack != null) {
+            o = o.withPack(pack);
+        }
+        return new ModelConfig(a, o);
+    }
+
+    /**
+     * The configuration of a new run: the dataset's recipe ({@link Recipes#forDataset}) with every given option
+     * applied over it.
+     */
     TrainingConfig config(PrintWriter err) {
         DatasetConfig data;
         if (dataset == null) {
@@ -246,25 +328,23 @@ final class TrainCommand implements Callable<Integer> {
                         + " 'apt-get install dataset-fashion-mnist' (Debian/Ubuntu) or pass --dataset DIR with the"
                         + " IDX files. Training on built-in synthetic shapes instead.");
                 err.flush();
-                data = DatasetConfig.synthetic(datasetSize);
+                data = DatasetConfig.synthetic(datasetSize != null ? datasetSize : DatasetConfig.DEFAULT_SIZE);
             }
         } else {
-            data = DatasetConfig.parse(dataset, datasetSize);
+            boolean points = dataset.trim().equalsIgnoreCase("ring") || dataset.trim().equalsIgnoreCase("grid");
+            data = DatasetConfig.parse(dataset, datasetSize != null ? datasetSize
+                    : points ? Recipes.MIXTURE_POINTS : DatasetConfig.DEFAULT_SIZE);
         }
-        String arch = model != null ? model : switch (data.kind()) {
-            case RING, GRID -> "mlp2d";
-            case IMAGE_FOLDER -> "dcgan64";
-            default -> "dcgan28";
-        };
-        ModelConfig mc = ModelConfig.of(arch);
+        TrainingConfig recipe = Recipes.forDataset(data).build();
+        ModelConfig mc = model != null ? ModelConfig.of(model) : recipe.model();
         if (channels != null) {
             if (!"dcgan64".equals(mc.name())) {
-                throw new IllegalArgumentException("--channels applies to dcgan64 only (" + arch + " has fixed"
+                throw new IllegalArgumentException("--channels applies to dcgan64 only (" + mc.name() + " has fixed"
                         + " channels); drop it or use --model dcgan64");
             }
             mc = new ModelConfig(mc.architecture(), mc.options().withChannels(channels));
         }
-        TrainingConfig.Builder b = TrainingConfig.builder().model(mc).dataset(data);
+        TrainingConfig.Builder b = recipe.toBuilder().model(sized(mc));
         if (batchSize != null) {
             b.batchSize(batchSize);
         }
@@ -286,16 +366,21 @@ final class TrainCommand implements Callable<Integer> {
         if (loss != null) {
             b.loss(loss);
         }
-        float noise = labelNoise != null ? labelNoise : 0f;
-        b.labels(realLabel != null ? realLabel : 1f - noise, noise, noise, labelFlip != null ? labelFlip : 0f);
+        if (realLabel != null || labelNoise != null || labelFlip != null) {
+            float noise = labelNoise != null ? labelNoise : 0f;
+            b.labels(realLabel != null ? realLabel : 1f - noise, noise, noise, labelFlip != null ? labelFlip : 0f);
+        }
         b.seed(seed != null ? seed : 1L);
+        if (ema != null) {
+            b.emaDecay(ema);
+        }
         if (metricsEvery != null) {
             b.metricsEvery(metricsEvery);
         }
         if (steps != null) {
             b.steps(steps);
-        } else {
-            b.epochs(epochs != null ? epochs : 1);
+        } else if (epochs != null) {
+            b.epochs(epochs);
         }
         String be = backend != null ? backend : System.getProperty("gan4j.backend", "auto");
         b.backend(be);
@@ -307,6 +392,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (keepCheckpoints != null) {
             b.keepCheckpoints(keepCheckpoints);
+        }
+        if (lrSchedule != null) {
+            b.lrSchedule(LrSchedule.parse(lrSchedule));
         }
         b.output(out != null ? out : Path.of("runs", name != null ? name
                 : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));

@@ -21,6 +21,7 @@ import org.gan4j.tensor.Tensor;
  * pytorch/examples {@code dcgan/main.py}. Shapes, with N the batch size:
  * <pre>
  * noise z: (N, latent...)   G(z) and the real input: (N, sample...)   D(.) logits: N values, e.g. (N, 1)
+ * (or N / k with PacGAN packing, D judging k samples at once)
  * </pre>
  * One step (the caller has filled {@link #realInput()} with the next real batch, values in [-1, 1]):
  * <ol>
@@ -33,6 +34,11 @@ import org.gan4j.tensor.Tensor;
  * </ol>
  * The losses are {@link GanLoss}'s. Both optimizers are {@link Adam} with the configured learning rates and betas,
  * eps 1e-8, no weight decay.
+ *
+ * <p><b>Averaged generator.</b> With {@link TrainerConfig#emaDecay()} {@code > 0}, each generator update is folded into
+ * an exponential moving average of G's weights ({@link WeightAverage}); {@link #sample}, {@link #generate} and
+ * {@link #averagedGeneratorState()} then use the averaged weights, and {@link #state()} carries the average's running
+ * sum (entry {@code ema.sum}) so a resumed run continues it exactly.
  *
  * <p><b>Random numbers.</b> Noise and (non-constant) labels come from the trainer's own Philox stream, keyed by
  * {@link TrainerConfig#seed()}: per step, real targets, then fake targets (only when {@link Labels#isConstant()} is
@@ -80,6 +86,9 @@ public final class GanTrainer implements AutoCloseable {
     private static final int GRAD_SQ_G = 8;
     private static final int SLOTS = 9;
 
+    /** Name of the weight average's running sum in {@link #optimizerState()}. */
+    public static final String AVERAGE_STATE = "ema.sum";
+
     private final Backend backend;
     private final Model generator;
     private final Model discriminator;
@@ -90,6 +99,7 @@ public final class GanTrainer implements AutoCloseable {
     private final Adam optimizerD;
     private final Adam optimizerG;
     private final RandomState random;
+    private final WeightAverage average;
     private final Tensor noise;
     private final Tensor realInput;
     private final Tensor realTargets;
@@ -142,8 +152,9 @@ public final class GanTrainer implements AutoCloseable {
         Shape noiseShape = withBatch(n, latentSampleShape);
         Shape fakeShape = generator.outputShape(noiseShape);
         Shape logitShape = discriminator.outputShape(fakeShape);
-        require(fakeShape.dim(0) == n && logitShape.size() == n, "the discriminator must give one logit per sample: "
-                + "for a batch of " + n + " samples " + fakeShape + " it gives " + logitShape);
+        require(fakeShape.dim(0) == n && logitShape.size() >= 1 && n % logitShape.size() == 0, "the discriminator "
+                + "must give one logit per sample or per pack of samples: for a batch of " + n + " samples "
+                + fakeShape + " it gives " + logitShape);
         this.backend = backend;
         this.generator = generator;
         this.discriminator = discriminator;
@@ -154,6 +165,7 @@ public final class GanTrainer implements AutoCloseable {
         this.optimizerD = new Adam(discriminator, config.lrD(), config.beta1(), config.beta2(), 1e-8f, 0f);
         this.optimizerG = new Adam(generator, config.lrG(), config.beta1(), config.beta2(), 1e-8f, 0f);
         this.random = backend.newRandom(config.seed());
+        this.average = config.averagesGenerator() ? new WeightAverage(generator, config.emaDecay()) : null;
         this.noise = backend.allocate(noiseShape);
         this.realInput = backend.allocate(fakeShape);
         this.realTargets = backend.allocate(logitShape);
@@ -166,8 +178,8 @@ public final class GanTrainer implements AutoCloseable {
         }
         Labels labels = config.labels();
         if (labels.isConstant()) {
-            backend.fill(labels.real(), realTargets);
-            backend.fill(labels.fake(), fakeTargets);
+            backend.fill(config.loss().target(labels.real()), realTargets);
+            backend.fill(config.loss().target(labels.fake()), fakeTargets);
         }
         backend.fill(config.loss().generatorTarget(), generatorTargets);
     }
@@ -334,6 +346,9 @@ public final class GanTrainer implements AutoCloseable {
             generator.backward(dFake);
             backend.sumOfSquares(generator.gradients(), slot[GRAD_SQ_G]);
             optimizerG.step();
+            if (average != null) {
+                average.update();
+            }
         }
     }
 
@@ -394,7 +409,7 @@ public final class GanTrainer implements AutoCloseable {
 
     /**
      * G(noise) copied to the host, row-major {@code (n, sample...)}, for {@code noise: (n, latent...)} on this
-     * backend (n >= 2 in {@link SamplingMode#TRAIN} mode when G has batch norm). A batch size other than the
+     * backend, with the averaged weights when the trainer keeps an average (n >= 2 in {@link SamplingMode#TRAIN} mode when G has batch norm). A batch size other than the
      * training one makes G's layers reallocate their buffers (here and again at the next step). Synchronises.
      */
     public float[] sample(Tensor noise, SamplingMode mode) {
@@ -408,10 +423,21 @@ public final class GanTrainer implements AutoCloseable {
             generator.eval();
         }
         try {
-            return generator.forward(noise).toFloatArray();
+            return average == null ? generator.forward(noise).toFloatArray()
+                    : average.withAverage(generatorSteps, () -> generator.forward(noise).toFloatArray());
         } finally {
             generator.train();
         }
+    }
+
+    /**
+     * The averaged generator's state dict (parameters averaged, buffers the live ones), named as
+     * {@link Model#stateDict()}, or null when {@link TrainerConfig#emaDecay()} is 0. Before the first generator
+     * update it is the trained generator's. Synchronises.
+     */
+    public Map<String, float[]> averagedGeneratorState() {
+        ensureOpen();
+        return average == null ? null : average.stateDict(generatorSteps);
     }
 
     /**
@@ -434,11 +460,17 @@ public final class GanTrainer implements AutoCloseable {
 
     // ---------------------------------------------------------------- state for exact resume
 
-    /** Both optimizers' states (host copies), names prefixed {@code d.} and {@code g.}. Synchronises. */
+    /**
+     * Both optimizers' states (host copies), names prefixed {@code d.} and {@code g.}, and the running sum of the
+     * generator's weight average as {@value #AVERAGE_STATE} when there is one. Synchronises.
+     */
     public Map<String, float[]> optimizerState() {
         Map<String, float[]> out = new LinkedHashMap<>();
         optimizerD.state().forEach((k, v) -> out.put("d." + k, v));
         optimizerG.state().forEach((k, v) -> out.put("g." + k, v));
+        if (average != null) {
+            out.put(AVERAGE_STATE, average.sum());
+        }
         return out;
     }
 
@@ -464,9 +496,15 @@ public final class GanTrainer implements AutoCloseable {
         require(state != null, "state must not be null");
         Map<String, float[]> d = new LinkedHashMap<>();
         Map<String, float[]> g = new LinkedHashMap<>();
+        boolean averageRestored = false;
         for (Map.Entry<String, float[]> e : state.optimizerState().entrySet()) {
             String k = e.getKey();
-            if (k.startsWith("d.")) {
+            if (k.equals(AVERAGE_STATE)) {
+                require(average != null, "the state holds a generator weight average ('" + AVERAGE_STATE + "') but "
+                        + "this trainer keeps none (emaDecay 0): use the configuration it was saved with");
+                average.load(e.getValue());
+                averageRestored = true;
+            } else if (k.startsWith("d.")) {
                 d.put(k.substring(2), e.getValue());
             } else if (k.startsWith("g.")) {
                 g.put(k.substring(2), e.getValue());
@@ -475,6 +513,9 @@ public final class GanTrainer implements AutoCloseable {
                         + "(discriminator) nor 'g.' (generator)");
             }
         }
+        require(average == null || averageRestored || state.generatorSteps() == 0, "the state has no generator "
+                + "weight average ('" + AVERAGE_STATE + "') but this trainer keeps one (emaDecay "
+                + config.emaDecay() + "): use the configuration it was saved with");
         optimizerD.loadState(d);
         optimizerG.loadState(g);
         random.setCounter(state.randomCounter());
@@ -529,6 +570,16 @@ public final class GanTrainer implements AutoCloseable {
         return generatorSteps;
     }
 
+    /**
+     * Sets both learning rates to {@code factor} times the configured ones ({@link TrainerConfig#lrD()},
+     * {@link TrainerConfig#lrG()}), e.g. from an {@link LrSchedule}. A changed rate makes a CUDA graph recapture.
+     */
+    public void scaleLearningRates(double factor) {
+        require(factor > 0 && factor <= 1e6, "learning-rate factor must be in (0, 1e6], got " + factor);
+        optimizerD.setLearningRate((float) (config.lrD() * factor));
+        optimizerG.setLearningRate((float) (config.lrG() * factor));
+    }
+
     /** The discriminator's optimizer, e.g. to change its learning rate. */
     public Optimizer discriminatorOptimizer() {
         return optimizerD;
@@ -553,6 +604,9 @@ public final class GanTrainer implements AutoCloseable {
         }
         optimizerD.close();
         optimizerG.close();
+        if (average != null) {
+            average.close();
+        }
         random.close();
         for (Tensor t : new Tensor[] {noise, realInput, realTargets, fakeTargets, generatorTargets, dLogits,
                 metrics}) {

@@ -18,9 +18,12 @@ package org.gan4j.gan;
  * @param metricsEvery       metrics are read to the host on every {@code metricsEvery}-th step, {@code >= 1}
  * @param collapseLossD      a read step with D loss below this counts towards the collapse warning, {@code >= 0}
  * @param collapseReadSteps  that many consecutive such read steps raise the warning (once), {@code >= 1}
+ * @param emaDecay           decay of the exponential moving average of the generator's weights used for sampling,
+ *                           evaluation and checkpoints ({@link WeightAverage}), in [0, 1); 0 turns it off
  */
 public record TrainerConfig(int batchSize, float lrD, float lrG, float beta1, float beta2, int dStepsPerGStep,
-        GanLoss loss, Labels labels, long seed, int metricsEvery, float collapseLossD, int collapseReadSteps) {
+        GanLoss loss, Labels labels, long seed, int metricsEvery, float collapseLossD, int collapseReadSteps,
+        float emaDecay) {
 
     /** Validates every field. */
     public TrainerConfig {
@@ -36,7 +39,8 @@ public record TrainerConfig(int batchSize, float lrD, float lrG, float beta1, fl
             throw new IllegalArgumentException("dStepsPerGStep must be >= 1, got " + dStepsPerGStep);
         }
         if (loss == null) {
-            throw new IllegalArgumentException("loss must be one of NON_SATURATING, MINIMAX, LEAST_SQUARES, got null");
+            throw new IllegalArgumentException("loss must be one of NON_SATURATING, MINIMAX, LEAST_SQUARES, HINGE, got "
+                    + "null");
         }
         if (labels == null) {
             throw new IllegalArgumentException("labels must not be null (use Labels.HARD for real 1, fake 0)");
@@ -46,7 +50,12 @@ public record TrainerConfig(int batchSize, float lrD, float lrG, float beta1, fl
                     + "(binary cross-entropy), got targets from " + labels.min() + " to " + labels.max() + " ("
                     + labels + "); lower the noise or move the values");
         }
-        if (metricsEvery < 1) {
+        if (loss == GanLoss.HINGE && !labels.equals(Labels.HARD)) {
+            throw new IllegalArgumentException("the hinge loss takes hard labels only (real 1, fake 0, no noise or "
+                    + "flips; its margin does the smoothing), got " + labels + "; drop the label options or choose "
+                    + "another loss");
+        }
+                if (metricsEvery < 1) {
             throw new IllegalArgumentException("metricsEvery must be >= 1, got " + metricsEvery);
         }
         if (!(collapseLossD >= 0f && collapseLossD < Float.POSITIVE_INFINITY)) {
@@ -55,6 +64,15 @@ public record TrainerConfig(int batchSize, float lrD, float lrG, float beta1, fl
         if (collapseReadSteps < 1) {
             throw new IllegalArgumentException("collapseReadSteps must be >= 1, got " + collapseReadSteps);
         }
+        if (!(emaDecay >= 0f && emaDecay < 1f)) {
+            throw new IllegalArgumentException("emaDecay must be in [0, 1) (0: no averaging; typically 0.99 to "
+                    + "0.9999), got " + emaDecay);
+        }
+    }
+
+    /** Whether the generator's weights are averaged ({@link #emaDecay()} {@code > 0}). */
+    public boolean averagesGenerator() {
+        return emaDecay > 0f;
     }
 
     private static void checkRate(String name, float lr) {
@@ -79,7 +97,7 @@ public record TrainerConfig(int batchSize, float lrD, float lrG, float beta1, fl
     public Builder toBuilder() {
         return new Builder().batchSize(batchSize).lrD(lrD).lrG(lrG).betas(beta1, beta2)
                 .dStepsPerGStep(dStepsPerGStep).loss(loss).labels(labels).seed(seed).metricsEvery(metricsEvery)
-                .collapseWarning(collapseLossD, collapseReadSteps);
+                .collapseWarning(collapseLossD, collapseReadSteps).emaDecay(emaDecay);
     }
 
     /** Collects fields; {@link #build()} validates them. Defaults are listed on each setter. */
@@ -96,6 +114,7 @@ public record TrainerConfig(int batchSize, float lrD, float lrG, float beta1, fl
         private int metricsEvery = 1;
         private float collapseLossD = 0.01f;
         private int collapseReadSteps = 200;
+        private float emaDecay = 0f;
 
         private Builder() {
         }
@@ -181,10 +200,16 @@ public record TrainerConfig(int batchSize, float lrD, float lrG, float beta1, fl
             return this;
         }
 
+        /** Default 0: no average of the generator's weights. */
+        public Builder emaDecay(float emaDecay) {
+            this.emaDecay = emaDecay;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first invalid field */
         public TrainerConfig build() {
             return new TrainerConfig(batchSize, lrD, lrG, beta1, beta2, dStepsPerGStep, loss, labels, seed,
-                    metricsEvery, collapseLossD, collapseReadSteps);
+                    metricsEvery, collapseLossD, collapseReadSteps, emaDecay);
         }
     }
 }

@@ -1,9 +1,10 @@
 /**
  * Training generative adversarial networks: the objectives ({@link org.gan4j.gan.GanLoss}: non-saturating, minimax,
- * least squares, all from logits in stable form), the discriminator's targets ({@link org.gan4j.gan.Labels}), and
- * {@link org.gan4j.gan.GanTrainer}, which runs the step of pytorch/examples dcgan as a fixed sequence of backend ops,
- * keeps its metrics on the backend until asked, detects divergence, and saves and restores its state for exact
- * resume ({@link org.gan4j.gan.TrainerState}).
+ * least squares, hinge, all from logits in stable form), the discriminator's targets ({@link org.gan4j.gan.Labels}),
+ * learning-rate schedules ({@link org.gan4j.gan.LrSchedule}), and {@link org.gan4j.gan.GanTrainer}, which runs the
+ * step of pytorch/examples dcgan as a fixed sequence of backend ops, optionally keeps an exponential moving average of
+ * the generator's weights, keeps its metrics on the backend until asked, detects divergence, and saves and restores
+ * its state for exact resume ({@link org.gan4j.gan.TrainerState}).
  *
  * <p>Typical use:
  * <pre>{@code

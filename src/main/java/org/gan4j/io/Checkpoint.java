@@ -46,10 +46,15 @@ public final class Checkpoint {
     public static final String FORMAT = "gan4j-checkpoint";
     /** The format version this code writes; it reads versions 1 to this. */
     public static final int FORMAT_VERSION = 1;
-    /** Prefixes of the three tensor groups. */
+    /** Prefixes of the tensor groups. */
     public static final String GENERATOR = "generator.";
     public static final String DISCRIMINATOR = "discriminator.";
     public static final String OPTIMIZER = "optimizer.";
+    /**
+     * The averaged generator (exponential moving average of its weights, with its buffers), named as the generator;
+     * present only when training kept an average. Samplers prefer it to {@link #GENERATOR}.
+     */
+    public static final String AVERAGED_GENERATOR = "ema.";
 
     /** The most values (parameters and buffers) of one network that a checkpoint may describe: 2^28 (1 GiB of F32). */
     public static final long MAX_PARAMETERS = 1L << 28;
@@ -73,6 +78,13 @@ public final class Checkpoint {
      */
     public static Checkpoint of(String gan4jVersion, Map<String, String> info, Map<String, TensorData> generator,
             Map<String, TensorData> discriminator, Map<String, TensorData> optimizer) {
+        return of(gan4jVersion, info, generator, discriminator, optimizer, Map.of());
+    }
+
+    /** As {@link #of(String, Map, Map, Map, Map)} with an averaged generator ({@link #AVERAGED_GENERATOR}). */
+    public static Checkpoint of(String gan4jVersion, Map<String, String> info, Map<String, TensorData> generator,
+            Map<String, TensorData> discriminator, Map<String, TensorData> optimizer,
+            Map<String, TensorData> averagedGenerator) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("format_version", Integer.toString(FORMAT_VERSION));
@@ -82,6 +94,7 @@ public final class Checkpoint {
         addGroup(all, GENERATOR, generator);
         addGroup(all, DISCRIMINATOR, discriminator);
         addGroup(all, OPTIMIZER, optimizer);
+        addGroup(all, AVERAGED_GENERATOR, averagedGenerator);
         return new Checkpoint(null, meta, all);
     }
 
@@ -138,9 +151,10 @@ public final class Checkpoint {
             }
         }
         for (String name : c.tensors().keySet()) {
-            if (!name.startsWith(GENERATOR) && !name.startsWith(DISCRIMINATOR) && !name.startsWith(OPTIMIZER)) {
+            if (!name.startsWith(GENERATOR) && !name.startsWith(DISCRIMINATOR) && !name.startsWith(OPTIMIZER)
+                    && !name.startsWith(AVERAGED_GENERATOR)) {
                 throw new CheckpointFormatException(file, name, "unexpected tensor: names start with '" + GENERATOR
-                        + "', '" + DISCRIMINATOR + "' or '" + OPTIMIZER + "'");
+                        + "', '" + DISCRIMINATOR + "', '" + OPTIMIZER + "' or '" + AVERAGED_GENERATOR + "'");
             }
         }
         return new Checkpoint(file, meta, c.tensors());
@@ -186,10 +200,13 @@ public final class Checkpoint {
 
     /** A model's parameters and buffers as F32 tensors named as {@link Model#stateDict()}. */
     public static Map<String, TensorData> fromModel(Model model) {
-        Map<String, Shape> shapes = model.stateShapes();
+        return fromStateDict(model.stateDict(), model.stateShapes());
+    }
+
+    /** A state dict ({@link Model#stateDict()}'s form) as F32 tensors with the shapes of {@code shapes}. */
+    public static Map<String, TensorData> fromStateDict(Map<String, float[]> dict, Map<String, Shape> shapes) {
         Map<String, TensorData> out = new LinkedHashMap<>();
-        model.stateDict().forEach((name, values) -> out.put(name, TensorData.f32(name, values,
-                toLong(shapes.get(name).dims()))));
+        dict.forEach((name, values) -> out.put(name, TensorData.f32(name, values, toLong(shapes.get(name).dims()))));
         return out;
     }
 

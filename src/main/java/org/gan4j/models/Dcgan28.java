@@ -38,9 +38,18 @@ public final class Dcgan28 {
     }
 
     public static Sequential discriminator() {
-        return new Sequential(
-                new Conv2d(1, 64, 4, 2, 1, false), new LeakyReLU(0.2f),
-                new Conv2d(64, 128, 4, 2, 1, false), new BatchNorm2d(128), new LeakyReLU(0.2f),
-                new Flatten(), new Linear(128 * 7 * 7, 1));
+        return discriminator(false, 1);
+    }
+
+    /**
+     * D with spectral normalisation of its two convolutions and its Linear when {@code spectralNorm}, judging
+     * {@code pack} images at once ({@code Pack} first: {@code pack} channels in).
+     */
+    public static Sequential discriminator(boolean spectralNorm, int pack) {
+        Sequential d = new Sequential(
+                new Conv2d(pack, 64, 4, 2, 1, false, spectralNorm), new LeakyReLU(0.2f),
+                new Conv2d(64, 128, 4, 2, 1, false, spectralNorm), new BatchNorm2d(128), new LeakyReLU(0.2f),
+                new Flatten(), new Linear(128 * 7 * 7, 1, true, spectralNorm));
+        return Packing.packed(d, pack);
     }
 }

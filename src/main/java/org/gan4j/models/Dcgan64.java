@@ -37,11 +37,17 @@ public final class Dcgan64 {
 
     /** pytorch/examples defaults: ndf 64. */
     public static Sequential discriminator(int ndf, int channels) {
-        return new Sequential(
-                new Conv2d(channels, ndf, 4, 2, 1, false), new LeakyReLU(0.2f),
-                new Conv2d(ndf, ndf * 2, 4, 2, 1, false), new BatchNorm2d(ndf * 2), new LeakyReLU(0.2f),
-                new Conv2d(ndf * 2, ndf * 4, 4, 2, 1, false), new BatchNorm2d(ndf * 4), new LeakyReLU(0.2f),
-                new Conv2d(ndf * 4, ndf * 8, 4, 2, 1, false), new BatchNorm2d(ndf * 8), new LeakyReLU(0.2f),
-                new Conv2d(ndf * 8, 1, 4, 1, 0, false), new Flatten());
+        return discriminator(ndf, channels, false, 1);
+    }
+
+    /** D with spectral normalisation of every convolution when {@code sn}, judging {@code pack} images at once. */
+    public static Sequential discriminator(int ndf, int channels, boolean sn, int pack) {
+        Sequential d = new Sequential(
+                new Conv2d(channels * pack, ndf, 4, 2, 1, false, sn), new LeakyReLU(0.2f),
+                new Conv2d(ndf, ndf * 2, 4, 2, 1, false, sn), new BatchNorm2d(ndf * 2), new LeakyReLU(0.2f),
+                new Conv2d(ndf * 2, ndf * 4, 4, 2, 1, false, sn), new BatchNorm2d(ndf * 4), new LeakyReLU(0.2f),
+                new Conv2d(ndf * 4, ndf * 8, 4, 2, 1, false, sn), new BatchNorm2d(ndf * 8), new LeakyReLU(0.2f),
+                new Conv2d(ndf * 8, 1, 4, 1, 0, false, sn), new Flatten());
+        return Packing.packed(d, pack);
     }
 }

@@ -27,29 +27,34 @@ import org.gan4j.tensor.Shape;
  */
 public enum GanArchitecture {
     /** The DCGAN of pytorch/examples for 64x64 images. */
-    DCGAN64(new Options(100, 64, 64, 3, 4)),
+    DCGAN64(new Options(100, 64, 64, 3, 4, false, 1)),
     /** A DCGAN for 28x28 single-channel images (MNIST). */
-    DCGAN28(new Options(Dcgan28.NZ, 128, 128, 1, 2)),
+    DCGAN28(new Options(Dcgan28.NZ, 128, 128, 1, 2, false, 1)),
     /** MLPs for 2-D points (Gaussian mixtures). */
-    MLP2D(new Options(2, 128, 128, 2, 3));
+    MLP2D(new Options(2, 128, 128, 2, 3, false, 1));
 
     /**
      * Sizes of an architecture. Which fields apply:
      * {@code dcgan64}: nz, generatorWidth = ngf, discriminatorWidth = ndf, channels (depth is fixed at 4 up-sampling
      * stages); {@code dcgan28}: none, all must equal the defaults; {@code mlp2d}: nz, generatorWidth and
      * discriminatorWidth = hidden units of G and D, depth = hidden layers of each (channels is the 2 coordinates).
+     * Every architecture takes spectralNorm and pack, which change the discriminator only.
      *
      * @param nz                 latent size, {@code >= 1}
      * @param generatorWidth     ngf or G's hidden units, {@code >= 1}
      * @param discriminatorWidth ndf or D's hidden units, {@code >= 1}
      * @param channels           image channels (dcgan64)
      * @param depth              hidden layers (mlp2d)
+     * @param spectralNorm       spectral normalisation of every Linear and Conv2d weight of D (Miyato et al. 2018)
+     * @param pack               PacGAN packing: D judges this many samples at once ({@link org.gan4j.nn.Pack}),
+     *                           {@code >= 1}; the batch size must be a multiple of it
      */
-    public record Options(int nz, int generatorWidth, int discriminatorWidth, int channels, int depth) {
-        /** Every field must be at least 1. */
+    public record Options(int nz, int generatorWidth, int discriminatorWidth, int channels, int depth,
+            boolean spectralNorm, int pack) {
+        /** Every count must be at least 1. */
         public Options {
-            int[] v = {nz, generatorWidth, discriminatorWidth, channels, depth};
-            String[] n = {"nz", "generatorWidth", "discriminatorWidth", "channels", "depth"};
+            int[] v = {nz, generatorWidth, discriminatorWidth, channels, depth, pack};
+            String[] n = {"nz", "generatorWidth", "discriminatorWidth", "channels", "depth", "pack"};
             for (int i = 0; i < v.length; i++) {
                 if (v[i] < 1) {
                     throw new IllegalArgumentException(n[i] + " must be >= 1, got " + v[i]);
@@ -58,20 +63,35 @@ public enum GanArchitecture {
         }
 
         public Options withNz(int nz) {
-            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth);
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack);
         }
 
         /** ngf and ndf for the DCGANs, hidden units of G and D for the MLPs. */
         public Options withWidths(int generatorWidth, int discriminatorWidth) {
-            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth);
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack);
         }
 
         public Options withChannels(int channels) {
-            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth);
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack);
         }
 
         public Options withDepth(int depth) {
-            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth);
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack);
+        }
+
+        /** With or without spectral normalisation in D. */
+        public Options withSpectralNorm(boolean spectralNorm) {
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack);
+        }
+
+        /** D judging {@code pack} samples at once. */
+        public Options withPack(int pack) {
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack);
+        }
+
+        /** The sizes only, with spectralNorm and pack at their defaults (off, 1). */
+        Options sizes() {
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, false, 1);
         }
     }
 
@@ -124,13 +144,16 @@ public enum GanArchitecture {
         return discriminator(defaults);
     }
 
-    /** The discriminator: samples {@code (N, sampleShape...)} to logits {@code (N, 1)}. */
+    /**
+     * The discriminator: samples {@code (N, sampleShape...)} to logits {@code (N, 1)}, or {@code (N / pack, 1)} with
+     * packing.
+     */
     public Sequential discriminator(Options o) {
         check(o);
         return switch (this) {
-            case DCGAN64 -> Dcgan64.discriminator(o.discriminatorWidth(), o.channels());
-            case DCGAN28 -> Dcgan28.discriminator();
-            case MLP2D -> Mlp2d.discriminator(o.discriminatorWidth(), o.depth());
+            case DCGAN64 -> Dcgan64.discriminator(o.discriminatorWidth(), o.channels(), o.spectralNorm(), o.pack());
+            case DCGAN28 -> Dcgan28.discriminator(o.spectralNorm(), o.pack());
+            case MLP2D -> Mlp2d.discriminator(o.discriminatorWidth(), o.depth(), o.spectralNorm(), o.pack());
         };
     }
 
@@ -169,7 +192,7 @@ public enum GanArchitecture {
         if (o == null) {
             throw new IllegalArgumentException("options must not be null (use " + name() + ".defaults())");
         }
-        if (this == DCGAN28 && !o.equals(defaults)) {
+        if (this == DCGAN28 && !o.sizes().equals(defaults)) {
             throw new IllegalArgumentException("dcgan28 has fixed sizes " + defaults + ", got " + o);
         }
         if (this == DCGAN64 && o.depth() != defaults.depth()) {

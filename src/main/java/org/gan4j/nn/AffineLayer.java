@@ -10,12 +10,56 @@ import org.gan4j.tensor.Tensor;
  * {@code y = act(A x + b)}. Backward: {@code dz = dy * act'(y)} and {@code db += sum dz} in one op, then
  * {@code dW += ...} and {@code dx = A^T dz}. Subclasses supply the three uses of {@code A}; this class owns the bias,
  * the fusion and the bookkeeping, so each exists once.
+ *
+ * <p><b>Spectral normalisation</b> (Miyato et al. 2018, as PyTorch's {@code spectral_norm}; declared with
+ * {@link #declareWeight}): the map uses {@code W_sn = W / sigma(W)} instead of {@code W}, with {@code sigma} the
+ * largest singular value of {@code W} read as an (out, k) matrix, estimated by one step of power iteration per
+ * training forward ({@link org.gan4j.backend.Backend#spectralNormForward}) from the persistent vectors
+ * {@code weight_u} (out) and {@code weight_v} (k), kept as buffers (so checkpointed). In evaluation mode {@code v} is
+ * not updated. Backward maps the gradient of {@code W_sn} to {@code W} with {@code u}, {@code v} held constant
+ * ({@link org.gan4j.backend.Backend#spectralNormBackward}). Subclasses use {@link #mapWeight()} and
+ * {@link #mapWeightGradient()} for {@code W} and its gradient, and get either form.
  */
 public abstract class AffineLayer extends Layer implements FusableLayer {
+    private Parameter weight;
+    private StateBuffer spectralU;
+    private StateBuffer spectralV;
+    private Tensor sigma;
     private Parameter bias;
     private Activation activation = Activation.IDENTITY;
     private Tensor x;
     private Tensor y;
+
+    /**
+     * Declares the weight {@code weight} of {@code shape} (out, ...) with the given fan-in, spectrally normalised
+     * when {@code spectralNorm} (then also the buffers {@code weight_u}, {@code weight_v}, both starting as unit
+     * vectors of equal entries).
+     */
+    protected final Parameter declareWeight(Shape shape, int fanIn, boolean spectralNorm) {
+        weight = addParameter("weight", shape, Parameter.Role.WEIGHT, fanIn);
+        if (spectralNorm) {
+            int out = shape.dim(0);
+            int k = shape.size() / out;
+            spectralU = addBuffer("weight_u", Shape.of(out), (float) (1 / Math.sqrt(out)));
+            spectralV = addBuffer("weight_v", Shape.of(k), (float) (1 / Math.sqrt(k)));
+        }
+        return weight;
+    }
+
+    /** Whether the weight is spectrally normalised. */
+    public final boolean spectralNorm() {
+        return spectralU != null;
+    }
+
+    /** The weight the map uses: {@code W}, or {@code W_sn} (valid after a forward) with spectral normalisation. */
+    protected final Tensor mapWeight() {
+        return spectralU == null ? weight.value() : buffer("weight_sn", weight.shape());
+    }
+
+    /** Where {@link #accumulateWeightGradient} adds the gradient of {@link #mapWeight()}. */
+    protected final Tensor mapWeightGradient() {
+        return spectralU == null ? weight.grad() : buffer("weight_sn_grad", weight.shape());
+    }
 
     /** Declares the bias (call after declaring the weight, so names and order follow PyTorch); null when absent. */
     protected final Parameter declareBias(boolean present, int channels, int fanIn) {
@@ -52,6 +96,11 @@ public abstract class AffineLayer extends Layer implements FusableLayer {
         Shape ys = outputShape(x.shape());
         this.x = x;
         this.y = buffer("y", ys);
+        if (spectralU != null) {
+            sigma = buffer("sigma", Shape.of(1));
+            backend().spectralNormForward(weight.value(), spectralU.value(), spectralV.value(), isTraining(), sigma,
+                    mapWeight());
+        }
         applyForward(x, y);
         if (bias != null || activation != Activation.IDENTITY) {
             backend().biasActivationForward(y, bias == null ? null : bias.value(), activation, y);
@@ -70,7 +119,14 @@ public abstract class AffineLayer extends Layer implements FusableLayer {
                     bias == null || !parameterGradients() ? null : bias.grad());
         }
         if (parameterGradients()) {
-            accumulateWeightGradient(x, dz);
+            if (spectralU == null) {
+                accumulateWeightGradient(x, dz);
+            } else {
+                backend().fill(0f, mapWeightGradient());
+                accumulateWeightGradient(x, dz);
+                backend().spectralNormBackward(mapWeightGradient(), mapWeight(), spectralU.value(), spectralV.value(),
+                        sigma, weight.grad());
+            }
         }
         if (!needInputGrad) {
             return null;
@@ -80,8 +136,8 @@ public abstract class AffineLayer extends Layer implements FusableLayer {
         return dx;
     }
 
-    /** {@code ", bias=true, +RELU"} and the like, for {@link #toString()}. */
+    /** {@code ", bias=true, +RELU"} and the like (and {@code ", sn"}), for {@link #toString()}. */
     protected final String biasAndActivation() {
-        return ", bias=" + (bias != null) + FusableLayer.describe(activation);
+        return ", bias=" + (bias != null) + (spectralNorm() ? ", sn" : "") + FusableLayer.describe(activation);
     }
 }

@@ -18,6 +18,11 @@ public final class Conv2d extends AffineLayer {
     private final Parameter weight;
 
     public Conv2d(int in, int out, int kernel, int stride, int padding, boolean bias) {
+        this(in, out, kernel, stride, padding, bias, false);
+    }
+
+    /** With spectral normalisation of the weight when {@code spectralNorm} (see {@link AffineLayer}). */
+    public Conv2d(int in, int out, int kernel, int stride, int padding, boolean bias, boolean spectralNorm) {
         if (in < 1 || out < 1 || kernel < 1) {
             throw new IllegalArgumentException("Conv2d needs in, out, kernel >= 1, got in=" + in + ", out=" + out
                     + ", kernel=" + kernel);
@@ -27,7 +32,7 @@ public final class Conv2d extends AffineLayer {
         this.kernel = kernel;
         this.params = ConvParams.of(stride, padding);
         int fanIn = in * kernel * kernel;
-        this.weight = addParameter("weight", Shape.of(out, in, kernel, kernel), Parameter.Role.WEIGHT, fanIn);
+        this.weight = declareWeight(Shape.of(out, in, kernel, kernel), fanIn, spectralNorm);
         declareBias(bias, out, fanIn);
     }
 
@@ -45,17 +50,17 @@ public final class Conv2d extends AffineLayer {
 
     @Override
     protected void applyForward(Tensor x, Tensor y) {
-        backend().convForward(x, weight.value(), params, y);
+        backend().convForward(x, mapWeight(), params, y);
     }
 
     @Override
     protected void accumulateWeightGradient(Tensor x, Tensor dz) {
-        backend().convBackwardFilter(x, dz, params, weight.grad());
+        backend().convBackwardFilter(x, dz, params, mapWeightGradient());
     }
 
     @Override
     protected void applyInputGradient(Tensor dz, Tensor dx) {
-        backend().convBackwardData(dz, weight.value(), params, dx);
+        backend().convBackwardData(dz, mapWeight(), params, dx);
     }
 
     @Override

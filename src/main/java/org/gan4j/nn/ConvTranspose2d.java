@@ -41,7 +41,7 @@ public final class ConvTranspose2d extends AffineLayer {
         this.outputPadding = outputPadding;
         // PyTorch computes fan-in from weight.size(1) * k * k, which for a transposed convolution is `out`.
         int fanIn = out * kernel * kernel;
-        this.weight = addParameter("weight", Shape.of(in, out, kernel, kernel), Parameter.Role.WEIGHT, fanIn);
+        this.weight = declareWeight(Shape.of(in, out, kernel, kernel), fanIn, false);
         declareBias(bias, out, fanIn);
     }
 

@@ -20,12 +20,17 @@ public final class Linear extends AffineLayer {
     }
 
     public Linear(int in, int out, boolean bias) {
+        this(in, out, bias, false);
+    }
+
+    /** With spectral normalisation of the weight when {@code spectralNorm} (see {@link AffineLayer}). */
+    public Linear(int in, int out, boolean bias, boolean spectralNorm) {
         if (in < 1 || out < 1) {
             throw new IllegalArgumentException("Linear needs in >= 1 and out >= 1, got in=" + in + ", out=" + out);
         }
         this.in = in;
         this.out = out;
-        this.weight = addParameter("weight", Shape.of(out, in), Parameter.Role.WEIGHT, in);
+        this.weight = declareWeight(Shape.of(out, in), in, spectralNorm);
         declareBias(bias, out, in);
     }
 
@@ -43,17 +48,17 @@ public final class Linear extends AffineLayer {
 
     @Override
     protected void applyForward(Tensor x, Tensor y) {
-        backend().gemm(false, true, 1f, x, weight.value(), 0f, y);
+        backend().gemm(false, true, 1f, x, mapWeight(), 0f, y);
     }
 
     @Override
     protected void accumulateWeightGradient(Tensor x, Tensor dz) {
-        backend().gemm(true, false, 1f, dz, x, 1f, weight.grad());
+        backend().gemm(true, false, 1f, dz, x, 1f, mapWeightGradient());
     }
 
     @Override
     protected void applyInputGradient(Tensor dz, Tensor dx) {
-        backend().gemm(false, false, 1f, dz, weight.value(), 0f, dx);
+        backend().gemm(false, false, 1f, dz, mapWeight(), 0f, dx);
     }
 
     @Override

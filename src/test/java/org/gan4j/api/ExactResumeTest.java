@@ -2,6 +2,9 @@ package org.gan4j.api;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -9,6 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.gan4j.gan.LrSchedule;
+import org.gan4j.gan.TrainerConfig;
 import org.gan4j.io.Checkpoint;
 import org.gan4j.io.MetricsLog;
 
@@ -29,6 +34,47 @@ class ExactResumeTest {
     @Test
     void dcgan28WithBatchNormAndLabelNoiseResumesExactly() throws Exception {
         compare(Runs.shapes(tmp.resolve("straight"), 10).build(), Runs.shapes(tmp.resolve("split"), 5).build(), 10);
+    }
+
+    @Test
+    void averagedGeneratorResumesExactlyAndIsWhatSamplersUse() throws Exception {
+        TrainerConfig ema = Runs.ring(tmp, 1).build().trainer().toBuilder().emaDecay(0.9f).build();
+        TrainingConfig straight = Runs.ring(tmp.resolve("straight"), 30).trainer(ema).build();
+        compare(straight, Runs.ring(tmp.resolve("split"), 15).trainer(ema).build(), 30);
+        Checkpoint c = Checkpoints.read(straight.output());
+        var trained = c.group(Checkpoint.GENERATOR);
+        var averaged = c.group(Checkpoint.AVERAGED_GENERATOR);
+        assertEquals(trained.keySet(), averaged.keySet(), "the average is a whole generator state dict");
+        assertFalse(java.util.Arrays.equals(trained.get("0.weight").floats(), averaged.get("0.weight").floats()),
+                "averaged weights differ from the trained ones after 30 updates");
+        assertSame(averaged.get("0.weight").floats().length, trained.get("0.weight").floats().length);
+        assertEquals(averaged.keySet(), Checkpoints.samplingGenerator(c).keySet());
+        assertArrayEquals(averaged.get("0.weight").floats(), Checkpoints.samplingGenerator(c).get("0.weight")
+                .floats(), 0f, "samplers and eval use the average");
+        assertEquals(0.9f, Checkpoints.trainingConfig(c).trainer().emaDecay());
+    }
+
+    @Test
+    void theScheduleSetsTheLearningRatesOfEveryStep() throws Exception {
+        // With the rate cut a millionfold after the first step, nine more steps barely move the generator (Adam moves
+        // each weight by about lr per step: 9 x 1e-9); with a constant rate they move it by about 9 x 1e-3.
+        TrainingConfig one = Runs.ring(tmp.resolve("one"), 1).build();
+        TrainingConfig cut = Runs.ring(tmp.resolve("cut"), 10).lrSchedule(LrSchedule.step(1, 1e-6)).build();
+        TrainingConfig constant = Runs.ring(tmp.resolve("constant"), 10).build();
+        for (TrainingConfig c : List.of(one, cut, constant)) {
+            try (GanTraining t = GanTraining.create(c)) {
+                t.run(new GanTraining.Listener() { });
+            }
+        }
+        float[] w1 = Checkpoints.read(one.output()).group(Checkpoint.GENERATOR).get("0.weight").floats();
+        float[] wCut = Checkpoints.read(cut.output()).group(Checkpoint.GENERATOR).get("0.weight").floats();
+        float[] wConstant = Checkpoints.read(constant.output()).group(Checkpoint.GENERATOR).get("0.weight").floats();
+        assertArrayEquals(w1, wCut, 1e-6f, "after step 1 the rate is 1e-9");
+        double moved = 0;
+        for (int i = 0; i < w1.length; i++) {
+            moved = Math.max(moved, Math.abs(wConstant[i] - w1[i]));
+        }
+        assertTrue(moved > 1e-3, "a constant rate moves the weights: " + moved);
     }
 
     private static void compare(TrainingConfig straight, TrainingConfig firstHalf, long total) throws Exception {
@@ -61,7 +107,8 @@ class ExactResumeTest {
         // The final networks are identical too.
         Checkpoint ca = Checkpoints.read(straight.output());
         Checkpoint cb = Checkpoints.read(firstHalf.output());
-        for (String group : List.of(Checkpoint.GENERATOR, Checkpoint.DISCRIMINATOR, Checkpoint.OPTIMIZER)) {
+        for (String group : List.of(Checkpoint.GENERATOR, Checkpoint.DISCRIMINATOR, Checkpoint.OPTIMIZER,
+                Checkpoint.AVERAGED_GENERATOR)) {
             var ga = ca.group(group);
             var gb = cb.group(group);
             assertEquals(ga.keySet(), gb.keySet());

@@ -25,10 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import picocli.CommandLine;
 
+import org.gan4j.api.Checkpoints;
 import org.gan4j.api.DatasetConfig;
+import org.gan4j.api.ModelConfig;
+import org.gan4j.api.Recipes;
 import org.gan4j.api.TrainingConfig;
 import org.gan4j.api.Version;
 import org.gan4j.data.IdxDataset;
+import org.gan4j.gan.GanLoss;
+import org.gan4j.gan.LrSchedule;
 import org.gan4j.io.Checkpoint;
 import org.gan4j.io.MetricsLog;
 
@@ -81,6 +86,58 @@ class MainTest {
         CliRun again = run("train", "--resume", run.toString(), "--lr-d", "0.1");
         assertEquals(2, again.code());
         assertTrue(again.err().contains("--lr-d cannot be changed when resuming"), again.err());
+    }
+
+    @Test
+    void ringAndGridTrainTheirRecipeAndOptionsOverrideIt() {
+        for (String data : List.of("ring", "grid")) {
+            TrainCommand cmd = new TrainCommand();
+            new CommandLine(cmd).parseArgs("--dataset", data);
+            TrainingConfig c = cmd.config(new PrintWriter(new StringWriter()));
+            TrainingConfig recipe = Recipes.forDataset(c.dataset()).build();
+            assertEquals(Recipes.MIXTURE_POINTS, c.dataset().size());
+            assertEquals(recipe.model(), c.model());
+            assertEquals(recipe.trainer().toBuilder().seed(1).build(), c.trainer(), "the recipe, seed 1");
+            assertEquals(Recipes.MIXTURE_STEPS, c.steps());
+            assertEquals(LrSchedule.linear(0.5), c.lrSchedule());
+            assertEquals(GanLoss.HINGE, c.trainer().loss());
+        }
+        TrainCommand cmd = new TrainCommand();
+        new CommandLine(cmd).parseArgs("--dataset", "ring", "--loss", "non-saturating", "--ema", "0", "-b", "64",
+                "--epochs", "2", "--lr-schedule", "constant", "--label-smoothing", "0.9");
+        TrainingConfig c = cmd.config(new PrintWriter(new StringWriter()));
+        assertEquals(GanLoss.NON_SATURATING, c.trainer().loss());
+        assertEquals(0f, c.trainer().emaDecay());
+        assertEquals(64, c.trainer().batchSize());
+        assertEquals(0, c.steps());
+        assertEquals(2, c.epochs());
+        assertEquals(LrSchedule.CONSTANT, c.lrSchedule());
+        assertEquals(0.9f, c.trainer().labels().real());
+        assertEquals(1e-3f, c.trainer().lrD(), "options not given keep the recipe's");
+    }
+
+    @Test
+    void stabilisersAndSizesFromTheCommandLineAndAScheduleChangedOnResume() throws Exception {
+        Path run = tmp.resolve("hinge");
+        ok(run("train", "--dataset", "ring", "--dataset-size", "640", "--steps", "20", "-b", "32", "--loss", "hinge",
+                "--ema", "0.9", "--lr-schedule", "linear", "--spectral-norm", "--pack", "2", "--width", "24", "--depth",
+                "2", "--latent-size", "3", "--threads", "1", "--backend", "cpu", "--out", run.toString()));
+        assertEquals(ModelConfig.mlp2d(3, 24, 2).options().withSpectralNorm(true).withPack(2),
+                Checkpoints.modelConfig(Checkpoints.read(run)).options());
+        JsonNode config = new ObjectMapper().readTree(run.resolve("summary.json").toFile()).get("config");
+        assertEquals("hinge", config.get("trainer").get("loss").asText());
+        assertEquals(0.9, config.get("trainer").get("ema_decay").asDouble(), 1e-7);
+        assertEquals("linear:0.0", config.get("lr_schedule").asText());
+        assertTrue(Checkpoints.read(run).tensors().containsKey(Checkpoint.AVERAGED_GENERATOR + "0.weight"));
+        ok(run("train", "--resume", run.toString(), "--steps", "30", "--lr-schedule", "step:5:0.5"));
+        config = new ObjectMapper().readTree(run.resolve("summary.json").toFile()).get("config");
+        assertEquals("step:5:0.5", config.get("lr_schedule").asText());
+        Result bad = run("train", "--dataset", "ring", "--lr-schedule", "cosine", "--out", tmp.resolve("x").toString());
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("unknown learning-rate schedule 'cosine'"), bad.err());
+        Result ema = run("train", "--resume", run.toString(), "--ema", "0.5");
+        assertEquals(2, ema.code());
+        assertTrue(ema.err().contains("--ema cannot be changed when resuming"), ema.err());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.gan4j.gan;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -150,7 +151,7 @@ class GanLossTest {
     void finiteDifferencesAgreeForEveryLoss() {
         for (GanLoss loss : GanLoss.values()) {
             try (ReferenceBackend b = ReferenceBackend.create();
-                    Run r = new Run(b, 1, 0, loss.generatorTarget())) {
+                    Run r = new Run(b, loss.target(1), loss.target(0), loss.generatorTarget())) {
                 // D loss with respect to the real logits and to the fake logits
                 r.lossD(loss);
                 checkGradient(loss + " L_D wrt real logits", r.real, r.dReal.toDoubleArray(), x -> r.lossD(loss));
@@ -182,6 +183,44 @@ class GanLossTest {
             // truncation error ~ eps^2 |f'''| ~ 1e-12, rounding ~ 1e-16 / eps = 1e-10: 1e-8 leaves a margin
             assertEquals(numeric, analytic[i], 1e-8, what + ", element " + i);
         }
+    }
+
+    @Test
+    void hingeKnownAnswers() {
+        // Written out by hand: real margins 1 - x: -1.5, 1.3, 1, -0.2, 5 -> kept 1.3 + 1 + 5 = 7.3, mean 1.46;
+        // fake margins 1 + x: -0.7, 1.4, -2.3, 1.05, 7 -> kept 1.4 + 1.05 + 7 = 9.45, mean 1.89.
+        // L_D = 1/2 1.46 + 1/2 1.89 = 1.675; L_G = -mean(fake) = -(-1.7 + 0.4 - 3.3 + 0.05 + 6) / 5 = -0.29.
+        double tol = 1e-14; // double sums of five terms of order 1
+        GanLoss hinge = GanLoss.HINGE;
+        assertEquals(1f, hinge.target(1f));
+        assertEquals(-1f, hinge.target(0f));
+        try (ReferenceBackend b = ReferenceBackend.create(); Run r = new Run(b, 1, -1, 1)) {
+            assertEquals(1.675, r.lossD(hinge), tol, "hinge L_D");
+            assertEquals(-0.29, r.lossG(hinge), tol, "hinge L_G");
+            // dL_D/dreal = -1/2 t / n where the margin is positive: -0.1 at elements 1, 2, 4
+            assertArrayEquals(new double[] {0, -0.1, -0.1, 0, -0.1}, r.dReal.toDoubleArray(), 1e-16);
+            // dL_D/dfake = +1/2 / n where 1 + x > 0: 0.1 at elements 1, 3, 4
+            assertArrayEquals(new double[] {0, 0.1, 0, 0.1, 0.1}, r.dFake.toDoubleArray(), 1e-16);
+            // fill(float): -1/5 as the float -0.2f
+            assertArrayEquals(new double[] {-0.2f, -0.2f, -0.2f, -0.2f, -0.2f}, r.dGen.toDoubleArray(), 0);
+        }
+        // large logits stay finite and exact: the loss is linear on each side of the kink
+        try (CpuBackend b = CpuBackend.create(1); Tensor x = b.allocate(2, 1); Tensor t = b.allocate(2, 1);
+                Tensor loss = b.allocate(1); Tensor dx = b.allocate(2, 1)) {
+            b.copyFromHost(new float[] {-1e30f, 1e30f}, x);
+            b.copyFromHost(new float[] {1f, -1f}, t);
+            hinge.discriminatorTerm(b, x, t, loss, dx);
+            assertEquals(0.5e30f, loss.toFloatArray()[0], 1e24f, "1/2 mean(1 + 1e30, 1 + 1e30)");
+            assertArrayEquals(new float[] {-0.25f, 0.25f}, dx.toFloatArray());
+        }
+    }
+
+    @Test
+    void hingeTakesHardLabelsOnly() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainerConfig.builder()
+                .loss(GanLoss.HINGE).labels(Labels.smoothed(0.9f)).build());
+        assertTrue(e.getMessage().contains("hinge") && e.getMessage().contains("hard labels"), e.getMessage());
+        assertEquals(GanLoss.HINGE, TrainerConfig.builder().loss(GanLoss.HINGE).build().loss());
     }
 
     @Test
@@ -232,6 +271,8 @@ class GanLossTest {
     void namesAndOutputActivations() {
         assertEquals(GanLoss.LEAST_SQUARES, GanLoss.parse("least-squares"));
         assertEquals(GanLoss.MINIMAX, GanLoss.parse("MINIMAX"));
+        assertEquals(GanLoss.HINGE, GanLoss.parse("hinge"));
+        assertEquals(Activation.IDENTITY, GanLoss.HINGE.outputActivation());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GanLoss.parse("wgan"));
         assertTrue(e.getMessage().contains("wgan") && e.getMessage().contains("non_saturating"), e.getMessage());
         assertEquals(Activation.SIGMOID, GanLoss.NON_SATURATING.outputActivation());

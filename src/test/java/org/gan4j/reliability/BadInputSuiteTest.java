@@ -775,7 +775,7 @@ class BadInputSuiteTest {
         cli(cases, "unknown backend", "gan4j: backend must be auto, cpu or cuda, got 'gpu'\n", 2, "--backend", "gpu");
         cli(cases, "unknown model", "gan4j: unknown model 'resnet'; choose one of dcgan64, dcgan28, mlp2d\n", 2,
                 "--model", "resnet");
-        cli(cases, "model that does not fit the data", "gan4j: dataset ring (20000 points) gives 2-D points but model"
+        cli(cases, "model that does not fit the data", "gan4j: dataset ring (100000 points) gives 2-D points but model"
                 + " dcgan28 needs images; use --model mlp2d or another dataset\n", 2, "--model", "dcgan28");
         cli(cases, "unknown option", "gan4j: Unknown option: '--bogus'\n" + help, 2, "--bogus");
         cases.add(new Case("dataset that does not exist", d -> {

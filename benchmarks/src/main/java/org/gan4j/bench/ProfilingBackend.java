@@ -209,6 +209,23 @@ final class ProfilingBackend extends Backend {
     }
 
     @Override
+    protected void doHingeLoss(Tensor logits, Tensor targets, float scale, Tensor loss, Tensor dlogits) {
+        timed("hingeLoss", logits, () -> inner.hingeLoss(in(logits), in(targets), scale, in(loss), in(dlogits)));
+    }
+
+    @Override
+    protected void doSpectralNormForward(Tensor w, Tensor u, Tensor v, boolean update, Tensor sigma, Tensor wsn) {
+        timed("spectralNormForward", w, () -> inner.spectralNormForward(in(w), in(u), in(v), update, in(sigma),
+                in(wsn)));
+    }
+
+    @Override
+    protected void doSpectralNormBackward(Tensor dwsn, Tensor wsn, Tensor u, Tensor v, Tensor sigma, Tensor dw) {
+        timed("spectralNormBackward", wsn, () -> inner.spectralNormBackward(in(dwsn), in(wsn), in(u), in(v),
+                in(sigma), in(dw)));
+    }
+
+    @Override
     protected void doSquaredErrorLoss(Tensor pred, Tensor targets, float scale, Tensor loss, Tensor dpred) {
         timed("squaredErrorLoss", pred, () -> inner.squaredErrorLoss(in(pred), in(targets), scale, in(loss),
                 in(dpred)));

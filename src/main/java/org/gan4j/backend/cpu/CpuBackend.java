@@ -774,6 +774,38 @@ public final class CpuBackend extends Backend {
         storage(loss).floats().put((int) loss.offset(), (float) (scale * sum / x.length));
     }
 
+    @Override
+    protected void doHingeLoss(Tensor logits, Tensor targets, float scale, Tensor loss, Tensor dlogits) {
+        ensureOpen();
+        Acc xa = Acc.of(logits);
+        Acc ta = Acc.of(targets);
+        Acc da = Acc.of(dlogits);
+        int n = logits.size();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double t = ta.get(i);
+            double margin = 1 - t * xa.get(i);
+            boolean active = margin > 0;
+            sum += active ? margin : 0;
+            da.set(i, active ? -scale * t / n : 0);
+        }
+        Acc.of(loss).set(0, scale * sum / n);
+    }
+
+    // ---------------------------------------------------------------- spectral normalisation
+
+    @Override
+    protected void doSpectralNormForward(Tensor w, Tensor u, Tensor v, boolean update, Tensor sigma, Tensor wsn) {
+        ensureOpen();
+        StabiliserOps.spectralNormForward(w, u, v, update, sigma, wsn);
+    }
+
+    @Override
+    protected void doSpectralNormBackward(Tensor dwsn, Tensor wsn, Tensor u, Tensor v, Tensor sigma, Tensor dw) {
+        ensureOpen();
+        StabiliserOps.spectralNormBackward(dwsn, wsn, u, v, sigma, dw);
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     @Override

@@ -508,6 +508,26 @@ public final class ReferenceBackend extends Backend {
         Acc.of(loss).set(0, scale * sum / n);
     }
 
+    @Override
+    protected void doHingeLoss(Tensor logits, Tensor targets, float scale, Tensor loss, Tensor dlogits) {
+        ensureOpen();
+        StabiliserOps.hingeLoss(logits, targets, scale, loss, dlogits);
+    }
+
+    // ---------------------------------------------------------------- spectral normalisation
+
+    @Override
+    protected void doSpectralNormForward(Tensor w, Tensor u, Tensor v, boolean update, Tensor sigma, Tensor wsn) {
+        ensureOpen();
+        StabiliserOps.spectralNormForward(w, u, v, update, sigma, wsn);
+    }
+
+    @Override
+    protected void doSpectralNormBackward(Tensor dwsn, Tensor wsn, Tensor u, Tensor v, Tensor sigma, Tensor dw) {
+        ensureOpen();
+        StabiliserOps.spectralNormBackward(dwsn, wsn, u, v, sigma, dw);
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     @Override

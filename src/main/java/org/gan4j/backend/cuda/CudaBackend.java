@@ -769,6 +769,33 @@ public final class CudaBackend extends Backend {
                 ptr(dpred), scratch(1), stream), "gan4j_squared_error_loss");
     }
 
+    @Override
+    protected void doHingeLoss(Tensor logits, Tensor targets, float scale, Tensor loss, Tensor dlogits) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_hinge_loss(ptr(logits), ptr(targets), logits.size(), scale, ptr(loss),
+                ptr(dlogits), scratch(1), stream), "gan4j_hinge_loss");
+    }
+
+    // ---------------------------------------------------------------- spectral normalisation
+
+    @Override
+    protected void doSpectralNormForward(Tensor w, Tensor u, Tensor v, boolean update, Tensor sigma, Tensor wsn) {
+        ensureOpen();
+        int out = u.size();
+        int k = v.size();
+        // the kernel keeps max(out, k) + 1 doubles in the per-channel slots (4 per channel) of the scratch
+        long channels = (Math.max(out, k) + 1 + 3) / 4;
+        launched(CudaKernels.gan4j_spectral_norm_forward(ptr(w), ptr(u), ptr(v), out, k, update ? 1 : 0, ptr(sigma),
+                ptr(wsn), scratch(channels), stream), "gan4j_spectral_norm_forward");
+    }
+
+    @Override
+    protected void doSpectralNormBackward(Tensor dwsn, Tensor wsn, Tensor u, Tensor v, Tensor sigma, Tensor dw) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_spectral_norm_backward(ptr(dwsn), ptr(wsn), ptr(u), ptr(v), ptr(sigma), u.size(),
+                v.size(), ptr(dw), scratch(1), stream), "gan4j_spectral_norm_backward");
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     @Override

@@ -104,6 +104,17 @@ final class CudaKernels {
     static native int gan4j_squared_error_loss(FloatPointer pred, FloatPointer targets, long n, float scale,
             FloatPointer loss, FloatPointer dpred, DoublePointer scratch, Pointer stream);
 
+    static native int gan4j_hinge_loss(FloatPointer logits, FloatPointer targets, long n, float scale,
+            FloatPointer loss, FloatPointer dlogits, DoublePointer scratch, Pointer stream);
+
+    // spectral.cu
+    static native int gan4j_spectral_norm_forward(FloatPointer w, FloatPointer u, FloatPointer v, int out, int k,
+            int update, FloatPointer sigma, FloatPointer wsn, DoublePointer scratch, Pointer stream);
+
+    static native int gan4j_spectral_norm_backward(FloatPointer dwsn, FloatPointer wsn, FloatPointer u,
+            FloatPointer v, FloatPointer sigma, int out, int k, FloatPointer dw, DoublePointer scratch,
+            Pointer stream);
+
     // optimizers.cu
     static native int gan4j_adam_step(FloatPointer grad, long n, float lr, float beta1, float beta2, float eps,
             float weightDecay, FloatPointer param, FloatPointer m, FloatPointer v, FloatPointer step,

@@ -359,6 +359,7 @@ class CudaParityTest {
             losses(cases, n);
         }
         optimizers(cases);
+        spectralNorm(cases);
         random(cases);
         return cases;
     }
@@ -670,6 +671,44 @@ class CudaParityTest {
         }
     }
 
+    private static void spectralNorm(List<Case> cases) {
+        // the DCGAN-28 discriminator's conv weights (out 64 and 128, k 16 and 1024) and a wide MLP layer
+        int[][] shapes = {{64, 1, 4, 4}, {128, 64, 4, 4}, {1, 6272}, {256, 256}};
+        for (int[] ws : shapes) {
+            int out = ws[0];
+            int k = 1;
+            for (int i = 1; i < ws.length; i++) {
+                k *= ws[i];
+            }
+            int kk = k;
+            String name = java.util.Arrays.toString(ws);
+            for (boolean update : new boolean[] {true, false}) {
+                cases.add(new Case("spectralNormForward", name + (update ? " update" : " eval"), c -> {
+                    Tensor w = c.gauss(100, 0, 0.05, ws);
+                    Tensor u = c.gauss(101, 0, 1, out);
+                    Tensor v = c.gauss(102, 0, 1, kk);
+                    Tensor sigma = c.tensor(new float[] {Float.NaN}, 1);
+                    Tensor wsn = c.tensor(filled(w.size(), Float.NaN), ws);
+                    c.b.spectralNormForward(w, u, v, update, sigma, wsn);
+                    // dot products of k terms in double on both sides, rounded to float once: a few ulps
+                    return List.of(c.out("u", u, sum(kk)), c.out("v", v, sum(out)), c.out("sigma", sigma, sum(kk)),
+                            c.out("wsn", wsn, sum(kk)));
+                }));
+            }
+            cases.add(new Case("spectralNormBackward", name, c -> {
+                Tensor g = c.gauss(103, 0, 1, ws);
+                Tensor wsn = c.gauss(104, 0, 0.05, ws);
+                Tensor u = c.gauss(105, 0, 0.1, out);
+                Tensor v = c.gauss(106, 0, 0.1, kk);
+                Tensor sigma = c.tensor(new float[] {1.7f}, 1);
+                Tensor dw = c.gauss(107, 0, 1, ws); // accumulates onto these
+                c.b.spectralNormBackward(g, wsn, u, v, sigma, dw);
+                // <g, wsn> over out*k terms in double, then per element in double, rounded once
+                return List.of(c.out("dw", dw, sum((long) out * kk)));
+            }));
+        }
+    }
+
     private static void losses(List<Case> cases, int n) {
         // D's output (N, 1) logits, and a large flat batch to exercise the multi-block reduction
         for (int size : new int[] {n, 100_003}) {
@@ -694,6 +733,19 @@ class CudaParityTest {
                         c.out("dpred", d, Tol.ulps(2))); // one float subtraction and a product
                 d.close();
                 return outs;
+            }));
+            cases.add(new Case("hingeLoss", name, c -> {
+                Tensor x = c.gauss(94, 0, 2, size, 1); // both sides of the kinks at x = +-1
+                float[] signs = labels(95, size);
+                for (int i = 0; i < size; i++) {
+                    signs[i] = signs[i] < 0.5f ? -1f : 1f;
+                }
+                Tensor t = c.tensor(signs, size, 1);
+                Tensor loss = c.tensor(new float[] {Float.NaN}, 1);
+                Tensor d = c.tensor(filled(size, Float.NaN), size, 1);
+                c.b.hingeLoss(x, t, 0.5f, loss, d);
+                // margins in double on both sides, sums in double; the gradient is -scale t / n, rounded once
+                return List.of(c.out("loss", loss, Tol.ulps(2)), c.out("dlogits", d, Tol.ulps(2)));
             }));
         }
     }
