@@ -409,8 +409,9 @@ public final class GanTrainer implements AutoCloseable {
 
     /**
      * G(noise) copied to the host, row-major {@code (n, sample...)}, for {@code noise: (n, latent...)} on this
-     * backend, with the averaged weights when the trainer keeps an average (n >= 2 in {@link SamplingMode#TRAIN} mode when G has batch norm). A batch size other than the
-     * training one makes G's layers reallocate their buffers (here and again at the next step). Synchronises.
+     * backend, with the averaged weights when the trainer keeps an average (n >= 2 in {@link SamplingMode#TRAIN} mode
+     * when G has batch norm). A batch size other than the training one makes G's layers reallocate their buffers (here
+     * and again at the next step). Synchronises.
      */
     public float[] sample(Tensor noise, SamplingMode mode) {
         ensureOpen();
