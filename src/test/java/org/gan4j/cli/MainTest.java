@@ -132,10 +132,10 @@ class MainTest {
         ok(run("train", "--resume", run.toString(), "--steps", "30", "--lr-schedule", "step:5:0.5"));
         config = new ObjectMapper().readTree(run.resolve("summary.json").toFile()).get("config");
         assertEquals("step:5:0.5", config.get("lr_schedule").asText());
-        Result bad = run("train", "--dataset", "ring", "--lr-schedule", "cosine", "--out", tmp.resolve("x").toString());
+        CliRun bad = run("train", "--dataset", "ring", "--lr-schedule", "cosine", "--out", tmp.resolve("x").toString());
         assertEquals(2, bad.code(), bad.err());
         assertTrue(bad.err().contains("unknown learning-rate schedule 'cosine'"), bad.err());
-        Result ema = run("train", "--resume", run.toString(), "--ema", "0.5");
+        CliRun ema = run("train", "--resume", run.toString(), "--ema", "0.5");
         assertEquals(2, ema.code());
         assertTrue(ema.err().contains("--ema cannot be changed when resuming"), ema.err());
     }
