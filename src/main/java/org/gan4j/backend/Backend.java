@@ -432,7 +432,8 @@ public abstract class Backend implements Device, AutoCloseable {
         checkOwn(sigma, "sigma");
         checkOwn(other, otherName);
         if (w.shape().rank() < 2) {
-            throw new IllegalArgumentException("spectral norm needs a weight of rank >= 2 (out, ...), got " + w.shape());
+            throw new IllegalArgumentException("spectral norm needs a weight of rank >= 2 (out, ...), got "
+                    + w.shape());
         }
         int out = w.shape().dim(0);
         int k = w.size() / out;

@@ -70,8 +70,8 @@ final class TrainCommand implements Callable<Integer> {
             + " (the batch size must be a multiple of K). Default: 1.")
     Integer pack;
 
-    @Option(names = "--loss", description = "non-saturating, minimax, least-squares or hinge. Default: hinge for ring/grid,"
-            + " non-saturating otherwise.")
+    @Option(names = "--loss", description = "non-saturating, minimax, least-squares or hinge. Default: hinge for"
+            + " ring/grid, non-saturating otherwise.")
     String loss;
 
     @Option(names = {"-b", "--batch-size"}, description = "Samples per step. Default: 128 for ring/grid, 64 otherwise.")
@@ -94,8 +94,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--lr-schedule", paramLabel = "SCHEDULE", description = "constant, linear[:START] (linear"
             + " decay towards 0 at the last step, from the fraction START of the run) or step:EVERY[:GAMMA] (times"
-            + " GAMMA, default 0.5, every EVERY steps). May be changed with --resume. Default: linear:0.5 for ring/grid,"
-            + " constant otherwise.")
+            + " GAMMA, default 0.5, every EVERY steps). May be changed with --resume. Default: linear:0.5 for"
+            + " ring/grid, constant otherwise.")
     String lrSchedule;
 
     @Option(names = "--beta1", description = "Adam beta1. Default: 0.5.")
