@@ -662,19 +662,51 @@ public final class CpuBackend extends Backend {
         });
     }
 
+    /** One chunk of a lowered convolution: samples {@code [n0, n0 + cnt)}, {@code cols = cnt * P} columns. */
+    @FunctionalInterface
+    private interface ConvChunk {
+        void run(CpuStorage ws, int n0, int cnt, int cols);
+    }
+
+    /**
+     * Runs {@code body} over the batch in chunks of samples that fit the workspace, which holds per sample the
+     * {@code [K, P]} column matrix and a {@code [Cout, P]} transposed output/gradient (K = Cin*kh*kw, P = Ho*Wo).
+     */
+    private void convChunks(Im2col low, int n, int cout, ConvChunk body) {
+        long perSample = (long) (low.k() + cout) * low.p();
+        int nb = chunkSamples(n, perSample);
+        CpuStorage ws = workspace(perSample * nb);
+        for (int n0 = 0; n0 < n; n0 += nb) {
+            int cnt = Math.min(nb, n - n0);
+            body.run(ws, n0, cnt, cnt * low.p());
+        }
+    }
+
+    /** Where a chunk's {@code dy} lies as a channel-major {@code [Cout, cols]} matrix. */
+    private record ColumnsAt(CpuStorage store, long offset) {
+    }
+
+    /**
+     * The chunk's {@code dy} as a {@code [Cout, cnt*P]} matrix: in place for one sample, else transposed from
+     * sample-major into the workspace after its {@code [K, cols]} column block.
+     */
+    private ColumnsAt dyColumns(Tensor dy, Im2col low, int cout, CpuStorage ws, int n0, int cnt, int cols) {
+        long dyOff = dy.offset() + (long) n0 * dy.shape().sampleSize();
+        if (cnt == 1) {
+            return new ColumnsAt(storage(dy), dyOff);
+        }
+        long dyT = (long) low.k() * cols;
+        transposeChunk(storage(dy), dyOff, ws, dyT, cnt, cout, low.p(), true);
+        return new ColumnsAt(ws, dyT);
+    }
+
     @Override
     protected void doConvForward(Tensor x, Tensor w, ConvParams p, Tensor y) {
         ensureOpen();
         Im2col low = lowering(x, w, p, y);
-        int n = x.dim(0);
         int cout = w.dim(0);
         int k = low.k();
-        int pp = low.p();
-        int nb = chunkSamples(n, (long) (k + cout) * pp);
-        CpuStorage ws = workspace((long) (k + cout) * nb * pp);
-        for (int n0 = 0; n0 < n; n0 += nb) {
-            int cnt = Math.min(nb, n - n0);
-            int cols = cnt * pp;
+        convChunks(low, x.dim(0), cout, (ws, n0, cnt, cols) -> {
             im2colChunk(low, storage(x), x.offset() + (long) n0 * x.shape().sampleSize(), cnt, ws, cols);
             long yOff = y.offset() + (long) n0 * y.shape().sampleSize();
             if (cnt == 1) {
@@ -683,61 +715,37 @@ public final class CpuBackend extends Backend {
             } else {
                 long tmp = (long) k * cols;
                 gemm(false, false, cout, cols, k, 1, storage(w), w.offset(), k, ws, 0, cols, 0, ws, tmp, cols);
-                transposeChunk(storage(y), yOff, ws, tmp, cnt, cout, pp, false);
+                transposeChunk(storage(y), yOff, ws, tmp, cnt, cout, low.p(), false);
             }
-        }
+        });
     }
 
     @Override
     protected void doConvBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
         ensureOpen();
         Im2col low = lowering(dx, w, p, dy);
-        int n = dx.dim(0);
         int cout = w.dim(0);
         int k = low.k();
-        int pp = low.p();
-        int nb = chunkSamples(n, (long) (k + cout) * pp);
-        CpuStorage ws = workspace((long) (k + cout) * nb * pp);
-        for (int n0 = 0; n0 < n; n0 += nb) {
-            int cnt = Math.min(nb, n - n0);
-            int cols = cnt * pp;
-            long dyOff = dy.offset() + (long) n0 * dy.shape().sampleSize();
-            CpuStorage dyStore = storage(dy);
-            long dyT = (long) k * cols;
-            if (cnt > 1) {
-                transposeChunk(dyStore, dyOff, ws, dyT, cnt, cout, pp, true);
-                dyStore = ws;
-                dyOff = dyT;
-            }
-            gemm(true, false, k, cols, cout, 1, storage(w), w.offset(), k, dyStore, dyOff, cols, 0, ws, 0, cols);
+        convChunks(low, dx.dim(0), cout, (ws, n0, cnt, cols) -> {
+            ColumnsAt g = dyColumns(dy, low, cout, ws, n0, cnt, cols);
+            gemm(true, false, k, cols, cout, 1, storage(w), w.offset(), k, g.store(), g.offset(), cols, 0, ws, 0,
+                    cols);
             col2imChunk(low, ws, cols, cnt, storage(dx), dx.offset() + (long) n0 * dx.shape().sampleSize());
-        }
+        });
     }
 
     @Override
     protected void doConvBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
         ensureOpen();
         Im2col low = lowering(x, dw, p, dy);
-        int n = x.dim(0);
         int cout = dw.dim(0);
         int k = low.k();
-        int pp = low.p();
-        int nb = chunkSamples(n, (long) (k + cout) * pp);
-        CpuStorage ws = workspace((long) (k + cout) * nb * pp);
-        for (int n0 = 0; n0 < n; n0 += nb) {
-            int cnt = Math.min(nb, n - n0);
-            int cols = cnt * pp;
+        convChunks(low, x.dim(0), cout, (ws, n0, cnt, cols) -> {
             im2colChunk(low, storage(x), x.offset() + (long) n0 * x.shape().sampleSize(), cnt, ws, cols);
-            long dyOff = dy.offset() + (long) n0 * dy.shape().sampleSize();
-            CpuStorage dyStore = storage(dy);
-            long dyT = (long) k * cols;
-            if (cnt > 1) {
-                transposeChunk(dyStore, dyOff, ws, dyT, cnt, cout, pp, true);
-                dyStore = ws;
-                dyOff = dyT;
-            }
-            gemm(false, true, cout, k, cols, 1, dyStore, dyOff, cols, ws, 0, cols, 1, storage(dw), dw.offset(), k);
-        }
+            ColumnsAt g = dyColumns(dy, low, cout, ws, n0, cnt, cols);
+            gemm(false, true, cout, k, cols, 1, g.store(), g.offset(), cols, ws, 0, cols, 1, storage(dw),
+                    dw.offset(), k);
+        });
     }
 
     // ---------------------------------------------------------------- losses
