@@ -1,6 +1,5 @@
 package org.gan4j.nn;
 
-import org.gan4j.backend.ConvParams;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 
@@ -10,42 +9,20 @@ import org.gan4j.tensor.Tensor;
  * {@code Ho = floor((H + 2 padding - k) / stride) + 1}. Backward: {@code dW += corr(x, dz)}, {@code db += sum dz},
  * {@code dx = conv_transpose(dz, W)}.
  */
-public final class Conv2d extends AffineLayer {
-    private final int in;
-    private final int out;
-    private final int kernel;
-    private final ConvParams params;
-    private final Parameter weight;
-
+public final class Conv2d extends ConvLayer {
     public Conv2d(int in, int out, int kernel, int stride, int padding, boolean bias) {
         this(in, out, kernel, stride, padding, bias, false);
     }
 
     /** With spectral normalisation of the weight when {@code spectralNorm} (see {@link AffineLayer}). */
     public Conv2d(int in, int out, int kernel, int stride, int padding, boolean bias, boolean spectralNorm) {
-        if (in < 1 || out < 1 || kernel < 1) {
-            throw new IllegalArgumentException("Conv2d needs in, out, kernel >= 1, got in=" + in + ", out=" + out
-                    + ", kernel=" + kernel);
-        }
-        this.in = in;
-        this.out = out;
-        this.kernel = kernel;
-        this.params = ConvParams.of(stride, padding);
-        int fanIn = in * kernel * kernel;
-        this.weight = declareWeight(Shape.of(out, in, kernel, kernel), fanIn, spectralNorm);
-        declareBias(bias, out, fanIn);
-    }
-
-    public Parameter weight() {
-        return weight;
+        super("Conv2d", in, out, kernel, stride, padding, false, bias, spectralNorm);
     }
 
     @Override
     public Shape outputShape(Shape input) {
-        if (input.rank() != 4 || input.dim(1) != in) {
-            throw new IllegalArgumentException(this + ": expected input (N, " + in + ", H, W), got " + input);
-        }
-        return params.outputShape(input, weight.shape());
+        requireInput(input);
+        return params.outputShape(input, weight().shape());
     }
 
     @Override
@@ -65,7 +42,6 @@ public final class Conv2d extends AffineLayer {
 
     @Override
     public String toString() {
-        return "Conv2d(" + in + ", " + out + ", k=" + kernel + ", s=" + params.strideH() + ", p=" + params.padH()
-                + biasAndActivation() + ")";
+        return describe("Conv2d", "");
     }
 }

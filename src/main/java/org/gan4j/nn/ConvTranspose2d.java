@@ -1,6 +1,5 @@
 package org.gan4j.nn;
 
-import org.gan4j.backend.ConvParams;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 
@@ -12,13 +11,8 @@ import org.gan4j.tensor.Tensor;
  * <p>It reuses the convolution primitives with roles swapped: forward is the convolution's backward-data, the input
  * gradient is a convolution forward, the weight gradient is backward-filter with the operands exchanged.
  */
-public final class ConvTranspose2d extends AffineLayer {
-    private final int in;
-    private final int out;
-    private final int kernel;
+public final class ConvTranspose2d extends ConvLayer {
     private final int outputPadding;
-    private final ConvParams params;
-    private final Parameter weight;
 
     /** Without output padding. */
     public ConvTranspose2d(int in, int out, int kernel, int stride, int padding, boolean bias) {
@@ -26,34 +20,17 @@ public final class ConvTranspose2d extends AffineLayer {
     }
 
     public ConvTranspose2d(int in, int out, int kernel, int stride, int padding, int outputPadding, boolean bias) {
-        if (in < 1 || out < 1 || kernel < 1) {
-            throw new IllegalArgumentException("ConvTranspose2d needs in, out, kernel >= 1, got in=" + in
-                    + ", out=" + out + ", kernel=" + kernel);
-        }
-        this.params = ConvParams.of(stride, padding);
+        super("ConvTranspose2d", in, out, kernel, stride, padding, true, bias, false);
         if (outputPadding < 0 || outputPadding >= stride) {
             throw new IllegalArgumentException("output_padding must be in [0, stride) = [0, " + stride + "), got "
                     + outputPadding);
         }
-        this.in = in;
-        this.out = out;
-        this.kernel = kernel;
         this.outputPadding = outputPadding;
-        // PyTorch computes fan-in from weight.size(1) * k * k, which for a transposed convolution is `out`.
-        int fanIn = out * kernel * kernel;
-        this.weight = declareWeight(Shape.of(in, out, kernel, kernel), fanIn, false);
-        declareBias(bias, out, fanIn);
-    }
-
-    public Parameter weight() {
-        return weight;
     }
 
     @Override
     public Shape outputShape(Shape input) {
-        if (input.rank() != 4 || input.dim(1) != in) {
-            throw new IllegalArgumentException(this + ": expected input (N, " + in + ", H, W), got " + input);
-        }
+        requireInput(input);
         int ho = (input.dim(2) - 1) * params.strideH() - 2 * params.padH() + kernel + outputPadding;
         int wo = (input.dim(3) - 1) * params.strideW() - 2 * params.padW() + kernel + outputPadding;
         if (ho < 1 || wo < 1) {
@@ -64,22 +41,21 @@ public final class ConvTranspose2d extends AffineLayer {
 
     @Override
     protected void applyForward(Tensor x, Tensor y) {
-        backend().convBackwardData(x, weight.value(), params, y);
+        backend().convBackwardData(x, mapWeight(), params, y);
     }
 
     @Override
     protected void accumulateWeightGradient(Tensor x, Tensor dz) {
-        backend().convBackwardFilter(dz, x, params, weight.grad());
+        backend().convBackwardFilter(dz, x, params, mapWeightGradient());
     }
 
     @Override
     protected void applyInputGradient(Tensor dz, Tensor dx) {
-        backend().convForward(dz, weight.value(), params, dx);
+        backend().convForward(dz, mapWeight(), params, dx);
     }
 
     @Override
     public String toString() {
-        return "ConvTranspose2d(" + in + ", " + out + ", k=" + kernel + ", s=" + params.strideH() + ", p="
-                + params.padH() + (outputPadding != 0 ? ", op=" + outputPadding : "") + biasAndActivation() + ")";
+        return describe("ConvTranspose2d", outputPadding != 0 ? ", op=" + outputPadding : "");
     }
 }
