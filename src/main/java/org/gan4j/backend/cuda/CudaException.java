@@ -47,23 +47,33 @@ public class CudaException extends RuntimeException {
     static void checkCuda(int status, String call) {
         if (status == cudaErrorMemoryAllocation) {
             cudaGetLastError(); // not sticky: clear it so later calls do not report it again
-            long free = -1;
-            long total = -1;
-            try (SizeTPointer f = new SizeTPointer(1); SizeTPointer t = new SizeTPointer(1)) {
-                if (cudaMemGetInfo(f, t) == 0) {
-                    free = f.get();
-                    total = t.get();
-                }
-            }
-            throw new OutOfDeviceMemoryException("out of GPU memory: " + call + " failed (cudaErrorMemoryAllocation); "
-                    + (free < 0 ? "free memory unknown" : OutOfDeviceMemoryException.mib(free) + " free of "
-                    + OutOfDeviceMemoryException.mib(total)) + ". Use a smaller batch size, or free GPU memory held"
-                    + " by other processes (nvidia-smi).", -1, free, total, -1);
+            throw outOfMemory(call, -1, -1);
         }
         if (status != 0) {
             throw new CudaException(call, status, call + " failed: " + status + " " + string(cudaGetErrorName(status))
                     + " (" + string(cudaGetErrorString(status)) + ")");
         }
+    }
+
+    /**
+     * The exception for "{@code failed} failed (cudaErrorMemoryAllocation)", with the device's free and total
+     * memory as {@code cudaMemGetInfo} reports them now (-1 when it cannot); {@code asked} and {@code held} bytes,
+     * -1 where unknown.
+     */
+    static OutOfDeviceMemoryException outOfMemory(String failed, long asked, long held) {
+        long free = -1;
+        long total = -1;
+        try (SizeTPointer f = new SizeTPointer(1); SizeTPointer t = new SizeTPointer(1)) {
+            if (cudaMemGetInfo(f, t) == 0) {
+                free = f.get();
+                total = t.get();
+            }
+        }
+        String state = free < 0 ? "free memory unknown"
+                : OutOfDeviceMemoryException.mib(free) + " free of " + OutOfDeviceMemoryException.mib(total);
+        return new OutOfDeviceMemoryException("out of GPU memory: " + failed + " failed (cudaErrorMemoryAllocation); "
+                + state + ". Use a smaller batch size, or free GPU memory held by other processes (nvidia-smi).",
+                asked, free, total, held);
     }
 
     /** Throws when a cuDNN call failed. */

@@ -4,11 +4,9 @@ import static org.bytedeco.cuda.global.cudart.cudaErrorMemoryAllocation;
 import static org.bytedeco.cuda.global.cudart.cudaFree;
 import static org.bytedeco.cuda.global.cudart.cudaGetLastError;
 import static org.bytedeco.cuda.global.cudart.cudaMalloc;
-import static org.bytedeco.cuda.global.cudart.cudaMemGetInfo;
 
 import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.SizeTPointer;
 import org.gan4j.backend.OutOfDeviceMemoryException;
 
 /**
@@ -45,32 +43,14 @@ final class DeviceBuffer implements AutoCloseable {
         int status = cudaMalloc(p, size);
         if (status == cudaErrorMemoryAllocation) {
             cudaGetLastError(); // clear the (non-sticky) error so later calls do not report it again
-            throw outOfMemory(size, what, ledger == null ? -1 : ledger.get());
+            String failed = "cudaMalloc of " + OutOfDeviceMemoryException.mib(size) + " for " + what;
+            throw CudaException.outOfMemory(failed, size, ledger == null ? -1 : ledger.get());
         }
         CudaException.checkCuda(status, "cudaMalloc(" + size + " bytes for " + what + ")");
         if (ledger != null) {
             ledger.addAndGet(size);
         }
         return new DeviceBuffer(p.address(), size, ledger);
-    }
-
-    private static OutOfDeviceMemoryException outOfMemory(long asked, String what, long held) {
-        long free = -1;
-        long total = -1;
-        try (SizeTPointer f = new SizeTPointer(1); SizeTPointer t = new SizeTPointer(1)) {
-            if (cudaMemGetInfo(f, t) == 0) {
-                free = f.get();
-                total = t.get();
-            }
-        }
-        String state = free < 0 ? "free memory unknown" : mib(free) + " free of " + mib(total);
-        return new OutOfDeviceMemoryException("out of GPU memory: cudaMalloc of " + mib(asked) + " for " + what
-                + " failed (cudaErrorMemoryAllocation); " + state + ". Use a smaller batch size, or free GPU memory"
-                + " held by other processes (nvidia-smi).", asked, free, total, held);
-    }
-
-    private static String mib(long bytes) {
-        return OutOfDeviceMemoryException.mib(bytes);
     }
 
     long bytes() {
