@@ -29,6 +29,16 @@ __global__ void set_counter_kernel(unsigned long long* counter, unsigned long lo
     *counter = value;
 }
 
+/* Block b's four values z into dst[4b .. 4b+3]: one float4 store when vec and the block is whole, else those < n. */
+__device__ __forceinline__ void store_block4(float* dst, long long n, long long b, bool vec, const float (&z)[4]) {
+    const long long i = b << 2;
+    if (vec && i + 3 < n) {
+        reinterpret_cast<float4*>(dst)[b] = make_float4(z[0], z[1], z[2], z[3]);
+    } else {
+        for (int k = 0; k < 4 && i + k < n; k++) dst[i + k] = z[k];
+    }
+}
+
 __global__ void random_normal_kernel(unsigned long long seed, const unsigned long long* counter, float mean,
                                      float std, float* dst, long long n, long long blocks, bool vec) {
     const unsigned long long base = *counter;
@@ -41,12 +51,7 @@ __global__ void random_normal_kernel(unsigned long long seed, const unsigned lon
         sincospif(2.f * uniform24(w.w), &s1, &c1);
         const float z[4] = {mean + std * (r0 * c0), mean + std * (r0 * s0), mean + std * (r1 * c1),
                             mean + std * (r1 * s1)};
-        const long long i = b << 2;
-        if (vec && i + 3 < n) {
-            reinterpret_cast<float4*>(dst)[b] = make_float4(z[0], z[1], z[2], z[3]);
-        } else {
-            for (int k = 0; k < 4 && i + k < n; k++) dst[i + k] = z[k];
-        }
+        store_block4(dst, n, b, vec, z);
     }
 }
 
@@ -57,12 +62,7 @@ __global__ void random_uniform_kernel(unsigned long long seed, const unsigned lo
         const uint4 w = philox_block(seed, base + (unsigned long long)b);
         const float z[4] = {low + range * uniform24(w.x), low + range * uniform24(w.y), low + range * uniform24(w.z),
                             low + range * uniform24(w.w)};
-        const long long i = b << 2;
-        if (vec && i + 3 < n) {
-            reinterpret_cast<float4*>(dst)[b] = make_float4(z[0], z[1], z[2], z[3]);
-        } else {
-            for (int k = 0; k < 4 && i + k < n; k++) dst[i + k] = z[k];
-        }
+        store_block4(dst, n, b, vec, z);
     }
 }
 
