@@ -73,15 +73,8 @@ int gan4j_bias_activation_forward(const float* x, const float* bias, int n, int 
     const long long total = (long long)n * channels * spatial;
     if (total <= 0) return 0;
     const bool vec = spatial % 4 == 0 && aligned16(x) && aligned16(y);
-    const unsigned grid = grid_for(vec ? (total >> 2) + 1 : total);
-    if (vec) {
-        bias_activation_forward_kernel<true><<<grid, kThreads, 0, as_stream(stream)>>>(x, bias, total, channels,
-                                                                                      spatial, act, slope, y);
-    } else {
-        bias_activation_forward_kernel<false><<<grid, kThreads, 0, as_stream(stream)>>>(x, bias, total, channels,
-                                                                                       spatial, act, slope, y);
-    }
-    return launch_status();
+    return launch_vec(vec, total, stream, bias_activation_forward_kernel<true>, bias_activation_forward_kernel<false>,
+                      x, bias, total, channels, spatial, act, slope, y);
 }
 
 int gan4j_bias_activation_backward(const float* y, const float* dy, int n, int channels, int spatial,
@@ -94,14 +87,8 @@ int gan4j_bias_activation_backward(const float* y, const float* dy, int n, int c
                                      scratch, as_stream(stream));
     }
     const bool vec = aligned16(y) && aligned16(dy) && aligned16(dx);
-    const unsigned grid = grid_for(vec ? (total >> 2) + 1 : total);
-    if (vec) {
-        bias_activation_backward_kernel<true><<<grid, kThreads, 0, as_stream(stream)>>>(y, dy, total, act, slope, dx);
-    } else {
-        bias_activation_backward_kernel<false><<<grid, kThreads, 0, as_stream(stream)>>>(y, dy, total, act, slope,
-                                                                                        dx);
-    }
-    return launch_status();
+    return launch_vec(vec, total, stream, bias_activation_backward_kernel<true>, bias_activation_backward_kernel<false>,
+                      y, dy, total, act, slope, dx);
 }
 
 }  // extern "C"

@@ -221,15 +221,8 @@ int gan4j_batchnorm_train_backward(const float* x, const float* y, const float* 
     int status = launch_channel_reduce(stats, n, channels, spatial, scratch, as_stream(stream));
     if (status != 0) return status;
     const bool vec = spatial % 4 == 0 && aligned16(x) && aligned16(y) && aligned16(dy) && aligned16(dx);
-    const unsigned grid = grid_for(vec ? (total >> 2) + 1 : total);
-    if (vec) {
-        batchnorm_train_backward_kernel<true><<<grid, kThreads, 0, as_stream(stream)>>>(
-            x, y, dy, save_mean, save_inv_std, coefficients, total, channels, spatial, act, slope, dx);
-    } else {
-        batchnorm_train_backward_kernel<false><<<grid, kThreads, 0, as_stream(stream)>>>(
-            x, y, dy, save_mean, save_inv_std, coefficients, total, channels, spatial, act, slope, dx);
-    }
-    return launch_status();
+    return launch_vec(vec, total, stream, batchnorm_train_backward_kernel<true>, batchnorm_train_backward_kernel<false>,
+                      x, y, dy, save_mean, save_inv_std, coefficients, total, channels, spatial, act, slope, dx);
 }
 
 int gan4j_batchnorm_eval_forward(const float* x, const float* gamma, const float* beta, const float* running_mean,

@@ -103,61 +103,31 @@ long long gan4j_scratch_bytes(long long channels) {
 int gan4j_fill(float value, float* dst, long long n, void* stream) {
     if (n <= 0) return 0;
     const bool vec = aligned16(dst);
-    const unsigned grid = grid_for(vec ? (n >> 2) + 1 : n);
-    if (vec) {
-        fill_kernel<true><<<grid, kThreads, 0, as_stream(stream)>>>(value, dst, n);
-    } else {
-        fill_kernel<false><<<grid, kThreads, 0, as_stream(stream)>>>(value, dst, n);
-    }
-    return launch_status();
+    return launch_vec(vec, n, stream, fill_kernel<true>, fill_kernel<false>, value, dst, n);
 }
 
 int gan4j_copy(const float* src, float* dst, long long n, void* stream) {
     if (n <= 0) return 0;
     const bool vec = aligned16(src) && aligned16(dst);
-    const unsigned grid = grid_for(vec ? (n >> 2) + 1 : n);
-    if (vec) {
-        copy_kernel<true><<<grid, kThreads, 0, as_stream(stream)>>>(src, dst, n);
-    } else {
-        copy_kernel<false><<<grid, kThreads, 0, as_stream(stream)>>>(src, dst, n);
-    }
-    return launch_status();
+    return launch_vec(vec, n, stream, copy_kernel<true>, copy_kernel<false>, src, dst, n);
 }
 
 int gan4j_scale(float alpha, float* x, long long n, void* stream) {
     if (n <= 0) return 0;
     const bool vec = aligned16(x);
-    const unsigned grid = grid_for(vec ? (n >> 2) + 1 : n);
-    if (vec) {
-        scale_kernel<true><<<grid, kThreads, 0, as_stream(stream)>>>(alpha, x, n);
-    } else {
-        scale_kernel<false><<<grid, kThreads, 0, as_stream(stream)>>>(alpha, x, n);
-    }
-    return launch_status();
+    return launch_vec(vec, n, stream, scale_kernel<true>, scale_kernel<false>, alpha, x, n);
 }
 
 int gan4j_axpy(float alpha, const float* x, float* y, long long n, void* stream) {
     if (n <= 0) return 0;
     const bool vec = aligned16(x) && aligned16(y);
-    const unsigned grid = grid_for(vec ? (n >> 2) + 1 : n);
-    if (vec) {
-        axpy_kernel<true><<<grid, kThreads, 0, as_stream(stream)>>>(alpha, x, y, n);
-    } else {
-        axpy_kernel<false><<<grid, kThreads, 0, as_stream(stream)>>>(alpha, x, y, n);
-    }
-    return launch_status();
+    return launch_vec(vec, n, stream, axpy_kernel<true>, axpy_kernel<false>, alpha, x, y, n);
 }
 
 int gan4j_multiply(const float* a, const float* b, float* out, long long n, void* stream) {
     if (n <= 0) return 0;
     const bool vec = aligned16(a) && aligned16(b) && aligned16(out);
-    const unsigned grid = grid_for(vec ? (n >> 2) + 1 : n);
-    if (vec) {
-        multiply_kernel<true><<<grid, kThreads, 0, as_stream(stream)>>>(a, b, out, n);
-    } else {
-        multiply_kernel<false><<<grid, kThreads, 0, as_stream(stream)>>>(a, b, out, n);
-    }
-    return launch_status();
+    return launch_vec(vec, n, stream, multiply_kernel<true>, multiply_kernel<false>, a, b, out, n);
 }
 
 int gan4j_mean(const float* x, long long n, enum gan4j_activation act, float slope, float* out, double* scratch,

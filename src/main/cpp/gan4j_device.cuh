@@ -67,6 +67,19 @@ inline int launch_status() {
     return (int)cudaGetLastError();
 }
 
+/*
+ * Launches an elementwise kernel template<bool VEC> over n items: vec_kernel (its VEC = true instantiation, float4
+ * loads and stores, a quarter of the threads) when vec, else scalar_kernel, with a grid-stride grid; returns
+ * launch_status().
+ */
+template <class... Params, class... Args>
+int launch_vec(bool vec, long long n, void* stream, void (*vec_kernel)(Params...), void (*scalar_kernel)(Params...),
+               Args... args) {
+    const unsigned grid = grid_for(vec ? (n >> 2) + 1 : n);
+    (vec ? vec_kernel : scalar_kernel)<<<grid, kThreads, 0, as_stream(stream)>>>(args...);
+    return launch_status();
+}
+
 /* ---------------------------------------------------------------- activations (device) */
 
 __device__ __forceinline__ float activate(float x, int act, float slope) {

@@ -107,15 +107,8 @@ int gan4j_adam_step(const float* grad, long long n, float lr, float beta1, float
                     void* stream) {
     if (n <= 0) return (int)cudaErrorInvalidValue;
     const bool vec = aligned16(grad) && aligned16(param) && aligned16(m) && aligned16(v);
-    const unsigned grid = grid_for(vec ? (n >> 2) + 1 : n);
-    if (vec) {
-        adam_step_kernel<true><<<grid, kThreads, 0, as_stream(stream)>>>(grad, n, lr, beta1, beta2, eps,
-                                                                         weight_decay, param, m, v, step, ticket);
-    } else {
-        adam_step_kernel<false><<<grid, kThreads, 0, as_stream(stream)>>>(grad, n, lr, beta1, beta2, eps,
-                                                                          weight_decay, param, m, v, step, ticket);
-    }
-    return launch_status();
+    return launch_vec(vec, n, stream, adam_step_kernel<true>, adam_step_kernel<false>,
+                      grad, n, lr, beta1, beta2, eps, weight_decay, param, m, v, step, ticket);
 }
 
 int gan4j_sgd_step(const float* grad, long long n, float lr, float momentum, float weight_decay, float* param,
