@@ -629,37 +629,41 @@ public final class CpuBackend extends Backend {
         dst.floats().put(dstOff, src.floats(), srcOff, len);
     }
 
+    /** Work on one (sample, channel) plane of a chunk, with the worker's own scratch arrays. */
+    @FunctionalInterface
+    private interface PlaneWork {
+        void run(int sample, int channel, float[] plane, float[] padded, float[] rows);
+    }
+
+    /** Runs {@code work} over the {@code cnt * Cin} (sample, channel) planes of a chunk in parallel. */
+    private void forEachPlane(Im2col low, int cnt, PlaneWork work) {
+        parallelFor(cnt * low.cin, (long) low.p() * low.kh * low.kw, (from, to) -> {
+            float[] plane = new float[low.planeScratch()];
+            float[] padded = new float[low.paddedScratch()];
+            float[] rows = new float[low.rowsScratch()];
+            for (int sc = from; sc < to; sc++) {
+                work.run(sc / low.cin, sc % low.cin, plane, padded, rows);
+            }
+        });
+    }
+
     /**
      * Lowers {@code cnt} samples of {@code x} (from element {@code xOff}) into the column matrix at element 0 of
      * {@code col} (leading dimension {@code ldc}), whole planes and rows in bulk.
      */
     private void im2colChunk(Im2col low, CpuStorage x, long xOff, int cnt, CpuStorage col, int ldc) {
-        long work = (long) low.p() * low.kh * low.kw;
         FloatBuffer xb = x.floats();
         FloatBuffer cb = col.floats();
-        parallelFor(cnt * low.cin, work, (from, to) -> {
-            float[] plane = new float[low.planeScratch()];
-            float[] padded = new float[low.paddedScratch()];
-            float[] rows = new float[low.rowsScratch()];
-            for (int sc = from; sc < to; sc++) {
-                low.im2colF32(xb, (int) xOff, sc / low.cin, sc % low.cin, cb, ldc, plane, padded, rows);
-            }
-        });
+        forEachPlane(low, cnt, (s, c, plane, padded, rows) ->
+                low.im2colF32(xb, (int) xOff, s, c, cb, ldc, plane, padded, rows));
     }
 
     /** The adjoint of {@link #im2colChunk}: overwrites {@code cnt} samples of {@code dx} from element {@code dxOff}. */
     private void col2imChunk(Im2col low, CpuStorage col, int ldc, int cnt, CpuStorage dx, long dxOff) {
-        long work = (long) low.p() * low.kh * low.kw;
         FloatBuffer cb = col.floats();
         FloatBuffer db = dx.floats();
-        parallelFor(cnt * low.cin, work, (from, to) -> {
-            float[] plane = new float[low.planeScratch()];
-            float[] padded = new float[low.paddedScratch()];
-            float[] rows = new float[low.rowsScratch()];
-            for (int sc = from; sc < to; sc++) {
-                low.col2imF32(cb, ldc, sc / low.cin, sc % low.cin, db, (int) dxOff, plane, padded, rows);
-            }
-        });
+        forEachPlane(low, cnt, (s, c, plane, padded, rows) ->
+                low.col2imF32(cb, ldc, s, c, db, (int) dxOff, plane, padded, rows));
     }
 
     /** One chunk of a lowered convolution: samples {@code [n0, n0 + cnt)}, {@code cols = cnt * P} columns. */
