@@ -789,19 +789,7 @@ public final class CpuBackend extends Backend {
     @Override
     protected void doHingeLoss(Tensor logits, Tensor targets, float scale, Tensor loss, Tensor dlogits) {
         ensureOpen();
-        Acc xa = Acc.of(logits);
-        Acc ta = Acc.of(targets);
-        Acc da = Acc.of(dlogits);
-        int n = logits.size();
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            double t = ta.get(i);
-            double margin = 1 - t * xa.get(i);
-            boolean active = margin > 0;
-            sum += active ? margin : 0;
-            da.set(i, active ? -scale * t / n : 0);
-        }
-        Acc.of(loss).set(0, scale * sum / n);
+        StabiliserOps.hingeLoss(logits, targets, scale, loss, dlogits);
     }
 
     // ---------------------------------------------------------------- spectral normalisation
