@@ -16,55 +16,45 @@ using namespace gan4j;
 
 namespace {
 
-/* bce_with_logits_loss_kernel: the sum_reduce_kernel instantiated with this op. */
-struct BceWithLogitsLossOp {
-    const float* logits;
+/* What the loss ops share: inputs x (logits or pred) and targets, the gradient out, and the loss written by finish. */
+struct LossOp {
+    const float* x;
     const float* targets;
-    float grad_scale; /* scale / n */
+    float grad_scale; /* scale / n (squared error: 2 scale / n) */
     double loss_scale; /* scale / n */
     float* loss;
-    float* dlogits;
-    __device__ double element(long long i) const {
-        const float x = logits[i];
-        const float t = targets[i];
-        dlogits[i] = grad_scale * (activate(x, GAN4J_ACT_SIGMOID, 0.f) - t);
-        return (double)(fmaxf(x, 0.f) - x * t) + (double)log1pf(expf(-fabsf(x)));
-    }
+    float* grad;
     __device__ void finish(double sum) const { loss[0] = (float)(loss_scale * sum); }
+};
+
+/* bce_with_logits_loss_kernel: the sum_reduce_kernel instantiated with this op. */
+struct BceWithLogitsLossOp : LossOp {
+    __device__ double element(long long i) const {
+        const float xi = x[i];
+        const float t = targets[i];
+        grad[i] = grad_scale * (activate(xi, GAN4J_ACT_SIGMOID, 0.f) - t);
+        return (double)(fmaxf(xi, 0.f) - xi * t) + (double)log1pf(expf(-fabsf(xi)));
+    }
 };
 
 /* squared_error_loss_kernel: the sum_reduce_kernel instantiated with this op. */
-struct SquaredErrorLossOp {
-    const float* pred;
-    const float* targets;
-    float grad_scale; /* 2 scale / n */
-    double loss_scale; /* scale / n */
-    float* loss;
-    float* dpred;
+struct SquaredErrorLossOp : LossOp {
     __device__ double element(long long i) const {
-        const float d = pred[i] - targets[i];
-        dpred[i] = grad_scale * d;
+        const float d = x[i] - targets[i];
+        grad[i] = grad_scale * d;
         return (double)d * d;
     }
-    __device__ void finish(double sum) const { loss[0] = (float)(loss_scale * sum); }
 };
 
 /* hinge_loss_kernel: the sum_reduce_kernel instantiated with this op. */
-struct HingeLossOp {
-    const float* logits;
-    const float* targets;
-    float grad_scale; /* scale / n */
-    double loss_scale; /* scale / n */
-    float* loss;
-    float* dlogits;
+struct HingeLossOp : LossOp {
     __device__ double element(long long i) const {
         const float t = targets[i];
-        const double margin = 1.0 - (double)t * (double)logits[i]; /* in double, as the CPU reference */
+        const double margin = 1.0 - (double)t * (double)x[i]; /* in double, as the CPU reference */
         const bool active = margin > 0.0;
-        dlogits[i] = active ? -grad_scale * t : 0.f;
+        grad[i] = active ? -grad_scale * t : 0.f;
         return active ? margin : 0.0;
     }
-    __device__ void finish(double sum) const { loss[0] = (float)(loss_scale * sum); }
 };
 
 }  // namespace
@@ -75,7 +65,7 @@ int gan4j_bce_with_logits_loss(const float* logits, const float* targets, long l
                                float* dlogits, double* scratch, void* stream) {
     if (n <= 0) return (int)cudaErrorInvalidValue;
     const double per = (double)scale / (double)n;
-    return launch_sum_reduce(BceWithLogitsLossOp{logits, targets, (float)per, per, loss, dlogits}, n, scratch,
+    return launch_sum_reduce(BceWithLogitsLossOp{{logits, targets, (float)per, per, loss, dlogits}}, n, scratch,
                              as_stream(stream));
 }
 
@@ -83,7 +73,7 @@ int gan4j_squared_error_loss(const float* pred, const float* targets, long long 
                              float* dpred, double* scratch, void* stream) {
     if (n <= 0) return (int)cudaErrorInvalidValue;
     const double per = (double)scale / (double)n;
-    return launch_sum_reduce(SquaredErrorLossOp{pred, targets, (float)(2.0 * per), per, loss, dpred}, n, scratch,
+    return launch_sum_reduce(SquaredErrorLossOp{{pred, targets, (float)(2.0 * per), per, loss, dpred}}, n, scratch,
                              as_stream(stream));
 }
 
@@ -91,7 +81,7 @@ int gan4j_hinge_loss(const float* logits, const float* targets, long long n, flo
                      float* dlogits, double* scratch, void* stream) {
     if (n <= 0) return (int)cudaErrorInvalidValue;
     const double per = (double)scale / (double)n;
-    return launch_sum_reduce(HingeLossOp{logits, targets, (float)per, per, loss, dlogits}, n, scratch,
+    return launch_sum_reduce(HingeLossOp{{logits, targets, (float)per, per, loss, dlogits}}, n, scratch,
                              as_stream(stream));
 }
 
