@@ -111,6 +111,17 @@ int gan4j_dropout_forward(long long seed, unsigned long long* counter, float p, 
                           float* y, long long n, void* stream);
 int gan4j_random_set_counter(long long value, unsigned long long* counter, void* stream);
 
+/* ---------------------------------------------------------------- bf16.cu
+ * bf16 buffers are uint16_t (the bfloat16 bits) here, __nv_bfloat16 inside. Rounding to nearest, ties to even. */
+
+/* dst[i] = bf16(src[i]) for n elements (cuBLAS operands, row-major as stored). */
+int gan4j_to_bf16(const float* src, uint16_t* dst, long long n, void* stream);
+/* dst (n, spatial, channels) = bf16(src (n, channels, spatial)): NCHW float32 to NHWC bf16 (filters: KCRS to KRSC). */
+int gan4j_to_bf16_nhwc(const float* src, int n, int channels, int spatial, uint16_t* dst, void* stream);
+/* dst (n, channels, spatial) = float(src (n, spatial, channels)), or dst += it when accumulate is 1. */
+int gan4j_from_bf16_nhwc(const uint16_t* src, int n, int channels, int spatial, int accumulate, float* dst,
+                         void* stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.gan4j.backend.Precision;
 import org.gan4j.gan.GanLoss;
 import org.gan4j.gan.Labels;
 import org.gan4j.gan.LrSchedule;
@@ -70,6 +71,7 @@ final class ConfigJson {
         n.put("checkpoint_every", c.checkpointEvery());
         n.put("keep_checkpoints", c.keepCheckpoints());
         n.put("lr_schedule", c.lrSchedule().toString());
+        n.put("precision", c.precision().cliName());
         return n;
     }
 
@@ -104,7 +106,9 @@ final class ConfigJson {
                 t.path("steps").asLong(), text(file, t, "backend"), t.path("threads").asInt(),
                 Path.of(text(file, t, "output")), t.path("checkpoint_every").asLong(),
                 t.path("keep_checkpoints").asInt(), t.path("lr_schedule").isTextual()
-                        ? LrSchedule.parse(t.path("lr_schedule").asText()) : LrSchedule.CONSTANT);
+                        ? LrSchedule.parse(t.path("lr_schedule").asText()) : LrSchedule.CONSTANT,
+                // absent before precisions existed: those runs used the default, TF32
+                t.path("precision").isTextual() ? Precision.parse(t.path("precision").asText()) : Precision.TF32);
     }
 
     /** The string field {@code field} of {@code n}; a {@link CheckpointFormatException} when missing. */

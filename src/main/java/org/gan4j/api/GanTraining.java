@@ -308,7 +308,8 @@ public final class GanTraining implements AutoCloseable {
         currentStep = resumeFrom == null ? 1 : Checkpoints.progress(resumeFrom).step() + 1;
         // Everything that can fail on bad settings (data, batch size, backend, checkpoint contents) runs before the
         // run folder is touched, so a refused run leaves no file behind.
-        try (Backend backend = BackendChoice.open(config.backend(), config.threads(), listener::onWarning);
+        try (Backend backend = BackendChoice.open(config.backend(), config.threads(), config.precision(),
+                listener::onWarning);
                 Model g = new Model(backend, mc.generator(), seed ^ 0x4747L).initialize(mc.init(), seed);
                 Model d = new Model(backend, mc.discriminator(), seed ^ 0x4444L).initialize(mc.init(), seed + 1);
                 GanTrainer trainer = new GanTrainer(backend, g, d, mc.latentShape(), config.trainer())) {

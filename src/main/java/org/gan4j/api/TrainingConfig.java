@@ -3,6 +3,7 @@ package org.gan4j.api;
 import java.nio.file.Path;
 import java.util.Objects;
 
+import org.gan4j.backend.Precision;
 import org.gan4j.gan.GanLoss;
 import org.gan4j.gan.Labels;
 import org.gan4j.gan.LrSchedule;
@@ -26,9 +27,12 @@ import org.gan4j.gan.TrainerConfig;
  * @param keepCheckpoints how many of the newest checkpoints to keep, {@code >= 1}
  * @param lrSchedule      how the learning rates change over the run (relative to its total steps); may change on
  *                        resume
+ * @param precision       the arithmetic ({@link Precision}): TF32 by default (FP32 on the CPU), FP32, or BF16 mixed
+ *                        precision (on the CPU an emulation, slow); may change on resume
  */
 public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerConfig trainer, int epochs, long steps,
-        String backend, int threads, Path output, long checkpointEvery, int keepCheckpoints, LrSchedule lrSchedule) {
+        String backend, int threads, Path output, long checkpointEvery, int keepCheckpoints, LrSchedule lrSchedule,
+        Precision precision) {
 
     /** Validates the fields (the trainer's are validated by {@link TrainerConfig}). */
     public TrainingConfig {
@@ -37,6 +41,7 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
         Objects.requireNonNull(trainer, "trainer");
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(lrSchedule, "lrSchedule (LrSchedule.CONSTANT for none)");
+        Objects.requireNonNull(precision, "precision (Precision.TF32 is the default)");
         if (steps < 0) {
             throw new IllegalArgumentException("steps must be >= 0 (0: train by epochs), got " + steps);
         }
@@ -77,6 +82,7 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
         b.checkpointEvery = checkpointEvery;
         b.keepCheckpoints = keepCheckpoints;
         b.lrSchedule = lrSchedule;
+        b.precision = precision;
         return b;
     }
 
@@ -97,6 +103,7 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
         private long checkpointEvery;
         private int keepCheckpoints = 3;
         private LrSchedule lrSchedule = LrSchedule.CONSTANT;
+        private Precision precision = Precision.TF32;
 
         private Builder() {
         }
@@ -228,9 +235,15 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
             return this;
         }
 
+        /** Default {@link Precision#TF32} (FP32 on the CPU). */
+        public Builder precision(Precision precision) {
+            this.precision = precision;
+            return this;
+        }
+
         public TrainingConfig build() {
             return new TrainingConfig(model, dataset, trainer.build(), epochs, steps, backend, threads, output,
-                    checkpointEvery, keepCheckpoints, lrSchedule);
+                    checkpointEvery, keepCheckpoints, lrSchedule, precision);
         }
     }
 }

@@ -40,11 +40,20 @@ public abstract class Backend implements Device, AutoCloseable {
     }
 
     /**
-     * What this backend offers beyond the common ops. The default: its own dtype, NCHW, no step capture; backends
-     * that offer more override it.
+     * What this backend offers beyond the common ops. The default: {@link Precision#FP32} only, NCHW, no step
+     * capture; backends that offer more override it.
      */
     public Capabilities capabilities() {
-        return new Capabilities(java.util.Set.of(dtype), java.util.Set.of(Capabilities.Layout.NCHW), false);
+        return new Capabilities(java.util.Set.of(Precision.FP32), java.util.Set.of(Capabilities.Layout.NCHW), false);
+    }
+
+    /**
+     * The arithmetic this backend computes in (one of {@link Capabilities#precisions()}): what it was opened with,
+     * except that a backend without TF32 arithmetic (the CPU) reports {@link Precision#FP32} for a TF32 request.
+     * The default: FP32.
+     */
+    public Precision precision() {
+        return Precision.FP32;
     }
 
     /**

@@ -1,18 +1,18 @@
 package org.gan4j.backend;
 
 import java.util.Set;
-import org.gan4j.tensor.DType;
 
 /**
  * What a backend offers beyond the ops every {@link Backend} has; callers ask here instead of testing the backend's
  * class ({@link Backend#capabilities()}).
  *
- * @param precisions  element types it can compute in (its tensors use {@link Backend#dtype()}, one of these)
+ * @param precisions  the precisions this kind of backend can be opened in ({@link BackendOptions#precision()});
+ *                    the one an instance computes in is {@link Backend#precision()}
  * @param layouts     image layouts its convolution and batch-norm ops accept
  * @param stepCapture whether {@link Backend#captureStep(Runnable)} records a sequence of ops once and replays it as
  *                    one launch (a CUDA graph); a backend without it runs every step eagerly
  */
-public record Capabilities(Set<DType> precisions, Set<Layout> layouts, boolean stepCapture) {
+public record Capabilities(Set<Precision> precisions, Set<Layout> layouts, boolean stepCapture) {
     public Capabilities {
         precisions = Set.copyOf(precisions);
         layouts = Set.copyOf(layouts);
@@ -20,7 +20,7 @@ public record Capabilities(Set<DType> precisions, Set<Layout> layouts, boolean s
 
     /** The memory order of image tensors. */
     public enum Layout {
-        /** Batch, channels, height, width (row-major): the layout of every backend today. */
+        /** Batch, channels, height, width (row-major): the layout of every backend's tensors. */
         NCHW
     }
 }

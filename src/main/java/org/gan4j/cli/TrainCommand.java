@@ -20,6 +20,7 @@ import org.gan4j.api.ModelConfig;
 import org.gan4j.api.Recipes;
 import org.gan4j.api.TrainingConfig;
 import org.gan4j.api.TrainingResult;
+import org.gan4j.backend.Precision;
 import org.gan4j.gan.LrSchedule;
 import org.gan4j.io.Checkpoint;
 import org.gan4j.models.GanArchitecture;
@@ -138,6 +139,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads. Default: every processor.")
     Integer threads;
 
+    @Option(names = "--precision", paramLabel = "P", description = "fp32, tf32 or bf16. tf32: TF32 tensor cores for"
+            + " convolutions and products on CUDA, plain fp32 on the CPU. bf16: mixed precision as PyTorch autocast"
+            + " (fp32 weights, Adam, losses, batch-norm statistics; bf16 convolution inputs and outputs); on the CPU"
+            + " an emulation of the same rounding, several times slower. Default: tf32.")
+    String precision;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Run folder (locked while the run writes; a folder"
             + " holding another run is refused unless --overwrite). Default: runs/<name or timestamp>.")
     Path out;
@@ -156,6 +163,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "PATH", description = "Continue from a checkpoint file or the newest"
             + " checkpoint of a run folder, writing into that run folder (or --out). Resuming from an older checkpoint"
             + " moves the run's later files to superseded/. Only --epochs/--steps, --out, --backend, --threads,"
+            + " --precision,"
             + " --overwrite and checkpoint options may be given with it.")
     Path resume;
 
@@ -191,6 +199,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (threads != null) {
                 b.threads(threads);
+            }
+            if (precision != null) {
+                b.precision(parsePrecision());
             }
             if (checkpointEvery != null) {
                 b.checkpointEvery(checkpointEvery);
@@ -243,6 +254,15 @@ final class TrainCommand implements Callable<Integer> {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException | SecurityException e) {
             // the JVM is shutting down: the hook cancels the run
+        }
+    }
+
+    /** --precision as a {@link Precision}; a usage error naming the choices for another word. */
+    private Precision parsePrecision() {
+        try {
+            return Precision.parse(precision);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--precision: " + e.getMessage());
         }
     }
 
@@ -386,6 +406,9 @@ final class TrainCommand implements Callable<Integer> {
         b.backend(be);
         if (threads != null) {
             b.threads(threads);
+        }
+        if (precision != null) {
+            b.precision(parsePrecision());
         }
         if (checkpointEvery != null) {
             b.checkpointEvery(checkpointEvery);

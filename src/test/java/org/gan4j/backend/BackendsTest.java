@@ -112,7 +112,7 @@ class BackendsTest {
         try (Backend b = Backends.create("cpu")) {
             Capabilities c = b.capabilities();
             assertTrue(!c.stepCapture(), "the CPU backend declines step capture");
-            assertTrue(c.precisions().contains(b.dtype()) && c.layouts().contains(Capabilities.Layout.NCHW));
+            assertTrue(c.precisions().contains(b.precision()) && c.layouts().contains(Capabilities.Layout.NCHW));
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                     () -> b.captureStep(() -> { }));
             assertTrue(e.getMessage().contains("stepCapture"), e.getMessage());

@@ -27,10 +27,12 @@ import picocli.CommandLine;
 
 import org.gan4j.api.Checkpoints;
 import org.gan4j.api.DatasetConfig;
+import org.gan4j.api.GanTraining;
 import org.gan4j.api.ModelConfig;
 import org.gan4j.api.Recipes;
 import org.gan4j.api.TrainingConfig;
 import org.gan4j.api.Version;
+import org.gan4j.backend.Precision;
 import org.gan4j.data.IdxDataset;
 import org.gan4j.gan.GanLoss;
 import org.gan4j.gan.LrSchedule;
@@ -138,6 +140,23 @@ class MainTest {
         CliRun ema = run("train", "--resume", run.toString(), "--ema", "0.5");
         assertEquals(2, ema.code());
         assertTrue(ema.err().contains("--ema cannot be changed when resuming"), ema.err());
+    }
+
+    @Test
+    void precisionIsRecordedInSummaryAndCheckpointAndBf16RunsEmulatedOnTheCpu() throws Exception {
+        Path run = tmp.resolve("bf16");
+        ok(run("train", "--dataset", "ring", "--dataset-size", "256", "--steps", "4", "-b", "32", "--precision",
+                "bf16", "--threads", "1", "--backend", "cpu", "--out", run.toString()));
+        JsonNode summary = new ObjectMapper().readTree(run.resolve("summary.json").toFile());
+        assertEquals("bf16", summary.get("config").get("precision").asText());
+        assertTrue(summary.toString().contains("bf16 emulated"), "the device names the emulation: " + summary);
+        assertEquals(Precision.BF16, GanTraining.resumeConfig(Checkpoints.read(run)).build().precision());
+        ok(run("train", "--resume", run.toString(), "--steps", "6", "--precision", "fp32"));
+        summary = new ObjectMapper().readTree(run.resolve("summary.json").toFile());
+        assertEquals("fp32", summary.get("config").get("precision").asText());
+        CliRun bad = run("train", "--dataset", "ring", "--precision", "fp16", "--out", tmp.resolve("x").toString());
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--precision: unknown precision 'fp16'; use fp32, tf32 or bf16"), bad.err());
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.bytedeco.openblas.global.openblas.CblasTrans;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,8 +17,10 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 import org.gan4j.backend.Activation;
 import org.gan4j.backend.Backend;
+import org.gan4j.backend.Capabilities;
 import org.gan4j.backend.ConvParams;
 import org.gan4j.backend.Philox;
+import org.gan4j.backend.Precision;
 import org.gan4j.backend.RandomState;
 import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Storage;
@@ -89,6 +92,18 @@ public final class CpuBackend extends Backend {
     /** A backend using {@code threads} threads (its own pool, and OpenBLAS's process-wide count). */
     public static CpuBackend create(int threads) {
         return new CpuBackend(threads);
+    }
+
+    /**
+     * FP32 and TF32 (which is FP32 here: the host has no TF32 arithmetic), and BF16 emulated by
+     * {@link Bf16EmulationBackend}; NCHW; no step capture.
+     */
+    static final Capabilities CAPABILITIES = new Capabilities(Set.of(Precision.FP32, Precision.TF32, Precision.BF16),
+            Set.of(Capabilities.Layout.NCHW), false);
+
+    @Override
+    public Capabilities capabilities() {
+        return CAPABILITIES;
     }
 
     /** Number of threads the backend computes with. */

@@ -3,6 +3,7 @@ package org.gan4j.backend.cpu;
 import org.gan4j.backend.Backend;
 import org.gan4j.backend.BackendOptions;
 import org.gan4j.backend.BackendProvider;
+import org.gan4j.backend.Precision;
 
 /** The {@code cpu} backend's entry for {@link org.gan4j.backend.Backends}: always usable, priority 0 (the fallback). */
 public final class CpuBackendProvider implements BackendProvider {
@@ -23,9 +24,14 @@ public final class CpuBackendProvider implements BackendProvider {
         return USABLE;
     }
 
-    /** An F32 {@link CpuBackend} with {@code options.threads()} threads (0: every processor). */
+    /**
+     * A {@link CpuBackend} with {@code options.threads()} threads (0: every processor): FP32 for FP32 and TF32 (no
+     * TF32 arithmetic on the host); for BF16, a {@link Bf16EmulationBackend} over it (the reference of CUDA's bf16).
+     */
     @Override
     public Backend create(BackendOptions options) {
-        return CpuBackend.create(options.threadsOrProcessors());
+        int threads = options.threadsOrProcessors();
+        return options.precision() == Precision.BF16 ? Bf16EmulationBackend.create(threads)
+                : CpuBackend.create(threads);
     }
 }

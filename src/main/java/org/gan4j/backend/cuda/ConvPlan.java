@@ -15,14 +15,17 @@ import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
 import org.bytedeco.cuda.global.cudnn;
 import org.bytedeco.javacpp.Pointer;
 import org.gan4j.backend.ConvParams;
+import org.gan4j.backend.Precision;
 import org.gan4j.tensor.Shape;
 
 /**
  * The cuDNN descriptors of one convolution shape (x {@code (N, Cin, H, W)}, w {@code (Cout, Cin, kH, kW)}, stride and
  * padding) and, for each direction (forward, backward data, backward filter), the algorithm cuDNN measured fastest
  * ({@code cudnnFind*}, run once, the first time that direction is used) with its workspace size. One convolution
- * descriptor per direction, because each direction's chosen algorithm may want its own math type. TF32 is allowed
- * ({@code CUDNN_DEFAULT_MATH}) or not ({@code CUDNN_FMA_MATH}) as the backend says; with {@code deterministic} only
+ * descriptor per direction, because each direction's chosen algorithm may want its own math type. By precision:
+ * FP32 {@code CUDNN_FMA_MATH} on float32 NCHW; TF32 {@code CUDNN_DEFAULT_MATH} (TF32 tensor cores allowed) on float32
+ * NCHW; BF16 {@code CUDNN_TENSOR_OP_MATH} on bfloat16 NHWC descriptors with float32 accumulation (the backend
+ * converts the tensors to and from these layouts around each call). With {@code deterministic} only
  * algorithms cuDNN reports as {@code CUDNN_DETERMINISTIC} are chosen (PyTorch's
  * {@code torch.backends.cudnn.deterministic}): the fastest backward algorithms often add partial sums with atomics,
  * so two runs on the same inputs differ in the last bits. Each descriptor has a {@link NativeHandle} owner; the plan
@@ -32,8 +35,15 @@ final class ConvPlan implements AutoCloseable {
     /** The three uses of one convolution shape. */
     enum Direction { FORWARD, BACKWARD_DATA, BACKWARD_FILTER }
 
-    /** A measured choice: algorithm and the workspace it needs. */
-    record Algo(int algo, long workspaceBytes) {
+    /**
+     * A measured choice: algorithm, the workspace it needs, and its math type ({@code CUDNN_TENSOR_OP_MATH}: tensor
+     * cores).
+     */
+    record Algo(int algo, long workspaceBytes, int mathType) {
+        /** Whether the algorithm runs on tensor cores (a tensor-op math type). */
+        boolean tensorCores() {
+            return mathType == CUDNN_TENSOR_OP_MATH || mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+        }
     }
 
     private final String description;
@@ -50,7 +60,7 @@ final class ConvPlan implements AutoCloseable {
     private Algo backwardData;
     private Algo backwardFilter;
 
-    ConvPlan(Shape xs, Shape ws, ConvParams p, boolean tf32, boolean deterministic) {
+    ConvPlan(Shape xs, Shape ws, ConvParams p, Precision precision, boolean deterministic) {
         Shape ys = p.outputShape(xs, ws);
         description = "x " + xs + ", w " + ws + ", " + p;
         this.deterministic = deterministic;
@@ -63,17 +73,25 @@ final class ConvPlan implements AutoCloseable {
             forwardConv = convolutionDescriptor();
             backwardDataConv = convolutionDescriptor();
             backwardFilterConv = convolutionDescriptor();
-            checkCudnn(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, xs.dim(0), xs.dim(1),
-                    xs.dim(2), xs.dim(3)), "cudnnSetTensor4dDescriptor(x " + xs + ")");
-            checkCudnn(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, ws.dim(0), ws.dim(1),
-                    ws.dim(2), ws.dim(3)), "cudnnSetFilter4dDescriptor(w " + ws + ")");
-            checkCudnn(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, ys.dim(0), ys.dim(1),
-                    ys.dim(2), ys.dim(3)), "cudnnSetTensor4dDescriptor(y " + ys + ")");
+            // bf16: NHWC bfloat16 data (the backend converts around each call), float32 accumulation, tensor cores
+            boolean bf16 = precision == Precision.BF16;
+            int format = bf16 ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+            int data = bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
+            int math = switch (precision) {
+                case BF16 -> CUDNN_TENSOR_OP_MATH;
+                case TF32 -> CUDNN_DEFAULT_MATH;
+                case FP32 -> CUDNN_FMA_MATH;
+            };
+            checkCudnn(cudnnSetTensor4dDescriptor(x, format, data, xs.dim(0), xs.dim(1), xs.dim(2), xs.dim(3)),
+                    "cudnnSetTensor4dDescriptor(x " + xs + ")");
+            checkCudnn(cudnnSetFilter4dDescriptor(w, data, format, ws.dim(0), ws.dim(1), ws.dim(2), ws.dim(3)),
+                    "cudnnSetFilter4dDescriptor(w " + ws + ")");
+            checkCudnn(cudnnSetTensor4dDescriptor(y, format, data, ys.dim(0), ys.dim(1), ys.dim(2), ys.dim(3)),
+                    "cudnnSetTensor4dDescriptor(y " + ys + ")");
             for (cudnnConvolutionStruct c : convs()) {
                 checkCudnn(cudnnSetConvolution2dDescriptor(c, p.padH(), p.padW(), p.strideH(), p.strideW(), 1, 1,
                         CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT), "cudnnSetConvolution2dDescriptor(" + p + ")");
-                checkCudnn(cudnnSetConvolutionMathType(c, tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH),
-                        "cudnnSetConvolutionMathType");
+                checkCudnn(cudnnSetConvolutionMathType(c, math), "cudnnSetConvolutionMathType");
             }
         } catch (RuntimeException e) {
             close();
@@ -116,6 +134,15 @@ final class ConvPlan implements AutoCloseable {
         };
     }
 
+    /** The measured choice of direction {@code d}, or null before it is measured. */
+    Algo measuredAlgo(Direction d) {
+        return switch (d) {
+            case FORWARD -> forward;
+            case BACKWARD_DATA -> backwardData;
+            case BACKWARD_FILTER -> backwardFilter;
+        };
+    }
+
     @Override
     public String toString() {
         return description;
@@ -134,7 +161,7 @@ final class ConvPlan implements AutoCloseable {
                     if (usable(perf.status(), perf.determinism())) {
                         checkCudnn(cudnnSetConvolutionMathType(forwardConv, perf.mathType()),
                                 "cudnnSetConvolutionMathType");
-                        forward = new Algo(perf.algo(), perf.memory());
+                        forward = new Algo(perf.algo(), perf.memory(), perf.mathType());
                         break;
                     }
                 }
@@ -160,7 +187,7 @@ final class ConvPlan implements AutoCloseable {
                     if (usable(perf.status(), perf.determinism())) {
                         checkCudnn(cudnnSetConvolutionMathType(backwardDataConv, perf.mathType()),
                                 "cudnnSetConvolutionMathType");
-                        backwardData = new Algo(perf.algo(), perf.memory());
+                        backwardData = new Algo(perf.algo(), perf.memory(), perf.mathType());
                         break;
                     }
                 }
@@ -186,7 +213,7 @@ final class ConvPlan implements AutoCloseable {
                     if (usable(perf.status(), perf.determinism())) {
                         checkCudnn(cudnnSetConvolutionMathType(backwardFilterConv, perf.mathType()),
                                 "cudnnSetConvolutionMathType");
-                        backwardFilter = new Algo(perf.algo(), perf.memory());
+                        backwardFilter = new Algo(perf.algo(), perf.memory(), perf.mathType());
                         break;
                     }
                 }

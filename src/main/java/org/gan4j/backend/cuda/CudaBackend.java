@@ -32,6 +32,7 @@ import org.gan4j.backend.CapturedStep;
 import org.gan4j.backend.ConvParams;
 import org.gan4j.backend.HostReadback;
 import org.gan4j.backend.HostStaging;
+import org.gan4j.backend.Precision;
 import org.gan4j.backend.RandomState;
 import org.gan4j.tensor.DType;
 import org.gan4j.tensor.Shape;
@@ -45,11 +46,19 @@ import org.gan4j.tensor.Tensor;
  * descriptors are planned on the first call with a given shape and reused.
  *
  * <ul>
- *   <li>Convolutions: cuDNN (legacy API), NCHW, algorithm per shape and direction measured once with
- *       {@code cudnnFind*}; TF32 allowed unless turned off ({@link #create(int, boolean)} or
- *       {@code -Dgan4j.tf32=false}), as PyTorch's {@code torch.backends.cudnn.allow_tf32}.</li>
+ *   <li>Precision ({@link Precision}, chosen at creation): TF32 (the default, as PyTorch's
+ *       {@code torch.backends.cudnn.allow_tf32}; {@code -Dgan4j.tf32=false} makes it FP32), FP32, or BF16.</li>
+ *   <li>Convolutions: cuDNN (legacy API), algorithm per shape and direction measured once with
+ *       {@code cudnnFind*} and cached. FP32/TF32: float32 NCHW. BF16: each operand is converted (one kernel,
+ *       rounding to nearest even) from the float32 NCHW tensor to a bfloat16 NHWC staging buffer, cuDNN runs with
+ *       bfloat16 NHWC descriptors, float32 accumulation and {@code CUDNN_TENSOR_OP_MATH} (tensor cores), and the
+ *       bfloat16 result is widened back into the float32 NCHW output (weight gradients: added to it). Tensors
+ *       between ops stay float32 NCHW: the convolution outputs hold bf16 values, the rest (batch norm, activations,
+ *       losses, Adam) is float32, exactly the rounding points of the CPU reference
+ *       {@link org.gan4j.backend.cpu.Bf16EmulationBackend}.</li>
  *   <li>gemm: cuBLAS {@code sgemm}, row-major through the transposition identity
- *       {@code C^T = op(B)^T op(A)^T}; TF32 likewise ({@code CUBLAS_TF32_TENSOR_OP_MATH}).</li>
+ *       {@code C^T = op(B)^T op(A)^T}; TF32 likewise ({@code CUBLAS_TF32_TENSOR_OP_MATH}); BF16: operands converted
+ *       to bfloat16, {@code cublasGemmEx} with float32 accumulation and a float32 result.</li>
  *   <li>Everything else: gan4j's kernels ({@code src/main/cpp}), matching the CPU backend (the reference).</li>
  * </ul>
  *
@@ -72,7 +81,7 @@ public final class CudaBackend extends Backend {
     public static final String DETERMINISTIC_PROPERTY = "gan4j.cudnn.deterministic";
 
     private final int device;
-    private final boolean tf32;
+    private final Precision precision;
     private final boolean deterministic;
     private final String description;
     /**
@@ -97,6 +106,11 @@ public final class CudaBackend extends Backend {
     private DeviceBuffer scratch;
     private long scratchChannels;
     private DeviceBuffer workspace;
+    /**
+     * BF16 only: three bfloat16 staging buffers (two operands and a result) that convolutions and gemm convert into
+     * and out of; grown at plan time like the workspace, shared by every op (the stream orders them).
+     */
+    private final DeviceBuffer[] bf16Stage = new DeviceBuffer[3];
     /** Graphs captured on this backend and not yet closed: they hold raw addresses of the buffers below. */
     private final List<CudaGraph> graphs = new ArrayList<>();
     /** Scratch and workspaces replaced while a graph lived: freed once no graph can use them. */
@@ -107,10 +121,10 @@ public final class CudaBackend extends Backend {
     private record ConvKey(Shape x, Shape w, ConvParams p) {
     }
 
-    private CudaBackend(int device, boolean tf32, boolean deterministic) {
+    private CudaBackend(int device, Precision precision, boolean deterministic) {
         super(DType.F32);
         this.device = device;
-        this.tf32 = tf32;
+        this.precision = precision;
         this.deterministic = deterministic;
         try {
             checkCuda(cudaSetDevice(device), "cudaSetDevice(" + device + ")");
@@ -134,12 +148,13 @@ public final class CudaBackend extends Backend {
                     CudaException::checkCublas)).get();
             checkCublas(cublasSetStream_v2(cublas, stream), "cublasSetStream");
             checkCublas(cublasSetWorkspace_v2(cublas, cublasWorkspace.pointer(0), cublasBytes), "cublasSetWorkspace");
-            checkCublas(cublasSetMathMode(cublas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
-                    "cublasSetMathMode");
+            checkCublas(cublasSetMathMode(cublas, precision == Precision.TF32 ? CUBLAS_TF32_TENSOR_OP_MATH
+                    : CUBLAS_DEFAULT_MATH), "cublasSetMathMode"); // BF16 gemm: cublasGemmEx, bf16 inputs
+
             adamTicket = resources.own(DeviceBuffer.allocate(Integer.BYTES, "the Adam step ticket", deviceBytes));
             checkCuda(cudaMemsetAsync(adamTicket.pointer(0), 0, Integer.BYTES, stream), "cudaMemsetAsync");
             ensureScratch(1024);
-            description = describe(device, tf32, deterministic);
+            description = describe(device, precision, deterministic);
         } catch (RuntimeException | Error e) {
             close();
             throw e;
@@ -151,8 +166,17 @@ public final class CudaBackend extends Backend {
      * {@code -Dgan4j.cudnn.deterministic} says (the fastest by default).
      */
     public static CudaBackend create() {
-        return create(0, !"false".equalsIgnoreCase(System.getProperty(TF32_PROPERTY, "true")),
-                Boolean.getBoolean(DETERMINISTIC_PROPERTY));
+        return create(Precision.TF32);
+    }
+
+    /**
+     * A backend on GPU 0 in {@code precision} (TF32 turned into FP32 when {@code -Dgan4j.tf32=false}), cuDNN
+     * algorithms as {@code -Dgan4j.cudnn.deterministic} says.
+     */
+    public static CudaBackend create(Precision precision) {
+        Precision p = precision == Precision.TF32
+                && "false".equalsIgnoreCase(System.getProperty(TF32_PROPERTY, "true")) ? Precision.FP32 : precision;
+        return create(0, p, Boolean.getBoolean(DETERMINISTIC_PROPERTY));
     }
 
     /** A backend on GPU {@code device}, TF32 allowed or not, the fastest cuDNN algorithms. */
@@ -160,14 +184,23 @@ public final class CudaBackend extends Backend {
         return create(device, tf32, false);
     }
 
+    /** As {@link #create(int, Precision, boolean)} with TF32 or FP32. */
+    public static CudaBackend create(int device, boolean tf32, boolean deterministic) {
+        return create(device, tf32 ? Precision.TF32 : Precision.FP32, deterministic);
+    }
+
     /**
-     * A backend on GPU {@code device}, TF32 allowed or not for convolutions and gemm, and cuDNN's convolution
+     * A backend on GPU {@code device} computing in {@code precision} (see {@link Precision}: FP32, TF32 tensor cores
+     * allowed for convolutions and gemm, or BF16 mixed precision), and cuDNN's convolution
      * algorithms restricted to deterministic ones or not (then the same inputs give the same bits every run, at some
      * cost in speed; gan4j's own kernels and cuBLAS are deterministic either way).
      *
      * @throws IllegalStateException when CUDA cannot run here, with the reason from {@link CudaProbe}
      */
-    public static CudaBackend create(int device, boolean tf32, boolean deterministic) {
+    public static CudaBackend create(int device, Precision precision, boolean deterministic) {
+        if (precision == null) {
+            throw new IllegalArgumentException("precision must not be null; use fp32, tf32 or bf16");
+        }
         if (device < 0) {
             throw new IllegalArgumentException("CUDA device index must be >= 0, got " + device);
         }
@@ -175,7 +208,7 @@ public final class CudaBackend extends Backend {
         if (!probe.usable()) {
             throw new IllegalStateException("the CUDA backend cannot run here: " + probe.reason());
         }
-        return new CudaBackend(device, tf32, deterministic);
+        return new CudaBackend(device, precision, deterministic);
     }
 
     private static int computeMajor(int device) {
@@ -185,16 +218,16 @@ public final class CudaBackend extends Backend {
         return major[0];
     }
 
-    private static String describe(int device, boolean tf32, boolean deterministic) {
+    private static String describe(int device, Precision precision, boolean deterministic) {
         cudaDeviceProp p = new cudaDeviceProp();
         checkCuda(cudaGetDeviceProperties(p, device), "cudaGetDeviceProperties");
         int[] driver = {0};
         cudaDriverGetVersion(driver);
         return String.format(Locale.ROOT,
-                "%s (GPU %d, sm_%d%d, %d SMs, %.1f GiB), CUDA driver %d.%d, cuDNN %d%s, TF32 %s",
+                "%s (GPU %d, sm_%d%d, %d SMs, %.1f GiB), CUDA driver %d.%d, cuDNN %d%s, precision %s",
                 p.name().getString(), device, p.major(), p.minor(), p.multiProcessorCount(),
                 p.totalGlobalMem() / (1024.0 * 1024 * 1024), driver[0] / 1000, (driver[0] % 1000) / 10,
-                cudnnGetVersion(), deterministic ? " (deterministic algorithms)" : "", tf32 ? "on" : "off");
+                cudnnGetVersion(), deterministic ? " (deterministic algorithms)" : "", precision.cliName());
     }
 
     @Override
@@ -228,9 +261,14 @@ public final class CudaBackend extends Backend {
         }
     }
 
-    /** Whether TF32 tensor cores may be used for convolutions and gemm. */
+    /** Whether TF32 tensor cores may be used for convolutions and gemm (precision TF32). */
     public boolean tf32() {
-        return tf32;
+        return precision == Precision.TF32;
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
     }
 
     /** Whether cuDNN's convolution algorithms are restricted to deterministic ones. */
@@ -298,6 +336,8 @@ public final class CudaBackend extends Backend {
         List<AutoCloseable> all = new ArrayList<>();
         all.add(scratch);
         all.add(workspace);
+        all.addAll(List.of(bf16Stage).stream().filter(java.util.Objects::nonNull).toList());
+        java.util.Arrays.fill(bf16Stage, null);
         all.addAll(retired);
         all.addAll(convPlans.values());
         all.addAll(graphs);
@@ -317,11 +357,14 @@ public final class CudaBackend extends Backend {
 
     // ---------------------------------------------------------------- CUDA graphs
 
-    /** F32 in NCHW, and step capture as a CUDA graph ({@link #captureStep}). */
+    /** FP32, TF32 and BF16; NCHW tensors; step capture as a CUDA graph ({@link #captureStep}). */
     @Override
     public Capabilities capabilities() {
-        return new Capabilities(Set.of(DType.F32), Set.of(Capabilities.Layout.NCHW), true);
+        return CAPABILITIES;
     }
+
+    private static final Capabilities CAPABILITIES = new Capabilities(
+            Set.of(Precision.FP32, Precision.TF32, Precision.BF16), Set.of(Capabilities.Layout.NCHW), true);
 
     /** {@link #captureGraph(Runnable)}: the step recorded as a CUDA graph. */
     @Override
@@ -379,6 +422,11 @@ public final class CudaBackend extends Backend {
         CudaGraph g = new CudaGraph(this, graph, exec, nodes);
         graphs.add(g);
         return g;
+    }
+
+    /** The convolution plans made so far (tests read their measured algorithms). */
+    List<ConvPlan> convPlans() {
+        return List.copyOf(convPlans.values());
     }
 
     /** Whether {@link #captureGraph} is recording right now. */
@@ -561,6 +609,45 @@ public final class CudaBackend extends Backend {
         return workspace.pointer(0);
     }
 
+    /**
+     * Staging buffer {@code slot} of the BF16 path, at least {@code elements} bfloat16 values (grows at plan time,
+     * like the workspace).
+     */
+    private DevicePointer bf16Stage(int slot, long elements) {
+        long bytes = elements * 2;
+        DeviceBuffer b = bf16Stage[slot];
+        if (b == null || b.bytes() < bytes) {
+            notCapturing("growing a bf16 staging buffer (to " + bytes + " bytes)");
+            if (b != null) {
+                release(b);
+                bf16Stage[slot] = null;
+            }
+            bf16Stage[slot] = DeviceBuffer.allocate(bytes, "a bf16 staging buffer", deviceBytes);
+        }
+        return bf16Stage[slot].pointer(0);
+    }
+
+    /** {@code t} (a gemm operand) rounded to bf16 into staging {@code slot}, as stored (row-major). */
+    private DevicePointer toBf16(Tensor t, int slot) {
+        DevicePointer dst = bf16Stage(slot, t.size());
+        launched(CudaKernels.gan4j_to_bf16(ptr(t), dst, t.size(), stream), "gan4j_to_bf16");
+        return dst;
+    }
+
+    /** {@code t} (N, C, H, W) (an image or a filter) rounded to bf16 into staging {@code slot} as (N, H, W, C). */
+    private DevicePointer toNhwc(Tensor t, int slot) {
+        DevicePointer dst = bf16Stage(slot, t.size());
+        launched(CudaKernels.gan4j_to_bf16_nhwc(ptr(t), t.dim(0), t.dim(1), t.dim(2) * t.dim(3), dst, stream),
+                "gan4j_to_bf16_nhwc");
+        return dst;
+    }
+
+    /** {@code t} (N, C, H, W) {@code =} (or {@code +=}) the bf16 (N, H, W, C) values at {@code src}. */
+    private void fromNhwc(DevicePointer src, Tensor t, boolean accumulate) {
+        launched(CudaKernels.gan4j_from_bf16_nhwc(src, t.dim(0), t.dim(1), t.dim(2) * t.dim(3), accumulate ? 1 : 0,
+                ptr(t), stream), "gan4j_from_bf16_nhwc");
+    }
+
     private static LongPointer counterOf(CudaRandomState rng) {
         return new LongPointer(rng.counterBuffer().pointer(0));
     }
@@ -632,6 +719,15 @@ public final class CudaBackend extends Backend {
         // Row-major C (m x n) is column-major C^T (n x m) = op(B)^T op(A)^T: swap the operands, keep the flags.
         int lda = transA ? m : k;
         int ldb = transB ? k : n;
+        if (precision == Precision.BF16) { // operands rounded to bf16, float32 accumulation and result
+            DevicePointer ab = toBf16(a, 0);
+            DevicePointer bb = toBf16(b, 1);
+            checkCublas(cublasGemmEx(cublas, transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
+                    n, m, k, gemmAlpha.put(0, alpha), bb, CUDA_R_16BF, ldb, ab, CUDA_R_16BF, lda,
+                    gemmBeta.put(0, beta), ptr(c), CUDA_R_32F, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+                    "cublasGemmEx(bf16, " + m + "x" + n + "x" + k + ")");
+            return;
+        }
         checkCublas(cublasSgemm_v2(cublas, transB ? CUBLAS_OP_T : CUBLAS_OP_N, transA ? CUBLAS_OP_T : CUBLAS_OP_N, n,
                 m, k, gemmAlpha.put(0, alpha), ptr(b), ldb, ptr(a), lda, gemmBeta.put(0, beta), ptr(c), n),
                 "cublasSgemm(" + m + "x" + n + "x" + k + ")");
@@ -704,7 +800,7 @@ public final class CudaBackend extends Backend {
         ConvPlan plan = convPlans.get(key);
         if (plan == null) {
             notCapturing("planning a new convolution shape (x " + x + ", w " + w + ")");
-            plan = new ConvPlan(x, w, p, tf32, deterministic);
+            plan = new ConvPlan(x, w, p, precision, deterministic);
             convPlans.put(key, plan);
         }
         return plan;
@@ -715,6 +811,14 @@ public final class CudaBackend extends Backend {
         ensureOpen();
         ConvPlan plan = measuredPlan(x.shape(), w.shape(), p, ConvPlan.Direction.FORWARD);
         ConvPlan.Algo algo = plan.forward(cudnn);
+        if (precision == Precision.BF16) { // x, w to bf16 NHWC; y = bf16 result back in float32 NCHW
+            DevicePointer yb = bf16Stage(2, y.size());
+            checkCudnn(cudnnConvolutionForward(cudnn, one, plan.x, toNhwc(x, 0), plan.w, toNhwc(w, 1),
+                    plan.forwardConv, algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero,
+                    plan.y, yb), "cudnnConvolutionForward(bf16)");
+            fromNhwc(yb, y, false);
+            return;
+        }
         checkCudnn(cudnnConvolutionForward(cudnn, one, plan.x, ptr(x), plan.w, ptr(w), plan.forwardConv, algo.algo(),
                 workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero, plan.y, ptr(y)),
                 "cudnnConvolutionForward");
@@ -737,6 +841,14 @@ public final class CudaBackend extends Backend {
         ensureOpen();
         ConvPlan plan = measuredPlan(dx.shape(), w.shape(), p, ConvPlan.Direction.BACKWARD_DATA);
         ConvPlan.Algo algo = plan.backwardData(cudnn);
+        if (precision == Precision.BF16) { // dy, w to bf16 NHWC; dx = bf16 result back in float32 NCHW
+            DevicePointer dxb = bf16Stage(2, dx.size());
+            checkCudnn(cudnnConvolutionBackwardData(cudnn, one, plan.w, toNhwc(w, 1), plan.y, toNhwc(dy, 0),
+                    plan.backwardDataConv, algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero,
+                    plan.x, dxb), "cudnnConvolutionBackwardData(bf16)");
+            fromNhwc(dxb, dx, false);
+            return;
+        }
         checkCudnn(cudnnConvolutionBackwardData(cudnn, one, plan.w, ptr(w), plan.y, ptr(dy), plan.backwardDataConv,
                 algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero, plan.x, ptr(dx)),
                 "cudnnConvolutionBackwardData");
@@ -747,6 +859,14 @@ public final class CudaBackend extends Backend {
         ensureOpen();
         ConvPlan plan = measuredPlan(x.shape(), dw.shape(), p, ConvPlan.Direction.BACKWARD_FILTER);
         ConvPlan.Algo algo = plan.backwardFilter(cudnn);
+        if (precision == Precision.BF16) { // x, dy to bf16 NHWC; this call's bf16 gradient, then dw += it in float32
+            DevicePointer dwb = bf16Stage(2, dw.size());
+            checkCudnn(cudnnConvolutionBackwardFilter(cudnn, one, plan.x, toNhwc(x, 0), plan.y, toNhwc(dy, 1),
+                    plan.backwardFilterConv, algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(),
+                    zero, plan.w, dwb), "cudnnConvolutionBackwardFilter(bf16)");
+            fromNhwc(dwb, dw, true);
+            return;
+        }
         // beta = 1: dw accumulates
         checkCudnn(cudnnConvolutionBackwardFilter(cudnn, one, plan.x, ptr(x), plan.y, ptr(dy), plan.backwardFilterConv,
                 algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), one, plan.w, ptr(dw)),

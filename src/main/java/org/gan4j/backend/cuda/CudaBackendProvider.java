@@ -38,9 +38,12 @@ public final class CudaBackendProvider implements BackendProvider {
         }
     }
 
-    /** A {@link CudaBackend} on GPU 0 with TF32 as {@code -Dgan4j.tf32} says; the options do not apply. */
+    /**
+     * A {@link CudaBackend} on GPU 0 in {@code options.precision()} (TF32 as {@code -Dgan4j.tf32} allows); the thread
+     * count does not apply.
+     */
     @Override
     public Backend create(BackendOptions options) {
-        return CudaBackend.create();
+        return CudaBackend.create(options.precision());
     }
 }

@@ -138,4 +138,13 @@ final class CudaKernels {
 
     static native int gan4j_random_set_counter(long value, @Cast("unsigned long long*") LongPointer counter,
             Pointer stream);
+
+    // bf16.cu (bf16 buffers are the bfloat16 bits, uint16_t in C)
+    static native int gan4j_to_bf16(FloatPointer src, @Cast("uint16_t*") Pointer dst, long n, Pointer stream);
+
+    static native int gan4j_to_bf16_nhwc(FloatPointer src, int n, int channels, int spatial,
+            @Cast("uint16_t*") Pointer dst, Pointer stream);
+
+    static native int gan4j_from_bf16_nhwc(@Cast("const uint16_t*") Pointer src, int n, int channels, int spatial,
+            int accumulate, FloatPointer dst, Pointer stream);
 }
