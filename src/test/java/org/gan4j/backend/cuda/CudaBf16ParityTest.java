@@ -1,0 +1,312 @@
+package org.gan4j.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.gan4j.backend.Backend;
+import org.gan4j.backend.BackendOptions;
+import org.gan4j.backend.Backends;
+import org.gan4j.backend.Precision;
+import org.gan4j.backend.cpu.Bf16EmulationBackend;
+import org.gan4j.gan.StepMetrics;
+import org.gan4j.tensor.Shape;
+import org.gan4j.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * CUDA's {@link Precision#BF16} path (bf16 NHWC cuDNN convolutions on tensor cores, {@code cublasGemmEx} with bf16
+ * operands) against its CPU reference, {@link Bf16EmulationBackend}, which rounds at the same points: every
+ * convolution geometry of both DCGANs in its three directions at batch 1 and 64, the products of the linear layers,
+ * 20 training steps of the 28x28 DCGAN, graph replay against eager steps, and the algorithms cuDNN chose (tensor
+ * cores). GPU only ({@link GpuTests#assumeGpu()}); run by {@code scripts/gpu-check.sh run}. Not yet run on a GPU when
+ * written (no GPU in that session): the tolerances below are reasoned, not measured.
+ *
+ * <p><b>Tolerances (ops).</b> Both sides round the same float32 inputs to bf16 with the same function (round to
+ * nearest even), so the bf16 operands are bit-identical. They differ only in the order of the float32 accumulation
+ * (cuDNN/cuBLAS algorithms vs OpenBLAS): about {@code sqrt(k) 2^-24} relative to {@code sum |x w|} for k terms, under
+ * {@code 2^-12} of the largest output for {@code k <= 8192} (the F32 parity suite's dot-product tolerances are of this
+ * size). That accumulation difference is {@link #ACCUMULATION} below, relative to the largest output. Where an output
+ * is then rounded to bf16 (convolutions), two float32 sums on either side of a rounding boundary round one bf16 ulp
+ * apart: {@code 2^-7} relative (one unit in the last place of bf16's 8-bit significand, for a value in
+ * {@code [2^e, 2^(e+1))} it is {@code 2^(e-7) <= 2^-7 |v|}). That is allowed per element ({@link #ONE_ULP}), but only
+ * rarely: a flip needs the float32 difference to straddle a boundary, with probability about
+ * {@code (float32 difference) / (bf16 ulp)}, well under 1% of elements; {@link #MAX_FLIPS} allows 1%. Rounding by
+ * truncation instead of to nearest, or a missing rounding point, would move about half the elements by an ulp and
+ * fails that count.
+ */
+class CudaBf16ParityTest {
+    /** Float32 accumulation-order difference, relative to the largest |output| (see the class comment). */
+    static final double ACCUMULATION = 0x1p-12;
+    /** One bf16 ulp, relative: {@code 2^-7}. */
+    static final double ONE_ULP = 0x1p-7;
+    /** Fraction of elements allowed to differ by more than the accumulation difference (bf16 rounding flips). */
+    static final double MAX_FLIPS = 0.01;
+
+    private static Backend emulated;
+    private static CudaBackend cuda;
+
+    @BeforeAll
+    static void open() {
+        if (GpuTests.gpuUsable()) {
+            emulated = Backends.open("cpu", new BackendOptions(0, Precision.BF16), m -> { });
+            cuda = CudaBackend.create(0, Precision.BF16, false);
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        if (cuda != null) {
+            cuda.close();
+        }
+        if (emulated != null) {
+            emulated.close();
+        }
+    }
+
+    /** Runs an op on one backend and returns its output. */
+    interface Body {
+        double[] run(Backend b);
+    }
+
+    private static Tensor gauss(Backend b, long seed, double std, Shape s) {
+        Tensor t = b.allocate(s);
+        b.copyFromHost(CudaParityTest.Ctx.gaussData(seed, s.size(), 0, std), t);
+        return t;
+    }
+
+    /** Empty when {@code got} matches {@code ref} within the tolerances of the class comment; else a report. */
+    static String compare(double[] ref, double[] got, boolean roundedOutput) {
+        double max = 0;
+        for (double v : ref) {
+            max = Math.max(max, Math.abs(v));
+        }
+        double accumulation = ACCUMULATION * max;
+        int flips = 0;
+        int bad = 0;
+        StringBuilder first = new StringBuilder();
+        for (int i = 0; i < ref.length; i++) {
+            double diff = Math.abs(got[i] - ref[i]);
+            if (Double.compare(got[i], ref[i]) == 0 || diff <= accumulation) {
+                continue;
+            }
+            boolean oneUlp = roundedOutput && diff <= accumulation + ONE_ULP * Math.abs(ref[i]);
+            if (oneUlp) {
+                flips++;
+                continue;
+            }
+            if (bad++ < 8) {
+                first.append(String.format(Locale.ROOT, "    [%d] emulated %.9g cuda %.9g diff %.3g%n", i, ref[i],
+                        got[i], diff));
+            }
+        }
+        StringBuilder report = new StringBuilder();
+        if (bad > 0) {
+            report.append(bad).append(" of ").append(ref.length).append(" beyond one bf16 ulp + ")
+                    .append(String.format(Locale.ROOT, "%.3g", accumulation)).append(":\n").append(first);
+        }
+        if (flips > MAX_FLIPS * ref.length) {
+            report.append(flips).append(" of ").append(ref.length).append(" elements one bf16 ulp apart (more than ")
+                    .append(MAX_FLIPS * 100).append("%): a rounding mode or rounding point differs\n");
+        }
+        return report.toString();
+    }
+
+    /**
+     * The comparison itself (runs everywhere): bf16 results of float32 sums that differ by accumulation order pass;
+     * the same values truncated instead of rounded to nearest (half of them one ulp off) fail the flip count.
+     */
+    @Test
+    void comparisonPassesAccumulationNoiseAndFailsTruncation() {
+        float[] sums = CudaParityTest.Ctx.gaussData(3, 4096, 0, 1);
+        double[] ref = new double[sums.length];
+        double[] reordered = new double[sums.length];
+        double[] truncated = new double[sums.length];
+        for (int i = 0; i < sums.length; i++) {
+            ref[i] = org.gan4j.tensor.BFloat16.round(sums[i]);
+            reordered[i] = org.gan4j.tensor.BFloat16.round(Math.nextUp(sums[i])); // a float32 ulp apart first
+            truncated[i] = Float.intBitsToFloat(Float.floatToRawIntBits(sums[i]) & 0xffff0000);
+        }
+        assertEquals("", compare(ref, reordered, true));
+        assertTrue(compare(ref, truncated, true).contains("a rounding mode or rounding point differs"));
+        assertTrue(!compare(ref, truncated, false).isEmpty(), "without output rounding an ulp is too much");
+    }
+
+    private static List<DynamicTest> opCases() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int n : new int[] {1, 64}) {
+            for (CudaParityTest.Conv g : CudaParityTest.CONVS) {
+                Shape xs = g.x(n);
+                Shape ws = g.w();
+                Shape ys = g.p().outputShape(xs, ws);
+                String name = g.layer() + " N " + n;
+                tests.add(op("convForward " + name, true, b -> {
+                    try (Tensor x = gauss(b, 80, 1, xs); Tensor w = gauss(b, 81, 0.1, ws); Tensor y = b.allocate(ys)) {
+                        b.convForward(x, w, g.p(), y);
+                        return y.toDoubleArray();
+                    }
+                }));
+                tests.add(op("convBackwardData " + name, true, b -> {
+                    try (Tensor dy = gauss(b, 82, 1, ys); Tensor w = gauss(b, 83, 0.1, ws);
+                            Tensor dx = b.allocate(xs)) {
+                        b.convBackwardData(dy, w, g.p(), dx);
+                        return dx.toDoubleArray();
+                    }
+                }));
+                // dw starts at zero: the output is the call's bf16 gradient (the accumulation itself is float32)
+                tests.add(op("convBackwardFilter " + name, true, b -> {
+                    try (Tensor x = gauss(b, 84, 1, xs); Tensor dy = gauss(b, 85, 1, ys);
+                            Tensor dw = b.allocate(ws)) {
+                        b.convBackwardFilter(x, dy, g.p(), dw);
+                        return dw.toDoubleArray();
+                    }
+                }));
+            }
+            // the linear layers of the 28x28 DCGAN: G 100 -> 6272, D 6272 -> 1, and the weight-gradient product
+            int[][] products = {{n, 6272, 100}, {n, 1, 6272}, {6272, 100, n}};
+            for (int[] mnk : products) {
+                int m = mnk[0];
+                int nn = mnk[1];
+                int k = mnk[2];
+                tests.add(op("gemm " + m + "x" + nn + "x" + k, false, b -> {
+                    try (Tensor a = gauss(b, 90, 1, Shape.of(m, k)); Tensor w = gauss(b, 91, 0.1, Shape.of(k, nn));
+                            Tensor c = gauss(b, 92, 1, Shape.of(m, nn))) {
+                        b.gemm(false, false, 1f, a, w, 1f, c); // beta 1: c accumulates in float32
+                        return c.toDoubleArray();
+                    }
+                }));
+            }
+        }
+        return tests;
+    }
+
+    private static DynamicTest op(String name, boolean roundedOutput, Body body) {
+        return dynamicTest(name, () -> {
+            GpuTests.assumeGpu();
+            String report = compare(body.run(emulated), body.run(cuda), roundedOutput);
+            if (!report.isEmpty()) {
+                fail(name + " (bf16, CUDA vs the CPU emulation):\n" + report);
+            }
+        });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> opsMatchTheCpuEmulation() {
+        return opCases().stream();
+    }
+
+    /**
+     * Allowed |cuda - emulated| for a metric of step {@code s}, relative to max(1, |emulated|). Step 1: a loss or D
+     * output averages many logits, each within one bf16 ulp ({@code 2^-7}) in at most 1% of elements and
+     * {@code 2^-12} otherwise, so the average moves by under {@code 2^-12 + 0.01 * 2^-7}, about 3e-4; the bound
+     * {@code 2e-3} leaves room for the layers compounding it, and still fails a wrong kernel or different noise
+     * (O(0.1)). Then the trajectories drift as the F32 suite's do (CudaTrainingParityTest: about 0.45% over 20 steps
+     * for float32 rounding differences), faster here because a bf16 flip is 2^16 times a float32 ulp: 2.5e-3 per
+     * step on losses and D outputs, 1e-2 on gradient norms (5% and 20% at step 20). Reasoned, not measured: the first
+     * GPU run prints the drift of every step when it fails.
+     */
+    static double tolerance(int metric, int s) {
+        double perStep = TrainingRun.NAMES[metric].startsWith("|grad") ? 1e-2 : 2.5e-3;
+        return 2e-3 + perStep * (s - 1);
+    }
+
+    @Test
+    void twentyDcgan28StepsMatchTheCpuEmulation() {
+        GpuTests.assumeGpu();
+        List<StepMetrics> ref;
+        List<StepMetrics> got;
+        try (TrainingRun r = new TrainingRun(emulated)) {
+            ref = r.run(CudaTrainingParityTest.STEPS);
+        }
+        try (TrainingRun r = new TrainingRun(cuda)) {
+            got = r.run(CudaTrainingParityTest.STEPS);
+        }
+        StringBuilder report = new StringBuilder();
+        for (int s = 1; s <= ref.size(); s++) {
+            double[] a = TrainingRun.values(ref.get(s - 1));
+            double[] b = TrainingRun.values(got.get(s - 1));
+            for (int k = 0; k < a.length; k++) {
+                double allowed = tolerance(k, s) * Math.max(1, Math.abs(a[k]));
+                if (!(Math.abs(b[k] - a[k]) <= allowed)) {
+                    report.append(String.format(Locale.ROOT, "  step %d %s: emulated %.7g, cuda %.7g, diff %.3g, "
+                            + "allowed %.3g%n", s, TrainingRun.NAMES[k], a[k], b[k], Math.abs(b[k] - a[k]), allowed));
+                }
+            }
+        }
+        if (report.length() > 0) {
+            fail("bf16 DCGAN28 training on CUDA left the CPU emulation's trajectory:\n" + report);
+        }
+    }
+
+    /** A bf16 step captured as a CUDA graph replays the eager steps bit for bit (deterministic algorithms). */
+    @Test
+    void graphReplayedBf16TrainingMatchesEagerBitForBit() {
+        GpuTests.assumeGpu();
+        int steps = 6;
+        try (CudaBackend b = CudaBackend.create(0, Precision.BF16, true)) {
+            List<StepMetrics> eager;
+            float[] eagerG;
+            try (TrainingRun r = new TrainingRun(b)) {
+                eager = r.run(steps);
+                eagerG = r.generator.parameters().toFloatArray();
+            }
+            try (TrainingRun r = new TrainingRun(b)) {
+                assertTrue(r.trainer.useCudaGraph(true), "bf16 CUDA uses a graph");
+                List<StepMetrics> graphed = r.run(steps);
+                for (int s = 0; s < steps; s++) {
+                    assertArrayEquals(TrainingRun.values(eager.get(s)), TrainingRun.values(graphed.get(s)),
+                            "metrics of step " + (s + 1));
+                }
+                assertArrayEquals(eagerG, r.generator.parameters().toFloatArray(), "G's parameters");
+            }
+        }
+    }
+
+    /**
+     * The convolutions cuDNN chose for the bf16 DCGAN layers run on tensor cores: the measured algorithm of every
+     * direction (forward, backward data, backward filter) of a layer whose channel counts are multiples of 8 has a
+     * tensor-op math type. (Nsight Compute in
+     * scripts/gpu-check.sh shows the kernel names too.)
+     */
+    @Test
+    void bf16ConvolutionsChooseTensorCoreAlgorithms() {
+        GpuTests.assumeGpu();
+        List<String> notTensor = new ArrayList<>();
+        try (CudaBackend b = CudaBackend.create(0, Precision.BF16, false)) {
+            for (CudaParityTest.Conv g : CudaParityTest.CONVS) {
+                if (g.cin() % 8 != 0 || g.cout() % 8 != 0) {
+                    continue;
+                }
+                Shape xs = g.x(64);
+                Shape ws = g.w();
+                Shape ys = g.p().outputShape(xs, ws);
+                try (Tensor x = b.allocate(xs); Tensor w = b.allocate(ws); Tensor y = b.allocate(ys)) {
+                    b.convForward(x, w, g.p(), y);
+                    b.convBackwardData(y, w, g.p(), x);
+                    b.convBackwardFilter(x, y, g.p(), w);
+                }
+            }
+            b.synchronize();
+            for (ConvPlan plan : b.convPlans()) {
+                for (ConvPlan.Direction d : ConvPlan.Direction.values()) {
+                    ConvPlan.Algo a = plan.measuredAlgo(d);
+                    assertTrue(a != null, d + " of " + plan + " was measured");
+                    if (!a.tensorCores()) {
+                        notTensor.add(d + " " + plan + ": algo " + a.algo() + ", math " + a.mathType());
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), notTensor, "bf16 convolutions without tensor cores");
+    }
+}
