@@ -14,12 +14,13 @@ optional '-'-joined options, e.g. graph-bf16-cl:
     bf16   - forward passes and losses under torch.autocast(bfloat16) (F32 master weights, Adam in F32; no grad
              scaler, which bf16 does not need; autocast's cast cache off, as CUDA graphs require);
     cl     - channels_last: 4-D parameters, the real batch and the noise in NHWC memory format.
-Default modes: eager, graph, graph-bf16, graph-bf16-cl (the modes of the issue-11 table).
+Default modes: eager, graph, graph-bf16, graph-bf16-cl (the modes of the issue-11 table) and eager-bf16-cl.
 Networks, layer for layer as org.gan4j.models.Dcgan28 / Dcgan64 (no biases except D28's final Linear).
 
 Prints one row per (model, batch, mode) with ms/iteration, images/s and peak memory
-(torch.cuda.max_memory_allocated); with --gan4j-json (a JMH result of IterationBenchmark with backend=cuda) it also
-prints gan4j's rows and gan4j images/s divided by PyTorch's best mode per configuration.
+(torch.cuda.max_memory_allocated); with --gan4j-json (a JMH result of IterationBenchmark with backend=cuda, any
+precision and graph parameters) it also prints gan4j's rows (one per precision and eager/graph; device MB held from
+--gan4j-log, the JMH log) and gan4j's best mode's images/s divided by PyTorch's best mode per configuration.
 
 Usage: python3 scripts/compare-pytorch.py [--configs dcgan28-64,...] [--seconds 2] [--gan4j-json result.json]
        python3 scripts/compare-pytorch.py --gan4j-json result.json --skip-pytorch   (report gan4j only)
@@ -173,7 +174,7 @@ def run_pytorch(config, mode, seconds, torch):
 
 
 def read_gan4j(path):
-    """{config: (ms, error)} of IterationBenchmark rows with backend=cuda in a JMH JSON result."""
+    """{(config, precision, graph): (ms, error)} of IterationBenchmark rows with backend=cuda in a JMH JSON result."""
     out = {}
     with open(path) as f:
         for r in json.load(f):
@@ -184,17 +185,34 @@ def read_gan4j(path):
                 continue
             m = r["primaryMetric"]
             scale = {"ms/op": 1.0, "us/op": 1e-3, "s/op": 1e3}[m["scoreUnit"]]
-            out[p["config"]] = (m["score"] * scale, (m.get("scoreError") or 0) * scale)
+            key = (p["config"], p.get("precision", "tf32"), p.get("graph", "false") == "true")
+            out[key] = (m["score"] * scale, (m.get("scoreError") or 0) * scale)
+    return out
+
+
+def read_gan4j_memory(path):
+    """{(config, precision, graph): MB} from the '# device MB held' lines of a JMH log (IterationBenchmark)."""
+    import re
+    out, key = {}, None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("# Parameters:"):
+                p = dict(re.findall(r"(\w+) = ([\w-]+)", line))
+                key = (p.get("config"), p.get("precision", "tf32"), p.get("graph", "false") == "true")
+            m = re.match(r"# device MB held: (\d+)", line)
+            if m and key:
+                out[key] = m.group(1)
     return out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--configs", default=",".join(CONFIGS))
-    ap.add_argument("--modes", default="eager,graph,graph-bf16,graph-bf16-cl",
+    ap.add_argument("--modes", default="eager,graph,graph-bf16,graph-bf16-cl,eager-bf16-cl",
                     help="comma-separated modes (see above)")
     ap.add_argument("--seconds", type=float, default=1.5, help="measured time per repeat (3 repeats, best kept)")
     ap.add_argument("--gan4j-json", help="JMH JSON result of IterationBenchmark -p backend=cuda")
+    ap.add_argument("--gan4j-log", help="the JMH log of that run (for the device MB held per row)")
     ap.add_argument("--skip-pytorch", action="store_true", help="only report the gan4j rows")
     args = ap.parse_args()
     configs = [c for c in args.configs.split(",") if c]
@@ -226,22 +244,27 @@ def main():
                 print("# %s pytorch %s: %.3f ms, %.0f img/s, peak %.0f MB" % (c, mode_label(mode), ms, ips, peak),
                       flush=True)
     gan4j = read_gan4j(args.gan4j_json) if args.gan4j_json else {}
-    for c, (ms, err) in sorted(gan4j.items()):
+    memory = read_gan4j_memory(args.gan4j_log) if args.gan4j_log else {}
+    gan4j_best = {}
+    for (c, precision, graph), (ms, err) in sorted(gan4j.items()):
         batch = int(c.rsplit("-", 1)[1])
-        rows.append((c, "gan4j cuda", ms, batch / ms * 1e3, ""))
+        ips = batch / ms * 1e3
+        label = "gan4j %s %s" % ("graph" if graph else "eager", precision)
+        rows.append((c, label, ms, ips, memory.get((c, precision, graph), "")))
+        if ips > gan4j_best.get(c, (0, ""))[0]:
+            gan4j_best[c] = (ips, label)
 
     print("\n| config | implementation | ms/iteration | images/s | peak MB |")
     print("| --- | --- | --- | --- | --- |")
     for c, who, ms, ips, peak in sorted(rows, key=lambda r: (CONFIGS.index(r[0]) if r[0] in CONFIGS else 99, r[1])):
         print("| %s | %s | %.3f | %.0f | %s |" % (c, who, ms, ips, peak))
-    both = [c for c in configs if c in gan4j and c in torch_best]
+    both = [c for c in configs if c in gan4j_best and c in torch_best]
     if both:
-        print("\n| config | gan4j images/s | PyTorch best images/s | gan4j / PyTorch best |")
-        print("| --- | --- | --- | --- |")
+        print("\n| config | gan4j best mode | gan4j images/s | PyTorch best images/s | gan4j best / PyTorch best |")
+        print("| --- | --- | --- | --- | --- |")
         for c in both:
-            batch = int(c.rsplit("-", 1)[1])
-            g = batch / gan4j[c][0] * 1e3
-            print("| %s | %.0f | %.0f | %.2fx |" % (c, g, torch_best[c], g / torch_best[c]))
+            g, label = gan4j_best[c]
+            print("| %s | %s | %.0f | %.0f | %.2fx |" % (c, label, g, torch_best[c], g / torch_best[c]))
     return 0
 
 

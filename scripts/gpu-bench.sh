@@ -13,16 +13,20 @@
 #
 # The one device call (tests, CLI runs, then these benchmarks) is scripts/gpu-check.sh's:
 #   run(command="bash scripts/gpu-check.sh run", carry=["build/gpu", "build/gpu-bench"], timeout_s=590)
-# Variables for `run`: CONFIGS (default all five), JMH_ARGS (default "-f 1 -wi 3 -i 5 -w 1 -r 2"), PIPELINE_ARGS
-# (PipelineBenchmark, default "-f 1 -wi 1 -i 3 -w 2 -r 2"), PIPELINE_METHODS (default "cli|stepLoopGraph"; add
-# stepLoop for the eager loop), PIPELINE=0 to skip it, MODES (compare-pytorch.py's, default its four), OPS=1 to add
-# the op benchmarks.
+# Variables for `run`: CONFIGS (default all five), PRECISIONS (IterationBenchmark's, default "tf32,bf16"), GRAPH
+# (default "false,true": eager and CUDA-graph rows), JMH_ARGS (default "-f 1 -wi 2 -i 3 -w 1 -r 1": 20 trials of
+# about 8 s), PIPELINE_ARGS (PipelineBenchmark, default "-f 1 -wi 1 -i 3 -w 2 -r 2"), PIPELINE_METHODS (default
+# "cli|stepLoopGraph"; add stepLoop for the eager loop), PIPELINE=1 to add it (default 0: it does not fit one device
+# call beside the bf16 rows), MODES (compare-pytorch.py's, default its five), SECONDS_PER_MODE (default 1),
+# OPS=1 to add the op benchmarks.
 # The GPU machine has no Java and no network (../shared/GPU.md); the bundle carries both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUNDLE=build/gpu-bench
 CONFIGS=${CONFIGS:-dcgan28-64,dcgan28-256,dcgan64-64,dcgan64-128,dcgan64-512}
-JMH_ARGS=${JMH_ARGS:--f 1 -wi 3 -i 5 -w 1 -r 2}
+JMH_ARGS=${JMH_ARGS:--f 1 -wi 2 -i 3 -w 1 -r 1}
+PRECISIONS=${PRECISIONS:-tf32,bf16}
+GRAPH=${GRAPH:-false,true}
 PIPELINE_ARGS=${PIPELINE_ARGS:--f 1 -wi 1 -i 3 -w 2 -r 2}
 PIPELINE_METHODS=${PIPELINE_METHODS:-cli|stepLoopGraph}
 
@@ -96,11 +100,11 @@ run)
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee "$OUT/gpu.txt" || true
     # shellcheck disable=SC2086
     "$JAVA" "${JAVA_OPTS[@]}" -cp "$CP" org.openjdk.jmh.Main '\.IterationBenchmark\.' -p backend=cuda \
-        -p threads=1 -p config="$CONFIGS" $JMH_ARGS "${FORK_OPTS[@]}" -rf json -rff "$OUT/gan4j.json" \
+        -p threads=1 -p config="$CONFIGS" -p precision="$PRECISIONS" -p graph="$GRAPH" $JMH_ARGS "${FORK_OPTS[@]}" -rf json -rff "$OUT/gan4j.json" \
         > "$OUT/gan4j.log" 2>&1 \
         || echo "gan4j benchmark failed: see gan4j.log" | tee -a "$OUT/gan4j.log"
     tail -n 12 "$OUT/gan4j.log"
-    if [ "${PIPELINE:-1}" = 1 ]; then
+    if [ "${PIPELINE:-0}" = 1 ]; then
         # The CLI's pipeline (GanTraining over a synthetic dataset) against the step loop, eager and graph.
         # shellcheck disable=SC2086
         "$JAVA" "${JAVA_OPTS[@]}" -cp "$CP" org.openjdk.jmh.Main "\.PipelineBenchmark\.($PIPELINE_METHODS)\$" -p backend=cuda \
@@ -120,8 +124,9 @@ run)
     [ -f "$OUT/gan4j.json" ] && "$JAVA" -cp "$CP" org.gan4j.bench.BenchReport \
         "$OUT/gan4j.json" > "$OUT/gan4j.md" && cat "$OUT/gan4j.md"
     gan4j_arg=()
-    [ -f "$OUT/gan4j.json" ] && gan4j_arg=(--gan4j-json "$OUT/gan4j.json")
-    python3 "$BUNDLE/compare-pytorch.py" --configs "$CONFIGS" --modes "${MODES:-eager,graph,graph-bf16,graph-bf16-cl}" \
+    [ -f "$OUT/gan4j.json" ] && gan4j_arg=(--gan4j-json "$OUT/gan4j.json" --gan4j-log "$OUT/gan4j.log")
+    python3 "$BUNDLE/compare-pytorch.py" --configs "$CONFIGS" \
+        --modes "${MODES:-eager,graph,graph-bf16,graph-bf16-cl,eager-bf16-cl}" --seconds "${SECONDS_PER_MODE:-1}" \
         "${gan4j_arg[@]}" 2>&1 | tee "$OUT/compare.md"
     ;;
 *)

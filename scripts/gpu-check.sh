@@ -8,7 +8,8 @@
 #
 # The device call, exactly (after `bundle` here):
 #   run(command="bash scripts/gpu-check.sh run", carry=["build/gpu", "build/gpu-bench"], timeout_s=590)
-# PARTS="tests cli bench" (the default) picks what `run` does, e.g. PARTS="tests cli" then PARTS=bench in two calls.
+# PARTS="tests bench ncu" (the default) picks what `run` does; add cli (about a minute more), e.g. PARTS="tests cli"
+# then PARTS="bench ncu" in two calls.
 #
 # bundle: one Maven build, `mvn -q -B -DskipTests -f benchmarks/reactor.xml package` (gan4j and its benchmarks in
 #   one reactor: no `mvn install`, so nothing beyond what that build itself resolves; the `cuda` profile compiles
@@ -23,11 +24,16 @@
 #   cli:   org.gan4j.cli.Main train --backend cuda on dcgan64 (synthetic 64x64 images, 600 steps, batch 128) and on
 #     the 2-D ring (mlp2d, 3000 steps), and checks each run folder for sample grids, losses.png, metrics.csv,
 #     summary.json;
-#   bench: scripts/gpu-bench.sh run (gan4j's CUDA iteration, the CLI pipeline against the step loop, PyTorch);
+#   bench: scripts/gpu-bench.sh run (gan4j's CUDA iteration in TF32 and bf16, eager and CUDA graph, then PyTorch's
+#     five modes beside it, one table with the ratios; the CLI pipeline benchmark only with PIPELINE=1);
+#   ncu:   Nsight Compute over 200 kernels of a bf16 dcgan64 batch-128 CLI run (after its first steps planned the
+#     convolutions) and the same for TF32: per-kernel time and which convolution kernels are tensor-core kernels by
+#     name (scripts/gpu-ncu-kernels.py); skipped cleanly where ncu is missing;
 #   last a table: card, date, tests run/failed/skipped, each CLI run's images/s and files, the benchmark's state.
 #   Logs go to $OUT (build/gpu/out when unset) and are packed at the end into one archive, $OUT/gpu-check.tar.gz
-#   (if the call is cut short, the loose logs are there instead). Estimated time on an H200: tests ~90 s, cli
-#   ~60 s, bench ~6-7 min (IterationBenchmark ~100 s, PipelineBenchmark ~4 min, PyTorch ~1-2 min).
+#   (if the call is cut short, the loose logs are there instead). Estimated time on an H200 (not yet measured with
+#   the bf16 rows): tests ~2 min (the bf16 parity suite adds 82 tests), bench ~5-6 min (IterationBenchmark 20 trials
+#   ~3 min, PyTorch 25 runs ~2.5 min), ncu ~1.5 min; cli ~1 min when asked for.
 #   `GAN4J_GPU_REQUIRED=false bash scripts/gpu-check.sh run` checks the bundle here first: every GPU test skips.
 set -euo pipefail
 
@@ -131,6 +137,31 @@ cli_run() {
     echo "rc $rc; ${ips:-?} images/s; $grids sample grids;${files:- no output files}"
 }
 
+# Nsight Compute over 200 kernels of a CLI training run in each precision (dcgan64, batch 128, synthetic data),
+# after the first 5000 launches (cudnnFind's trials and the first steps; 60 steps make well over 5200); the summaries go to $1/ncu-<precision>.md. Prints a table cell.
+ncu_pass() {
+    local logs=$1
+    if ! command -v ncu >/dev/null; then
+        echo "skipped: no ncu here"
+        return 0
+    fi
+    local cell="" precision
+    for precision in bf16 tf32; do
+        local dir="$logs/ncu-$precision"
+        local rc=0
+        timeout 150 ncu --clock-control none --metrics gpu__time_duration.sum --csv --launch-skip 5000 \
+            --launch-count 200 "$java" "${jvm[@]}" -Djava.awt.headless=true \
+            -cp "$bundle_dir/gan4j.jar:$bundle_dir/lib/*" org.gan4j.cli.Main train --backend cuda --precision \
+            "$precision" --model dcgan64 --dataset synthetic --dataset-size 2048 --steps 60 -b 128 --out "$dir" \
+            > "$dir.csv" 2> "$dir.err" || rc=$?
+        python3 scripts/gpu-ncu-kernels.py "$dir.csv" > "$dir.md" 2>&1 || true
+        { echo "== ncu $precision (rc $rc)"; tail -n 30 "$dir.md"; } >&2
+        cell="$cell $precision: rc $rc, $(tail -n 1 "$dir.md" | cut -c1-160);"
+        rm -rf "$dir/checkpoints"
+    done
+    echo "$cell"
+}
+
 run() {
     local out=${OUT:-$bundle_dir/out}
     local logs="$out/logs"
@@ -138,7 +169,7 @@ run() {
     export LD_LIBRARY_PATH="/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     # GAN4J_GPU_REQUIRED=false lets `run` be tried here, where the GPU tests skip instead of failing.
     local required=${GAN4J_GPU_REQUIRED:-true}
-    local parts=${PARTS:-tests cli bench}
+    local parts=${PARTS:-tests bench ncu}
     local work
     work=$(mktemp -d)
     # tar's xz filter needs the xz program; Python's tarfile (lzma) is the fallback
@@ -210,6 +241,10 @@ run() {
             bench="rc $bench_rc; tables in bench/gan4j.md, bench/pipeline.md, bench/compare.md"
         fi
     fi
+    local ncu_state="not run"
+    if [[ " $parts " == *" ncu "* ]]; then
+        ncu_state=$(ncu_pass "$logs")
+    fi
     rm -rf "$work"
 
     {
@@ -222,6 +257,7 @@ run() {
         echo "| CLI dcgan64 on CUDA | $cli_dcgan |"
         echo "| CLI ring on CUDA | $cli_ring |"
         echo "| benchmark | $bench |"
+        echo "| Nsight Compute kernels | $ncu_state |"
     } | tee "$logs/summary.md"
     # one archive of every log (the loose files stay only if packing fails)
     tar -C "$out" -czf "$out/gpu-check.tar.gz" logs && rm -rf "$logs"

@@ -20,6 +20,12 @@ namespace {
 constexpr int kTile = 32;
 constexpr int kRows = 8; /* threads per tile column: each thread moves kTile / kRows elements */
 
+__global__ void round_bf16_kernel(const float* src, float* dst, long long n) {
+    for (long long i = global_thread(); i < n; i += grid_stride()) {
+        dst[i] = __bfloat162float(__float2bfloat16_rn(src[i]));
+    }
+}
+
 __global__ void to_bf16_kernel(const float* src, __nv_bfloat16* dst, long long n) {
     for (long long i = global_thread(); i < n; i += grid_stride()) {
         dst[i] = __float2bfloat16_rn(src[i]);
@@ -90,6 +96,11 @@ int check_geometry(int n, int channels, int spatial) {
 }  // namespace
 
 extern "C" {
+
+int gan4j_round_bf16(const float* src, float* dst, long long n, void* stream) {
+    round_bf16_kernel<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(src, dst, n);
+    return launch_status();
+}
 
 int gan4j_to_bf16(const float* src, uint16_t* dst, long long n, void* stream) {
     to_bf16_kernel<<<grid_for(n), kThreads, 0, as_stream(stream)>>>(src, reinterpret_cast<__nv_bfloat16*>(dst), n);

@@ -114,6 +114,8 @@ int gan4j_random_set_counter(long long value, unsigned long long* counter, void*
 /* ---------------------------------------------------------------- bf16.cu
  * bf16 buffers are uint16_t (the bfloat16 bits) here, __nv_bfloat16 inside. Rounding to nearest, ties to even. */
 
+/* dst[i] = float(bf16(src[i])): the rounded values kept in float32 (dst may be src). */
+int gan4j_round_bf16(const float* src, float* dst, long long n, void* stream);
 /* dst[i] = bf16(src[i]) for n elements (cuBLAS operands, row-major as stored). */
 int gan4j_to_bf16(const float* src, uint16_t* dst, long long n, void* stream);
 /* dst (n, spatial, channels) = bf16(src (n, channels, spatial)): NCHW float32 to NHWC bf16 (filters: KCRS to KRSC). */

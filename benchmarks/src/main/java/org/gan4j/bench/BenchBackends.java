@@ -3,6 +3,9 @@ package org.gan4j.bench;
 import java.lang.reflect.InvocationTargetException;
 
 import org.gan4j.backend.Backend;
+import org.gan4j.backend.BackendOptions;
+import org.gan4j.backend.Backends;
+import org.gan4j.backend.Precision;
 import org.gan4j.backend.cpu.CpuBackend;
 
 /**
@@ -15,6 +18,14 @@ final class BenchBackends {
     }
 
     static Backend create(String name, int threads) {
+        return create(name, threads, Precision.TF32);
+    }
+
+    /** As {@link #create(String, int)} in {@code precision}: the CPU's bf16 is its emulation, its tf32 fp32. */
+    static Backend create(String name, int threads, Precision precision) {
+        if (precision != Precision.TF32) {
+            return Backends.open(name, new BackendOptions(threads, precision), message -> { });
+        }
         switch (name) {
             case "cpu":
                 return CpuBackend.create(threads);

@@ -3,6 +3,7 @@ package org.gan4j.bench;
 import java.util.concurrent.TimeUnit;
 
 import org.gan4j.backend.Backend;
+import org.gan4j.backend.Precision;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -43,13 +44,27 @@ public class IterationBenchmark {
     @Param({"1", "2"})
     public int threads;
 
+    /** fp32, tf32 or bf16 ({@code org.gan4j.backend.Precision}; tf32 is fp32 on the CPU, bf16 there an emulation). */
+    @Param({"tf32"})
+    public String precision;
+
+    /** Whether the step is replayed as a CUDA graph (after one eager step and the capture); CUDA only. */
+    @Param({"false"})
+    public boolean graph;
+
     private Backend b;
     private GanStep iteration;
 
     @Setup(Level.Trial)
     public void setUp() {
-        b = BenchBackends.create(backend, threads);
+        b = BenchBackends.create(backend, threads, Precision.parse(precision));
         iteration = new GanStep(b, GanConfig.parse(config), 42);
+        if (graph) {
+            iteration.step(); // eager once: buffers, workspaces and cuDNN algorithms planned before the capture
+            if (!iteration.useCudaGraph()) {
+                throw new IllegalStateException("graph=true needs a backend that replays CUDA graphs, not " + backend);
+            }
+        }
         System.out.println("# " + b.deviceDescription());
     }
 
@@ -64,6 +79,9 @@ public class IterationBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         iteration.requireFinite();
+        if (b instanceof org.gan4j.backend.cuda.CudaBackend cuda) { // read by scripts/compare-pytorch.py
+            System.out.printf(java.util.Locale.ROOT, "# device MB held: %.0f%n", cuda.deviceMemoryHeld() / 1048576.0);
+        }
         iteration.close();
         b.close();
     }

@@ -48,6 +48,13 @@ final class ConvPlan implements AutoCloseable {
 
     private final String description;
     private final boolean deterministic;
+    private final Shape xShape;
+    private final Shape wShape;
+    private final ConvParams params;
+    /** BF16 plans: the directions for which cuDNN has no bf16 algorithm for this shape (see {@link #fallback()}). */
+    private final java.util.EnumSet<Direction> noBf16 = java.util.EnumSet.noneOf(Direction.class);
+    /** BF16 plans: the float32 plan of the same shape for the directions in {@link #noBf16}; made on first need. */
+    private ConvPlan fallback;
     /** Every descriptor below, in creation order (closed in reverse). */
     private final List<NativeHandle<?>> handles = new ArrayList<>();
     final cudnnTensorStruct x;
@@ -62,8 +69,11 @@ final class ConvPlan implements AutoCloseable {
 
     ConvPlan(Shape xs, Shape ws, ConvParams p, Precision precision, boolean deterministic) {
         Shape ys = p.outputShape(xs, ws);
-        description = "x " + xs + ", w " + ws + ", " + p;
+        description = "x " + xs + ", w " + ws + ", " + p + ", " + precision.cliName();
         this.deterministic = deterministic;
+        this.xShape = xs;
+        this.wShape = ws;
+        this.params = p;
         try {
             x = tensorDescriptor();
             w = own(NativeHandle.create(new cudnnFilterStruct(), cudnn::cudnnCreateFilterDescriptor,
@@ -125,8 +135,36 @@ final class ConvPlan implements AutoCloseable {
         return new cudnnConvolutionStruct[] {forwardConv, backwardDataConv, backwardFilterConv};
     }
 
+    /**
+     * BF16 plans: records that cuDNN has no bf16 algorithm for direction {@code d} of this shape (cudnnFind failed or
+     * found none), so that direction runs as {@link #fallback()} from now on.
+     */
+    void markNoBf16(Direction d) {
+        noBf16.add(d);
+    }
+
+    /** Whether direction {@code d} runs on the float32 {@link #fallback()} (BF16 plans only). */
+    boolean usesFallback(Direction d) {
+        return noBf16.contains(d);
+    }
+
+    /**
+     * The FP32 (FMA math, NCHW) plan of the same shape, for the directions cuDNN cannot run in bf16: the backend then
+     * rounds the operands to bf16 values in float32 buffers and the result afterwards, the same rounding points.
+     * Made on first call (not during a capture: the backend calls it eagerly first), owned and closed by this plan.
+     */
+    ConvPlan fallback() {
+        if (fallback == null) {
+            fallback = new ConvPlan(xShape, wShape, params, Precision.FP32, deterministic);
+        }
+        return fallback;
+    }
+
     /** Whether {@code d}'s algorithm has been measured already (so using it runs no cudnnFind). */
     boolean measured(Direction d) {
+        if (noBf16.contains(d)) {
+            return fallback != null && fallback.measured(d);
+        }
         return switch (d) {
             case FORWARD -> forward != null;
             case BACKWARD_DATA -> backwardData != null;
@@ -233,6 +271,10 @@ final class ConvPlan implements AutoCloseable {
 
     @Override
     public void close() {
+        if (fallback != null) {
+            fallback.close();
+            fallback = null;
+        }
         NativeHandle.closeAll(handles);
         handles.clear();
     }

@@ -80,6 +80,8 @@ public final class CudaBackend extends Backend {
     /** System property that restricts cuDNN to deterministic convolution algorithms when {@code true}. */
     public static final String DETERMINISTIC_PROPERTY = "gan4j.cudnn.deterministic";
 
+    private static final System.Logger LOG = System.getLogger(CudaBackend.class.getName());
+
     private final int device;
     private final Precision precision;
     private final boolean deterministic;
@@ -107,10 +109,11 @@ public final class CudaBackend extends Backend {
     private long scratchChannels;
     private DeviceBuffer workspace;
     /**
-     * BF16 only: three bfloat16 staging buffers (two operands and a result) that convolutions and gemm convert into
-     * and out of; grown at plan time like the workspace, shared by every op (the stream orders them).
+     * BF16 only: three staging buffers (two operands and a result) that convolutions and gemm convert into and out
+     * of (bfloat16, or float32 on the fallback path); grown at plan time like the workspace, shared by every op (the
+     * stream orders them).
      */
-    private final DeviceBuffer[] bf16Stage = new DeviceBuffer[3];
+    private final DeviceBuffer[] stage = new DeviceBuffer[3];
     /** Graphs captured on this backend and not yet closed: they hold raw addresses of the buffers below. */
     private final List<CudaGraph> graphs = new ArrayList<>();
     /** Scratch and workspaces replaced while a graph lived: freed once no graph can use them. */
@@ -336,8 +339,8 @@ public final class CudaBackend extends Backend {
         List<AutoCloseable> all = new ArrayList<>();
         all.add(scratch);
         all.add(workspace);
-        all.addAll(List.of(bf16Stage).stream().filter(java.util.Objects::nonNull).toList());
-        java.util.Arrays.fill(bf16Stage, null);
+        all.addAll(List.of(stage).stream().filter(java.util.Objects::nonNull).toList());
+        java.util.Arrays.fill(stage, null);
         all.addAll(retired);
         all.addAll(convPlans.values());
         all.addAll(graphs);
@@ -610,36 +613,73 @@ public final class CudaBackend extends Backend {
     }
 
     /**
-     * Staging buffer {@code slot} of the BF16 path, at least {@code elements} bfloat16 values (grows at plan time,
-     * like the workspace).
+     * Staging buffer {@code slot} of the BF16 path, at least {@code bytes} (grows at plan time, like the
+     * workspace).
      */
-    private DevicePointer bf16Stage(int slot, long elements) {
-        long bytes = elements * 2;
-        DeviceBuffer b = bf16Stage[slot];
+    private DevicePointer stage(int slot, long bytes) {
+        DeviceBuffer b = stage[slot];
         if (b == null || b.bytes() < bytes) {
             notCapturing("growing a bf16 staging buffer (to " + bytes + " bytes)");
             if (b != null) {
                 release(b);
-                bf16Stage[slot] = null;
+                stage[slot] = null;
             }
-            bf16Stage[slot] = DeviceBuffer.allocate(bytes, "a bf16 staging buffer", deviceBytes);
+            stage[slot] = DeviceBuffer.allocate(bytes, "a bf16 staging buffer", deviceBytes);
         }
-        return bf16Stage[slot].pointer(0);
+        return stage[slot].pointer(0);
     }
 
     /** {@code t} (a gemm operand) rounded to bf16 into staging {@code slot}, as stored (row-major). */
     private DevicePointer toBf16(Tensor t, int slot) {
-        DevicePointer dst = bf16Stage(slot, t.size());
+        DevicePointer dst = stage(slot, 2L * t.size());
         launched(CudaKernels.gan4j_to_bf16(ptr(t), dst, t.size(), stream), "gan4j_to_bf16");
         return dst;
     }
 
     /** {@code t} (N, C, H, W) (an image or a filter) rounded to bf16 into staging {@code slot} as (N, H, W, C). */
     private DevicePointer toNhwc(Tensor t, int slot) {
-        DevicePointer dst = bf16Stage(slot, t.size());
+        DevicePointer dst = stage(slot, 2L * t.size());
         launched(CudaKernels.gan4j_to_bf16_nhwc(ptr(t), t.dim(0), t.dim(1), t.dim(2) * t.dim(3), dst, stream),
                 "gan4j_to_bf16_nhwc");
         return dst;
+    }
+
+    /** {@code t} rounded to bf16 values, kept in float32, in staging {@code slot} (the fallback path). */
+    private DevicePointer roundedCopy(Tensor t, int slot) {
+        DevicePointer dst = stage(slot, (long) Float.BYTES * t.size());
+        launched(CudaKernels.gan4j_round_bf16(ptr(t), dst, t.size(), stream), "gan4j_round_bf16");
+        return dst;
+    }
+
+    /** Rounds {@code n} float32 values at {@code p} to bf16 values in place. */
+    private void roundInPlace(DevicePointer p, long n) {
+        launched(CudaKernels.gan4j_round_bf16(p, p, n, stream), "gan4j_round_bf16");
+    }
+
+    /**
+     * The bf16 algorithm of direction {@code d} of a BF16 plan (measured on first use), or null when cuDNN has none
+     * for this shape (e.g. a channel count it cannot run in bf16): that direction then runs on the plan's float32
+     * fallback with bf16-rounded operands and result, the same rounding points (logged once per shape).
+     */
+    private ConvPlan.Algo bf16Algo(ConvPlan plan, ConvPlan.Direction d) {
+        if (plan.usesFallback(d)) {
+            return null;
+        }
+        try {
+            return switch (d) {
+                case FORWARD -> plan.forward(cudnn);
+                case BACKWARD_DATA -> plan.backwardData(cudnn);
+                case BACKWARD_FILTER -> plan.backwardFilter(cudnn);
+            };
+        } catch (CudaException e) {
+            if (e.status() != CUDNN_STATUS_NOT_SUPPORTED && e.status() != CUDNN_STATUS_BAD_PARAM) {
+                throw e;
+            }
+            plan.markNoBf16(d);
+            LOG.log(System.Logger.Level.WARNING, "gan4j: cuDNN has no bf16 " + d + " algorithm for " + plan
+                    + " (" + e.getMessage() + "); it runs in float32 on bf16-rounded operands (same rounding points)");
+            return null;
+        }
     }
 
     /** {@code t} (N, C, H, W) {@code =} (or {@code +=}) the bf16 (N, H, W, C) values at {@code src}. */
@@ -810,9 +850,18 @@ public final class CudaBackend extends Backend {
     protected void doConvForward(Tensor x, Tensor w, ConvParams p, Tensor y) {
         ensureOpen();
         ConvPlan plan = measuredPlan(x.shape(), w.shape(), p, ConvPlan.Direction.FORWARD);
+        if (precision == Precision.BF16 && bf16Algo(plan, ConvPlan.Direction.FORWARD) == null) {
+            ConvPlan f = plan.fallback();
+            ConvPlan.Algo fa = f.forward(cudnn);
+            checkCudnn(cudnnConvolutionForward(cudnn, one, f.x, roundedCopy(x, 0), f.w, roundedCopy(w, 1),
+                    f.forwardConv, fa.algo(), workspace(fa.workspaceBytes()), fa.workspaceBytes(), zero, f.y, ptr(y)),
+                    "cudnnConvolutionForward(bf16 fallback)");
+            roundInPlace(ptr(y), y.size());
+            return;
+        }
         ConvPlan.Algo algo = plan.forward(cudnn);
         if (precision == Precision.BF16) { // x, w to bf16 NHWC; y = bf16 result back in float32 NCHW
-            DevicePointer yb = bf16Stage(2, y.size());
+            DevicePointer yb = stage(2, 2L * y.size());
             checkCudnn(cudnnConvolutionForward(cudnn, one, plan.x, toNhwc(x, 0), plan.w, toNhwc(w, 1),
                     plan.forwardConv, algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero,
                     plan.y, yb), "cudnnConvolutionForward(bf16)");
@@ -840,9 +889,18 @@ public final class CudaBackend extends Backend {
     protected void doConvBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
         ensureOpen();
         ConvPlan plan = measuredPlan(dx.shape(), w.shape(), p, ConvPlan.Direction.BACKWARD_DATA);
+        if (precision == Precision.BF16 && bf16Algo(plan, ConvPlan.Direction.BACKWARD_DATA) == null) {
+            ConvPlan f = plan.fallback();
+            ConvPlan.Algo fa = f.backwardData(cudnn);
+            checkCudnn(cudnnConvolutionBackwardData(cudnn, one, f.w, roundedCopy(w, 1), f.y, roundedCopy(dy, 0),
+                    f.backwardDataConv, fa.algo(), workspace(fa.workspaceBytes()), fa.workspaceBytes(), zero, f.x,
+                    ptr(dx)), "cudnnConvolutionBackwardData(bf16 fallback)");
+            roundInPlace(ptr(dx), dx.size());
+            return;
+        }
         ConvPlan.Algo algo = plan.backwardData(cudnn);
         if (precision == Precision.BF16) { // dy, w to bf16 NHWC; dx = bf16 result back in float32 NCHW
-            DevicePointer dxb = bf16Stage(2, dx.size());
+            DevicePointer dxb = stage(2, 2L * dx.size());
             checkCudnn(cudnnConvolutionBackwardData(cudnn, one, plan.w, toNhwc(w, 1), plan.y, toNhwc(dy, 0),
                     plan.backwardDataConv, algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero,
                     plan.x, dxb), "cudnnConvolutionBackwardData(bf16)");
@@ -858,9 +916,20 @@ public final class CudaBackend extends Backend {
     protected void doConvBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
         ensureOpen();
         ConvPlan plan = measuredPlan(x.shape(), dw.shape(), p, ConvPlan.Direction.BACKWARD_FILTER);
+        if (precision == Precision.BF16 && bf16Algo(plan, ConvPlan.Direction.BACKWARD_FILTER) == null) {
+            ConvPlan f = plan.fallback();
+            ConvPlan.Algo fa = f.backwardFilter(cudnn);
+            DevicePointer part = stage(2, (long) Float.BYTES * dw.size());
+            checkCudnn(cudnnConvolutionBackwardFilter(cudnn, one, f.x, roundedCopy(x, 0), f.y, roundedCopy(dy, 1),
+                    f.backwardFilterConv, fa.algo(), workspace(fa.workspaceBytes()), fa.workspaceBytes(), zero, f.w,
+                    part), "cudnnConvolutionBackwardFilter(bf16 fallback)");
+            roundInPlace(part, dw.size());
+            launched(CudaKernels.gan4j_axpy(1f, part, ptr(dw), dw.size(), stream), "gan4j_axpy"); // dw + part
+            return;
+        }
         ConvPlan.Algo algo = plan.backwardFilter(cudnn);
         if (precision == Precision.BF16) { // x, dy to bf16 NHWC; this call's bf16 gradient, then dw += it in float32
-            DevicePointer dwb = bf16Stage(2, dw.size());
+            DevicePointer dwb = stage(2, 2L * dw.size());
             checkCudnn(cudnnConvolutionBackwardFilter(cudnn, one, plan.x, toNhwc(x, 0), plan.y, toNhwc(dy, 1),
                     plan.backwardFilterConv, algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(),
                     zero, plan.w, dwb), "cudnnConvolutionBackwardFilter(bf16)");

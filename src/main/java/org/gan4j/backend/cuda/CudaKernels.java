@@ -140,6 +140,8 @@ final class CudaKernels {
             Pointer stream);
 
     // bf16.cu (bf16 buffers are the bfloat16 bits, uint16_t in C)
+    static native int gan4j_round_bf16(FloatPointer src, FloatPointer dst, long n, Pointer stream);
+
     static native int gan4j_to_bf16(FloatPointer src, @Cast("uint16_t*") Pointer dst, long n, Pointer stream);
 
     static native int gan4j_to_bf16_nhwc(FloatPointer src, int n, int channels, int spatial,
