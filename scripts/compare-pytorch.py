@@ -222,8 +222,16 @@ def main():
 
     rows = []  # (config, who, ms, images/s, peak MB)
     torch_best = {}
+    torch = None
     if not args.skip_pytorch:
-        import torch
+        try:
+            import torch
+            if not torch.cuda.is_available():
+                raise ImportError("torch.cuda.is_available() is False")
+        except ImportError as e:  # a dry run without PyTorch or a GPU: report gan4j's rows only
+            print("# PyTorch skipped: %s" % e, flush=True)
+            torch = None
+    if torch is not None:
         torch.backends.cudnn.benchmark = True
         torch.backends.cudnn.allow_tf32 = True
         torch.backends.cuda.matmul.allow_tf32 = True

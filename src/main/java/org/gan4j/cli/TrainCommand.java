@@ -142,7 +142,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--precision", paramLabel = "P", description = "fp32, tf32 or bf16. tf32: TF32 tensor cores for"
             + " convolutions and products on CUDA, plain fp32 on the CPU. bf16: mixed precision as PyTorch autocast"
             + " (fp32 weights, Adam, losses, batch-norm statistics; bf16 convolution inputs and outputs); on the CPU"
-            + " an emulation of the same rounding, several times slower. Default: tf32.")
+            + " an emulation of the same rounding, slower than fp32. Default: tf32.")
     String precision;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Run folder (locked while the run writes; a folder"

@@ -206,10 +206,16 @@ class CudaBackendTest {
     }
 
     @Test
-    void tf32IsAnOption() {
-        try (CudaBackend on = CudaBackend.create(0, true); CudaBackend off = CudaBackend.create(0, false)) {
-            assertTrue(on.tf32() && on.deviceDescription().endsWith("TF32 on"), on.deviceDescription());
-            assertTrue(!off.tf32() && off.deviceDescription().endsWith("TF32 off"), off.deviceDescription());
+    void precisionIsAnOption() {
+        try (CudaBackend on = CudaBackend.create(0, true); CudaBackend off = CudaBackend.create(0, false);
+                CudaBackend bf16 = CudaBackend.create(0, org.gan4j.backend.Precision.BF16, false)) {
+            assertTrue(on.tf32() && on.deviceDescription().endsWith("precision tf32"), on.deviceDescription());
+            assertTrue(!off.tf32() && off.deviceDescription().endsWith("precision fp32"), off.deviceDescription());
+            assertEquals(org.gan4j.backend.Precision.FP32, off.precision());
+            assertTrue(!bf16.tf32() && bf16.deviceDescription().endsWith("precision bf16"), bf16.deviceDescription());
+            assertEquals(org.gan4j.backend.Precision.BF16, bf16.precision());
+            assertTrue(bf16.capabilities().precisions().containsAll(java.util.EnumSet.allOf(
+                    org.gan4j.backend.Precision.class)));
         }
     }
 }
