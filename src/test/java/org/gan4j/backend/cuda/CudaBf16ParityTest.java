@@ -30,7 +30,7 @@ import org.junit.jupiter.api.TestFactory;
  * convolution geometry of both DCGANs in its three directions at batch 1 and 64, the products of the linear layers,
  * 20 training steps of the 28x28 DCGAN, graph replay against eager steps, and the algorithms cuDNN chose (tensor
  * cores). GPU only ({@link GpuTests#assumeGpu()}); run by {@code scripts/gpu-check.sh run}. Not yet run on a GPU when
- * written (no GPU in that session): the tolerances below are reasoned, not measured.
+ * written (no GPU in that session): the op tolerances below are reasoned; the training one is calibrated on the CPU.
  *
  * <p><b>Tolerances (ops).</b> Both sides round the same float32 inputs to bf16 with the same function (round to
  * nearest even), so the bf16 operands are bit-identical. They differ only in the order of the float32 accumulation
@@ -206,18 +206,22 @@ class CudaBf16ParityTest {
     }
 
     /**
-     * Allowed |cuda - emulated| for a metric of step {@code s}, relative to max(1, |emulated|). Step 1: a loss or D
-     * output averages many logits, each within one bf16 ulp ({@code 2^-7}) in at most 1% of elements and
-     * {@code 2^-12} otherwise, so the average moves by under {@code 2^-12 + 0.01 * 2^-7}, about 3e-4; the bound
-     * {@code 2e-3} leaves room for the layers compounding it, and still fails a wrong kernel or different noise
-     * (O(0.1)). Then the trajectories drift as the F32 suite's do (CudaTrainingParityTest: about 0.45% over 20 steps
-     * for float32 rounding differences), faster here because a bf16 flip is 2^16 times a float32 ulp: 2.5e-3 per
-     * step on losses and D outputs, 1e-2 on gradient norms (5% and 20% at step 20). Reasoned, not measured: the first
-     * GPU run prints the drift of every step when it fails.
+     * Allowed |cuda - emulated| for a metric of step {@code s}, relative to max(1, |emulated|).
+     *
+     * <p>Step 1: a loss or D output averages many logits, each within one bf16 ulp ({@code 2^-7}) in at most 1% of
+     * elements and {@code 2^-12} otherwise, so the average moves by under {@code 2^-12 + 0.01 * 2^-7}, about 3e-4;
+     * the bound 2e-3 leaves room for layers compounding it and still fails a wrong kernel or different noise (O(0.1)).
+     * Gradient norms (sums of squares over every gradient, each weight gradient a bf16 rounding of its own) get 1e-2.
+     * Then the trajectories drift apart (Adam turns small gradient differences into lr-sized updates; GAN training
+     * amplifies them). Measured on the CPU (2026-11-30, this suite's DCGAN28 run): the bf16 emulation against plain
+     * float32, a larger perturbation than CUDA against the emulation (every element rounded, not 1% flipped),
+     * differed over steps 2-20 by at most 1.0e-2 on losses and D outputs (lossG, step 13) and 2.9e-2 on gradient norms
+     * (|grad G|, step 11), 8e-3 at step 2. The bounds grow linearly, 1.5e-3 per step on losses and D outputs and
+     * 4e-3 on norms: 2.0e-2 and 5.0e-2 at those steps, about twice the bf16-vs-float32 difference.
      */
     static double tolerance(int metric, int s) {
-        double perStep = TrainingRun.NAMES[metric].startsWith("|grad") ? 1e-2 : 2.5e-3;
-        return 2e-3 + perStep * (s - 1);
+        boolean norm = TrainingRun.NAMES[metric].startsWith("|grad");
+        return norm ? 1e-2 + 4e-3 * (s - 1) : 2e-3 + 1.5e-3 * (s - 1);
     }
 
     @Test
