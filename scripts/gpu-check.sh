@@ -26,14 +26,14 @@
 #     summary.json;
 #   bench: scripts/gpu-bench.sh run (gan4j's CUDA iteration in TF32 and bf16, eager and CUDA graph, then PyTorch's
 #     five modes beside it, one table with the ratios; the CLI pipeline benchmark only with PIPELINE=1);
-#   ncu:   Nsight Compute over 200 kernels of a bf16 dcgan64 batch-128 CLI run (after its first steps planned the
-#     convolutions) and the same for TF32: per-kernel time and which convolution kernels are tensor-core kernels by
-#     name (scripts/gpu-ncu-kernels.py); skipped cleanly where ncu is missing;
+#   ncu:   (before bench) Nsight Compute over 200 kernels of a bf16 dcgan64 batch-128 CLI run (after its first
+#     steps planned the convolutions; NCU_PRECISIONS="bf16 tf32" adds TF32): per-kernel time and which convolution
+#     kernels are tensor-core kernels by name (scripts/gpu-ncu-kernels.py); skipped cleanly where ncu is missing;
 #   last a table: card, date, tests run/failed/skipped, each CLI run's images/s and files, the benchmark's state.
 #   Logs go to $OUT (build/gpu/out when unset) and are packed at the end into one archive, $OUT/gpu-check.tar.gz
 #   (if the call is cut short, the loose logs are there instead). Estimated time on an H200 (not yet measured with
 #   the bf16 rows): tests ~2 min (the bf16 parity suite adds 82 tests), bench ~5-6 min (IterationBenchmark 20 trials
-#   ~3 min, PyTorch 25 runs ~2.5 min), ncu ~1.5 min; cli ~1 min when asked for.
+#   ~3 min, PyTorch 25 runs ~2.5 min), ncu ~1 min; cli ~1 min when asked for.
 #   `GAN4J_GPU_REQUIRED=false bash scripts/gpu-check.sh run` checks the bundle here first: every GPU test skips.
 set -euo pipefail
 
@@ -137,7 +137,8 @@ cli_run() {
     echo "rc $rc; ${ips:-?} images/s; $grids sample grids;${files:- no output files}"
 }
 
-# Nsight Compute over 200 kernels of a CLI training run in each precision (dcgan64, batch 128, synthetic data),
+# Nsight Compute over 200 kernels of a CLI training run in each of NCU_PRECISIONS (default bf16; "bf16 tf32" adds
+# the TF32 run for comparison) (dcgan64, batch 128, synthetic data), at most 100 s each,
 # after the first 5000 launches (cudnnFind's trials and the first steps; 60 steps make well over 5200); the summaries go to $1/ncu-<precision>.md. Prints a table cell.
 ncu_pass() {
     local logs=$1
@@ -146,10 +147,10 @@ ncu_pass() {
         return 0
     fi
     local cell="" precision
-    for precision in bf16 tf32; do
+    for precision in ${NCU_PRECISIONS:-bf16}; do
         local dir="$logs/ncu-$precision"
         local rc=0
-        timeout 150 ncu --clock-control none --metrics gpu__time_duration.sum --csv --launch-skip 5000 \
+        timeout 100 ncu --clock-control none --metrics gpu__time_duration.sum --csv --launch-skip 5000 \
             --launch-count 200 "$java" "${jvm[@]}" -Djava.awt.headless=true \
             -cp "$bundle_dir/gan4j.jar:$bundle_dir/lib/*" org.gan4j.cli.Main train --backend cuda --precision \
             "$precision" --model dcgan64 --dataset synthetic --dataset-size 2048 --steps 60 -b 128 --out "$dir" \
@@ -229,6 +230,12 @@ run() {
         find "$logs" -path '*/checkpoints/*' -type f -delete
     fi
 
+    # Nsight Compute before the benchmarks: if the call is cut short, the longest part is the one cut.
+    local ncu_state="not run"
+    if [[ " $parts " == *" ncu "* ]]; then
+        ncu_state=$(ncu_pass "$logs")
+    fi
+
     # The benchmarks: gan4j's CUDA iteration, the CLI pipeline, the same network in PyTorch (scripts/gpu-bench.sh).
     local bench="not run"
     if [[ " $parts " == *" bench "* ]]; then
@@ -240,10 +247,6 @@ run() {
             tail -n 60 "$logs/bench.log"
             bench="rc $bench_rc; tables in bench/gan4j.md, bench/pipeline.md, bench/compare.md"
         fi
-    fi
-    local ncu_state="not run"
-    if [[ " $parts " == *" ncu "* ]]; then
-        ncu_state=$(ncu_pass "$logs")
     fi
     rm -rf "$work"
 
