@@ -252,6 +252,55 @@ class CudaBf16ParityTest {
         }
     }
 
+    /**
+     * The conversion kernels (bf16.cu) round exactly as {@link org.gan4j.tensor.BFloat16#round} (the emulation's
+     * rounding) and transpose NCHW to NHWC and back: hand values (ties to even, subnormals, overflow, infinities,
+     * NaN) and random ones in shapes that cross the 32x32 tiles' edges; the round trip must give each rounded value
+     * at its own index, bit for bit (any NaN for a NaN), and {@code accumulate} adds it to what was there.
+     */
+    @Test
+    void conversionKernelsRoundAndTransposeAsTheCpu() {
+        GpuTests.assumeGpu();
+        float[] hand = {1f + 0x1p-8f, 1f + 3 * 0x1p-8f, Float.intBitsToFloat(0x3f808001), (float) Math.PI, 0.1f,
+            Float.MIN_VALUE, 0x1.8p-133f, Float.intBitsToFloat(0x7f7f8000), Float.MAX_VALUE, -Float.MAX_VALUE,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, -0f};
+        int[][] shapes = {{2, 5, 21}, {3, 40, 33}, {1, 64, 1024}, {512, 3, 16}};
+        try (CudaBackend b = CudaBackend.create(0, Precision.BF16, false)) {
+            for (int[] shape : shapes) {
+                int n = shape[0];
+                int c = shape[1];
+                int sp = shape[2];
+                int size = n * c * sp;
+                float[] data = CudaParityTest.Ctx.gaussData(size, size, 0, 3);
+                System.arraycopy(hand, 0, data, 0, Math.min(hand.length, size));
+                float[] base = CudaParityTest.Ctx.gaussData(size + 1, size, 0, 1);
+                Shape s4 = Shape.of(n, c, sp, 1);
+                try (Tensor x = b.allocate(s4); Tensor y = b.allocate(s4); Tensor z = b.allocate(s4);
+                        DeviceBuffer nhwc = DeviceBuffer.allocate(2L * size, "test bf16 buffer")) {
+                    b.copyFromHost(data, x);
+                    b.copyFromHost(base, z);
+                    assertEquals(0, CudaKernels.gan4j_to_bf16_nhwc(CudaBackend.ptr(x), n, c, sp, nhwc.pointer(0),
+                            b.stream()));
+                    assertEquals(0, CudaKernels.gan4j_from_bf16_nhwc(nhwc.pointer(0), n, c, sp, 0,
+                            CudaBackend.ptr(y), b.stream()));
+                    assertEquals(0, CudaKernels.gan4j_from_bf16_nhwc(nhwc.pointer(0), n, c, sp, 1,
+                            CudaBackend.ptr(z), b.stream()));
+                    float[] got = y.toFloatArray();
+                    float[] added = z.toFloatArray();
+                    assertEquals(0, CudaKernels.gan4j_round_bf16(CudaBackend.ptr(x), CudaBackend.ptr(x), size,
+                            b.stream()));
+                    float[] rounded = x.toFloatArray();
+                    for (int i = 0; i < size; i++) {
+                        float want = org.gan4j.tensor.BFloat16.round(data[i]);
+                        assertEquals(want, got[i], 0f, "NHWC round trip [" + i + "] of " + data[i] + " " + s4);
+                        assertEquals(want, rounded[i], 0f, "gan4j_round_bf16 [" + i + "] of " + data[i]);
+                        assertEquals(base[i] + want, added[i], 0f, "accumulate [" + i + "]");
+                    }
+                }
+            }
+        }
+    }
+
     /** A bf16 step captured as a CUDA graph replays the eager steps bit for bit (deterministic algorithms). */
     @Test
     void graphReplayedBf16TrainingMatchesEagerBitForBit() {
