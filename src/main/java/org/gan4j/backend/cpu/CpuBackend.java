@@ -65,9 +65,11 @@ public final class CpuBackend extends Backend {
     /** Workspace target of this backend; tests lower it to exercise the chunked convolution paths. */
     long convWorkspaceTarget = CONV_WORKSPACE_TARGET;
     private CpuStorage workspace;
+    /** The native convolution kernels, or null when this backend uses im2col + OpenBLAS for every convolution. */
+    private final NativeConv nativeConv;
     private boolean closed;
 
-    private CpuBackend(int threads) {
+    private CpuBackend(int threads, boolean nativeConvolutions) {
         super(DType.F32);
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -82,6 +84,7 @@ public final class CpuBackend extends Backend {
         // One OpenBLAS thread: the backend splits large products over its own pool (see gemm), so no OpenBLAS
         // worker spins on a core between products while the pool runs the loops around them.
         openblas.blas_set_num_threads(1);
+        this.nativeConv = nativeConvolutions && NativeConv.status().usable() ? new NativeConv(this::parallelFor) : null;
     }
 
     /** A backend using every available processor. */
@@ -89,9 +92,33 @@ public final class CpuBackend extends Backend {
         return create(Runtime.getRuntime().availableProcessors());
     }
 
-    /** A backend using {@code threads} threads (its own pool, and OpenBLAS's process-wide count). */
+    /**
+     * A backend using {@code threads} threads (its own pool, and OpenBLAS's process-wide count), with the native
+     * convolution kernels where they load and pay (see {@link #nativeConvolutions()}).
+     */
     public static CpuBackend create(int threads) {
-        return new CpuBackend(threads);
+        return new CpuBackend(threads, true);
+    }
+
+    /**
+     * As {@link #create(int)}; {@code nativeConvolutions = false} runs every convolution through im2col + OpenBLAS
+     * (the portable path), e.g. to compare the two. {@code -Dgan4j.cpu.native=false} does that process-wide.
+     */
+    public static CpuBackend create(int threads, boolean nativeConvolutions) {
+        return new CpuBackend(threads, nativeConvolutions);
+    }
+
+    /**
+     * Whether this backend runs convolutions through gan4j's native kernels (x86-64 with AVX2 + FMA, built into the
+     * jar by Maven with g++), where a pass has at least 8 output channels; false: im2col + OpenBLAS everywhere.
+     */
+    public boolean nativeConvolutions() {
+        return nativeConv != null;
+    }
+
+    /** Native convolution passes this backend has run (for the test that the native path is the one taken). */
+    long nativeConvolutionPasses() {
+        return nativeConv == null ? 0 : nativeConv.passes;
     }
 
     /**
@@ -119,7 +146,8 @@ public final class CpuBackend extends Backend {
     @Override
     public String deviceDescription() {
         return "CPU, " + threads + (threads == 1 ? " thread, " : " threads, ")
-                + openblas.OPENBLAS_VERSION.trim();
+                + openblas.OPENBLAS_VERSION.trim() + ", convolutions: " + (nativeConv != null ? NativeConv.status().reason()
+                : "im2col + OpenBLAS" + (NativeConv.status().usable() ? "" : " (" + NativeConv.status().reason() + ")"));
     }
 
     @Override
@@ -145,6 +173,9 @@ public final class CpuBackend extends Backend {
         if (workspace != null) {
             workspace.close();
             workspace = null;
+        }
+        if (nativeConv != null) {
+            nativeConv.close();
         }
     }
 
@@ -722,6 +753,10 @@ public final class CpuBackend extends Backend {
     @Override
     protected void doConvForward(Tensor x, Tensor w, ConvParams p, Tensor y) {
         ensureOpen();
+        if (nativeConv != null && nativeConv.forward(NativeConv.Geometry.of(x, w, p, y), x.dim(0), storage(x),
+                x.offset(), storage(w), w.offset(), storage(y), y.offset(), convWorkspaceTarget)) {
+            return;
+        }
         Im2col low = lowering(x, w, p, y);
         int cout = w.dim(0);
         int k = low.k();
@@ -742,6 +777,10 @@ public final class CpuBackend extends Backend {
     @Override
     protected void doConvBackwardData(Tensor dy, Tensor w, ConvParams p, Tensor dx) {
         ensureOpen();
+        if (nativeConv != null && nativeConv.backwardData(NativeConv.Geometry.of(dx, w, p, dy), dx.dim(0),
+                storage(dy), dy.offset(), storage(w), w.offset(), storage(dx), dx.offset(), convWorkspaceTarget)) {
+            return;
+        }
         Im2col low = lowering(dx, w, p, dy);
         int cout = w.dim(0);
         int k = low.k();
@@ -756,6 +795,10 @@ public final class CpuBackend extends Backend {
     @Override
     protected void doConvBackwardFilter(Tensor x, Tensor dy, ConvParams p, Tensor dw) {
         ensureOpen();
+        if (nativeConv != null && nativeConv.backwardFilter(NativeConv.Geometry.of(x, dw, p, dy), x.dim(0),
+                storage(x), x.offset(), storage(dy), dy.offset(), storage(dw), dw.offset(), convWorkspaceTarget)) {
+            return;
+        }
         Im2col low = lowering(x, dw, p, dy);
         int cout = dw.dim(0);
         int k = low.k();
@@ -1000,7 +1043,7 @@ public final class CpuBackend extends Backend {
     }
 
     /** Body of a parallel loop over the index range {@code [from, to)}. */
-    private interface RangeBody {
+    interface RangeBody {
         void run(int from, int to);
     }
 

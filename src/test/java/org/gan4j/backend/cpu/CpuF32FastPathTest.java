@@ -14,26 +14,32 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The F32 fast paths (bulk im2col/col2im over Java arrays) against the F64 reference loops, on the geometries the
+ * The F32 fast paths (the native convolution kernels where they run, and bulk im2col/col2im over Java arrays +
+ * OpenBLAS, the portable path, each on its own backend) against the F64 reference loops, on the geometries the
  * gradient checks use (odd strides, padding, non-square, chunked workspaces) and on DCGAN layer shapes. Inputs are
  * floats, so both backends see the same values; the only differences are F32 rounding of the products and sums, held
  * to {@code terms * u * sum|products| + u |exact|} (u = 2^-24; standard forward error bound of a float dot product of
- * {@code terms} terms), which a wrong index or a lost term exceeds by orders of magnitude.
+ * {@code terms} terms, whatever the order of summation and with or without fused multiply-adds), which a wrong index
+ * or a lost term exceeds by orders of magnitude.
  */
 class CpuF32FastPathTest {
     private static final double U = Math.scalb(1.0, -24);
     private static CpuBackend f32;
+    /** The portable path (im2col + OpenBLAS for every convolution), also checked where the native kernels run. */
+    private static CpuBackend blas;
     private static ReferenceBackend f64;
 
     @BeforeAll
     static void open() {
         f32 = CpuBackend.create(2);
+        blas = CpuBackend.create(2, false);
         f64 = ReferenceBackend.create();
     }
 
     @AfterAll
     static void close() {
         f32.close();
+        blas.close();
         f64.close();
     }
 
@@ -70,21 +76,23 @@ class CpuF32FastPathTest {
 
     private static void compare(String what, ConvOp op, Shape s1, float[] v1, Shape s2, float[] v2, Shape so,
             int terms, long workspace) {
-        long saved = f32.convWorkspaceTarget;
-        f32.convWorkspaceTarget = workspace;
-        double[] lo;
-        try {
-            lo = run(f32, op, s1, v1, s2, v2, so);
-        } finally {
-            f32.convWorkspaceTarget = saved;
-        }
         double[] hi = run(f64, op, s1, v1, s2, v2, so);
         double[] absSum = run(f64, op, s1, abs(v1), s2, abs(v2), so);
-        for (int i = 0; i < hi.length; i++) {
-            double err = Math.abs(lo[i] - hi[i]);
-            if (!(err <= terms * U * absSum[i] + U * Math.abs(hi[i]))) {
-                fail(what + ": element " + i + " F32 " + lo[i] + " F64 " + hi[i] + " bound "
-                        + (terms * U * absSum[i]));
+        for (CpuBackend b : new CpuBackend[] {f32, blas}) {
+            long saved = b.convWorkspaceTarget;
+            b.convWorkspaceTarget = workspace;
+            double[] lo;
+            try {
+                lo = run(b, op, s1, v1, s2, v2, so);
+            } finally {
+                b.convWorkspaceTarget = saved;
+            }
+            for (int i = 0; i < hi.length; i++) {
+                double err = Math.abs(lo[i] - hi[i]);
+                if (!(err <= terms * U * absSum[i] + U * Math.abs(hi[i]))) {
+                    fail(what + (b == blas ? " (im2col + OpenBLAS)" : "") + ": element " + i + " F32 " + lo[i]
+                            + " F64 " + hi[i] + " bound " + (terms * U * absSum[i]));
+                }
             }
         }
     }
@@ -121,12 +129,39 @@ class CpuF32FastPathTest {
         checkConv(3, 2, 8, 8, 3, 4, 4, ConvParams.of(2, 1), 9, 2 * 560); // chunks of 2 and 1
     }
 
+    /**
+     * Geometries for the native kernels (which take passes with 8 or more output channels): channel counts that are
+     * not multiples of the 16-channel panel, pixel and tap counts that are not multiples of the 6-column tile, stride
+     * 1, 2 and 3, non-square kernels and strides, padding wider than the kernel's reach, phases of the data gradient
+     * with no taps (stride above the kernel size), batch 1, and chunked workspaces.
+     */
+    @Test
+    void nativeKernelsMatchTheReferenceOnAwkwardGeometries() {
+        long big = Long.MAX_VALUE / 4;
+        long before = f32.nativeConvolutionPasses();
+        checkConv(2, 9, 5, 5, 12, 3, 3, ConvParams.of(1, 1), 21, big);
+        checkConv(1, 8, 8, 8, 17, 4, 4, ConvParams.of(2, 1), 22, big); // batch 1, one channel past a panel
+        checkConv(3, 10, 7, 6, 9, 3, 2, new ConvParams(2, 1, 1, 0), 23, big);
+        checkConv(2, 8, 6, 6, 8, 2, 2, ConvParams.of(3, 2), 24, big); // rows in the padding, taps-free phases
+        checkConv(2, 11, 5, 5, 13, 5, 5, ConvParams.of(1, 0), 25, big);
+        checkConv(2, 8, 9, 7, 10, 3, 3, ConvParams.of(2, 0), 26, big); // odd sizes: the last row and column unread
+        checkConv(2, 8, 3, 3, 8, 3, 3, ConvParams.of(1, 2), 27, big); // padding wider than the image's reach
+        checkConv(2, 8, 7, 7, 8, 1, 1, ConvParams.of(2, 0), 28, big); // 1x1, stride 2
+        checkConv(3, 16, 8, 8, 32, 4, 4, ConvParams.of(2, 1), 29, 1); // one sample per chunk
+        checkConv(5, 12, 8, 8, 20, 4, 4, ConvParams.of(2, 1), 30, 2 * 12 * 100); // chunks of 2, 2 and 1
+        if (f32.nativeConvolutions() && f32.nativeConvolutionPasses() - before != 30) {
+            fail("expected 30 native passes (3 per geometry), ran " + (f32.nativeConvolutionPasses() - before));
+        }
+    }
+
     @Test
     void convolutionFastPathMatchesTheReferenceOnDcganShapes() {
         long big = Long.MAX_VALUE / 4;
         checkConv(4, 1, 28, 28, 64, 4, 4, ConvParams.of(2, 1), 11, big); // D28 conv1 / G28's last ConvT
         checkConv(4, 64, 14, 14, 128, 4, 4, ConvParams.of(2, 1), 12, big); // D28 conv2 / G28's first ConvT
         checkConv(2, 512, 4, 4, 100, 4, 4, ConvParams.of(1, 0), 13, big); // G64's first ConvT
+        checkConv(2, 3, 64, 64, 64, 4, 4, ConvParams.of(2, 1), 14, big); // D64 conv1 / G64's last ConvT
+        checkConv(2, 128, 16, 16, 256, 4, 4, ConvParams.of(2, 1), 15, big); // D64 conv3 / G64's ConvT
     }
 
     // ---------------------------------------------------------------- memory-bound ops

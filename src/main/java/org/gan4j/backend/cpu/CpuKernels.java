@@ -1,0 +1,37 @@
+package org.gan4j.backend.cpu;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * JavaCPP binding of gan4j's native CPU convolution kernels ({@code src/main/cpp/cpu/gan4j_cpu.h}, which documents
+ * each function; implemented in {@code conv.cpp}). Nothing is validated on the native side: {@link NativeConv}
+ * checks every size and offset before calling, and calls nothing unless {@link #gan4j_cpu_supported()} returned 1.
+ *
+ * <p>The natives ({@code libjniCpuKernels.so} and {@code libgan4j_cpu.so}) are built by Maven's {@code cpu-native}
+ * profile (active on x86-64, needs g++) and travel in the jar under {@code org/gan4j/backend/cpu/linux-x86_64/};
+ * elsewhere loading this class throws {@link UnsatisfiedLinkError}, which {@link NativeConv#status()} reports.
+ */
+@Platform(include = "gan4j_cpu.h", link = "gan4j_cpu")
+final class CpuKernels {
+    static {
+        Loader.load();
+    }
+
+    private CpuKernels() {
+    }
+
+    static native int gan4j_cpu_supported();
+
+    static native void gan4j_cpu_pad(FloatPointer src, FloatPointer dst, int h, int w, int hp, int wp, int top,
+            int left, long from, long to);
+
+    static native void gan4j_cpu_pack(FloatPointer src, long srcSampleStride, long ldl, int rows, IntPointer srcOff,
+            int r, FloatPointer dst, long from, long to);
+
+    static native void gan4j_cpu_igemm(FloatPointer a, long aSampleStride, FloatPointer in, long inSampleStride, IntPointer roff, int r,
+            IntPointer base, int j, FloatPointer out, long outSampleStride, long outRowStride, IntPointer outOff,
+            int rows, int samples, int sumSamples, int accumulate, long itemFrom, long itemTo);
+}

@@ -1,0 +1,441 @@
+package org.gan4j.backend.cpu;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Loader;
+import org.gan4j.backend.ConvParams;
+import org.gan4j.tensor.Tensor;
+
+/**
+ * The three convolution passes through the native implicit-GEMM kernels ({@link CpuKernels}; the formula and the
+ * packed layout are in {@code src/main/cpp/cpu/gan4j_cpu.h}), for {@link CpuBackend}: no column matrix, the input
+ * zero-padded once per call, the weights (or, for the filter gradient, {@code dy}) packed in panels of 16 channels.
+ * <ul>
+ *   <li>forward: {@code y[n, co, p] = sum_k A[k][co] x_pad[n][ioff[p] + koff[k]]}, A = w transposed,
+ *       {@code k = (ci, kh, kw)}, {@code koff[k] = ci*Hp*Wp + kh*Wp + kw}, {@code ioff[p] = oh*sH*Wp + ow*sW};</li>
+ *   <li>filter gradient: {@code dw[co, k] += sum_{n, p} dy[n, co, p] x_pad[n][koff[k] + ioff[p]]}: the same tables
+ *       with the roles of columns and reduction swapped, the sum running over the batch inside each tile;</li>
+ *   <li>data gradient: split by the phase {@code ((ih + pH) mod sH, (iw + pW) mod sW)} of the input pixel, each phase
+ *       a stride-1 correlation of the zero-padded {@code dy} with the taps {@code kh = rh + sH*th} of that phase, so
+ *       every {@code dx} element is written once, with no scatter (col2im) and no atomics.</li>
+ * </ul>
+ * Work is split over the backend's pool by output tiles only (16 channels x 6 pixels or taps), in a fixed order, so
+ * the results do not depend on the thread count. A pass is taken only where it pays: the kernels vectorise over the
+ * pass's output channels ({@code Cout} forward and for the filter gradient, {@code Cin} for the data gradient), and
+ * below {@link #MIN_ROWS} of them most of each 16-wide panel would be zeros, so im2col + OpenBLAS does those.
+ *
+ * <p>Everything is checked here before crossing into native code: tensor shapes by {@link org.gan4j.backend.Backend},
+ * and that every offset the kernels form fits an {@code int} (else the pass falls back).
+ */
+final class NativeConv implements AutoCloseable {
+    /** System property that switches the native kernels off ({@code -Dgan4j.cpu.native=false}). */
+    static final String PROPERTY = "gan4j.cpu.native";
+    /** Channels per packed panel and pixels (or taps) per tile: {@code GAN4J_CPU_PANEL}, {@code GAN4J_CPU_TILE}. */
+    static final int PANEL = 16;
+    static final int TILE = 6;
+    /** Fewest output channels of a pass for which the native kernel beats im2col + OpenBLAS (measured, BENCHMARKS.md). */
+    static final int MIN_ROWS = 8;
+    /** Floats of packed {@code dy} per chunk of the filter gradient: 128 KiB, so a panel's share stays in L2. */
+    private static final long FILTER_A_CHUNK = 1 << 15;
+    /** Plans kept per backend before the cache is emptied (a model has a handful of shapes). */
+    private static final int MAX_PLANS = 64;
+
+    /** Whether the native kernels run here, and what was found or why not. */
+    record Status(boolean usable, String reason) {
+    }
+
+    /** The parallel loop of the backend ({@code CpuBackend.parallelFor}). */
+    @FunctionalInterface
+    interface Loop {
+        void run(int n, long workPerItem, CpuBackend.RangeBody body);
+    }
+
+    /** The answer of the first probe in this JVM, constant afterwards. */
+    static Status status() {
+        return Probe.STATUS;
+    }
+
+    private static final class Probe {
+        static final Status STATUS = probe();
+    }
+
+    private static Status probe() {
+        if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true"))) {
+            return new Status(false, "switched off by -D" + PROPERTY + "=false");
+        }
+        try {
+            if (CpuKernels.gan4j_cpu_supported() != 1) {
+                return new Status(false, "this CPU lacks AVX2/FMA");
+            }
+            return new Status(true, "native AVX2+FMA convolution kernels");
+        } catch (Throwable t) {
+            return new Status(false, "native convolution kernels not in this build for " + Loader.getPlatform()
+                    + " (" + t.getClass().getSimpleName() + "; built by Maven on x86-64 with g++)");
+        }
+    }
+
+    /** Geometry of one convolution: {@code x (N, cin, h, w)}, {@code w (cout, cin, kh, kw)}, {@code y (N, cout, ho, wo)}. */
+    record Geometry(int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int ho, int wo) {
+        static Geometry of(Tensor x, Tensor w, ConvParams p, Tensor y) {
+            return new Geometry(x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), p.strideH(),
+                    p.strideW(), p.padH(), p.padW(), y.dim(2), y.dim(3));
+        }
+
+        int k() {
+            return cin * kh * kw;
+        }
+
+        int p() {
+            return ho * wo;
+        }
+    }
+
+    private final Loop loop;
+    private final Map<Geometry, ForwardPlan> forwardPlans = new HashMap<>();
+    private final Map<Geometry, DataPlan> dataPlans = new HashMap<>();
+    private CpuStorage workspace;
+    /** Native passes run by this instance; a test checks the native path is the one taken here. */
+    long passes;
+
+    NativeConv(Loop loop) {
+        this.loop = loop;
+    }
+
+    /** {@code y = conv(x, w)} natively, or false (nothing done) when this pass is left to im2col + OpenBLAS. */
+    boolean forward(Geometry g, int n, CpuStorage x, long xOff, CpuStorage w, long wOff, CpuStorage y, long yOff,
+            long target) {
+        ForwardPlan plan = usable(g.cout) ? forwardPlan(g) : null;
+        if (plan == null) {
+            return false;
+        }
+        int k = g.k();
+        int p = g.p();
+        int panels = panels(g.cout);
+        long aSize = (long) panels * k * PANEL;
+        int nb = chunk(n, plan.padded, target);
+        CpuStorage ws = workspace(aSize + nb * plan.padded);
+        FloatPointer a = at(ws, 0);
+        FloatPointer xp = at(ws, aSize);
+        FloatPointer wp = at(w, wOff);
+        loop.run(panels, (long) k * PANEL,
+                (f, t) -> CpuKernels.gan4j_cpu_pack(wp, 0, k, g.cout, plan.identK, k, a, f, t));
+        long xSample = (long) g.cin * g.h * g.w;
+        long ySample = (long) g.cout * p;
+        int tiles = tiles(p);
+        for (int n0 = 0; n0 < n; n0 += nb) {
+            int cnt = Math.min(nb, n - n0);
+            pad(at(x, xOff + n0 * xSample), xp, cnt * g.cin, g.h, g.w, plan.hp, plan.wp, g.ph, g.pw);
+            FloatPointer ys = at(y, yOff + n0 * ySample);
+            loop.run(cnt * panels * tiles, 2L * k * PANEL * TILE,
+                    (f, t) -> CpuKernels.gan4j_cpu_igemm(a, 0, xp, plan.padded, plan.koff, k, plan.ioff, p, ys, ySample,
+                            p, plan.identP, g.cout, cnt, 0, 0, f, t));
+        }
+        passes++;
+        return true;
+    }
+
+    /** {@code dw += corr(x, dy)} natively, or false (nothing done) when left to im2col + OpenBLAS. */
+    boolean backwardFilter(Geometry g, int n, CpuStorage x, long xOff, CpuStorage dy, long dyOff, CpuStorage dw,
+            long dwOff, long target) {
+        ForwardPlan plan = usable(g.cout) ? forwardPlan(g) : null;
+        if (plan == null) {
+            return false;
+        }
+        int k = g.k();
+        int p = g.p();
+        int panels = panels(g.cout);
+        long aSample = (long) panels * p * PANEL;
+        int nb = (int) Math.min(chunk(n, plan.padded, target), Math.max(1, FILTER_A_CHUNK / aSample));
+        CpuStorage ws = workspace(nb * (aSample + plan.padded));
+        FloatPointer a = at(ws, 0);
+        FloatPointer xp = at(ws, nb * aSample);
+        FloatPointer dws = at(dw, dwOff);
+        long xSample = (long) g.cin * g.h * g.w;
+        long dySample = (long) g.cout * p;
+        int tiles = tiles(k);
+        for (int n0 = 0; n0 < n; n0 += nb) {
+            int cnt = Math.min(nb, n - n0);
+            FloatPointer dys = at(dy, dyOff + n0 * dySample);
+            loop.run(cnt * panels, (long) p * PANEL,
+                    (f, t) -> CpuKernels.gan4j_cpu_pack(dys, dySample, p, g.cout, plan.identP, p, a, f, t));
+            pad(at(x, xOff + n0 * xSample), xp, cnt * g.cin, g.h, g.w, plan.hp, plan.wp, g.ph, g.pw);
+            loop.run(panels * tiles, 2L * cnt * p * PANEL * TILE,
+                    (f, t) -> CpuKernels.gan4j_cpu_igemm(a, aSample, xp, plan.padded, plan.ioff, p, plan.koff, k, dws, 0, k,
+                            plan.identK, g.cout, cnt, 1, 1, f, t));
+        }
+        passes++;
+        return true;
+    }
+
+    /** {@code dx = conv_transpose(dy, w)} natively, or false (nothing done) when left to im2col + OpenBLAS. */
+    boolean backwardData(Geometry g, int n, CpuStorage dy, long dyOff, CpuStorage w, long wOff, CpuStorage dx,
+            long dxOff, long target) {
+        DataPlan plan = usable(g.cin) ? dataPlan(g) : null;
+        if (plan == null) {
+            return false;
+        }
+        int panels = panels(g.cin);
+        long aSize = (long) panels * PANEL * g.cout * g.kh * g.kw;
+        int nb = chunk(n, plan.padded, target);
+        CpuStorage ws = workspace(aSize + nb * plan.padded);
+        FloatPointer wp = at(w, wOff);
+        for (Phase ph : plan.phases) {
+            FloatPointer a = at(ws, ph.aOffset);
+            loop.run(panels, (long) ph.r * PANEL,
+                    (f, t) -> CpuKernels.gan4j_cpu_pack(wp, 0, (long) g.kh * g.kw, g.cin, ph.wOff, ph.r, a, f, t));
+        }
+        FloatPointer dyp = at(ws, aSize);
+        long dySample = (long) g.cout * g.p();
+        long dxSample = (long) g.cin * g.h * g.w;
+        for (int n0 = 0; n0 < n; n0 += nb) {
+            int cnt = Math.min(nb, n - n0);
+            pad(at(dy, dyOff + n0 * dySample), dyp, cnt * g.cout, g.ho, g.wo, plan.hp, plan.wp, plan.top, plan.left);
+            FloatPointer dxs = at(dx, dxOff + n0 * dxSample);
+            for (Phase ph : plan.phases) {
+                FloatPointer a = at(ws, ph.aOffset);
+                loop.run(cnt * panels * tiles(ph.j), 2L * ph.r * PANEL * TILE,
+                        (f, t) -> CpuKernels.gan4j_cpu_igemm(a, 0, dyp, plan.padded, ph.roff, ph.r, ph.base, ph.j, dxs,
+                                dxSample, (long) g.h * g.w, ph.outOff, g.cin, cnt, 0, 0, f, t));
+            }
+        }
+        passes++;
+        return true;
+    }
+
+    private static boolean usable(int rows) {
+        return rows >= MIN_ROWS && status().usable();
+    }
+
+    private void pad(FloatPointer src, FloatPointer dst, int planes, int h, int w, int hp, int wp, int top, int left) {
+        loop.run(planes, (long) hp * wp,
+                (f, t) -> CpuKernels.gan4j_cpu_pad(src, dst, h, w, hp, wp, top, left, f, t));
+    }
+
+    private static int panels(int rows) {
+        return (rows + PANEL - 1) / PANEL;
+    }
+
+    private static int tiles(int columns) {
+        return (columns + TILE - 1) / TILE;
+    }
+
+    /** Samples per chunk: as many padded samples of {@code perSample} floats as fit {@code target}, at least 1. */
+    private static int chunk(int n, long perSample, long target) {
+        return (int) Math.max(1, Math.min(n, target / perSample));
+    }
+
+    private static FloatPointer at(CpuStorage s, long offset) {
+        return (FloatPointer) s.pointerAt(offset);
+    }
+
+    private CpuStorage workspace(long elements) {
+        if (workspace == null || workspace.capacity() < elements) {
+            if (workspace != null) {
+                workspace.close();
+                workspace = null;
+            }
+            workspace = new CpuStorage(org.gan4j.tensor.DType.F32, elements);
+        }
+        return workspace;
+    }
+
+    /** An int table for the kernels, at least one element long (JavaCPP gives no memory for zero). */
+    private static IntPointer table(int[] values) {
+        return new IntPointer(values.length == 0 ? new int[1] : values);
+    }
+
+    private static int[] identity(int n) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = i;
+        }
+        return t;
+    }
+
+    /** Whether every offset below {@code elements} (one padded sample) fits an int; else the pass falls back. */
+    private static boolean fitsInt(long elements) {
+        return elements < Integer.MAX_VALUE;
+    }
+
+    /**
+     * Tables of the forward pass and the filter gradient: the input padded to {@code hp x wp} (padding {@code pH},
+     * {@code pW} on each side), {@code koff} over {@code k = (ci, kh, kw)}, {@code ioff} over output pixels.
+     */
+    private static final class ForwardPlan implements AutoCloseable {
+        final int hp;
+        final int wp;
+        final long padded;
+        final IntPointer koff;
+        final IntPointer ioff;
+        final IntPointer identK;
+        final IntPointer identP;
+
+        ForwardPlan(Geometry g) {
+            hp = g.h + 2 * g.ph;
+            wp = g.w + 2 * g.pw;
+            padded = (long) g.cin * hp * wp;
+            int[] k = new int[g.k()];
+            for (int ci = 0, i = 0; ci < g.cin; ci++) {
+                for (int y = 0; y < g.kh; y++) {
+                    for (int x = 0; x < g.kw; x++) {
+                        k[i++] = (ci * hp + y) * wp + x;
+                    }
+                }
+            }
+            int[] io = new int[g.p()];
+            for (int oy = 0, i = 0; oy < g.ho; oy++) {
+                for (int ox = 0; ox < g.wo; ox++) {
+                    io[i++] = oy * g.sh * wp + ox * g.sw;
+                }
+            }
+            koff = table(k);
+            ioff = table(io);
+            identK = table(identity(g.k()));
+            identP = table(identity(g.p()));
+        }
+
+        @Override
+        public void close() {
+            koff.close();
+            ioff.close();
+            identK.close();
+            identP.close();
+        }
+    }
+
+    private ForwardPlan forwardPlan(Geometry g) {
+        ForwardPlan plan = forwardPlans.get(g);
+        if (plan == null) {
+            long hp = g.h + 2L * g.ph;
+            long wp = g.w + 2L * g.pw;
+            if (!fitsInt(g.cin * hp * wp) || !fitsInt((long) g.cout * g.k()) || !fitsInt((long) g.cout * g.p())) {
+                return null;
+            }
+            trim();
+            plan = new ForwardPlan(g);
+            forwardPlans.put(g, plan);
+        }
+        return plan;
+    }
+
+    /**
+     * One phase {@code (rh, rw)} of the data gradient: the {@code dx} pixels with {@code (ih + pH) mod sH = rh} and
+     * {@code (iw + pW) mod sW = rw} ({@code j} of them, at {@code outOff}), each the sum over {@code r = (co, th, tw)}
+     * of {@code w[co, ci, rh + sH*th, rw + sW*tw] * dy_pad[base + roff[r]]}, where {@code base} is the padded
+     * {@code dy} position {@code (q_h + top, q_w + left)} with {@code q = (i + pad) div stride} and
+     * {@code roff[r] = co*Hp*Wp - th*Wp - tw}. A phase with no taps ({@code r = 0}) writes zeros.
+     */
+    private record Phase(int r, int j, IntPointer roff, IntPointer base, IntPointer outOff, IntPointer wOff,
+            long aOffset) implements AutoCloseable {
+        @Override
+        public void close() {
+            roff.close();
+            base.close();
+            outOff.close();
+            wOff.close();
+        }
+    }
+
+    /** The data gradient's phases over {@code dy} padded to {@code hp x wp} ({@code top}, {@code left} zeros before). */
+    private record DataPlan(int hp, int wp, int top, int left, long padded, List<Phase> phases)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            phases.forEach(Phase::close);
+        }
+    }
+
+    private DataPlan dataPlan(Geometry g) {
+        DataPlan plan = dataPlans.get(g);
+        if (plan != null) {
+            return plan;
+        }
+        int top = ceilDiv(g.kh, g.sh) - 1;
+        int left = ceilDiv(g.kw, g.sw) - 1;
+        long hp = Math.max(g.ho, (g.h - 1L + g.ph) / g.sh + 1) + top;
+        long wp = Math.max(g.wo, (g.w - 1L + g.pw) / g.sw + 1) + left;
+        if (!fitsInt(g.cout * hp * wp) || !fitsInt((long) g.cin * g.h * g.w)) {
+            return null;
+        }
+        trim();
+        List<Phase> phases = new ArrayList<>();
+        long aOffset = 0;
+        for (int rh = 0; rh < g.sh; rh++) {
+            for (int rw = 0; rw < g.sw; rw++) {
+                Phase ph = phase(g, rh, rw, (int) hp, (int) wp, top, left, aOffset);
+                phases.add(ph);
+                aOffset += (long) panels(g.cin) * PANEL * ph.r;
+            }
+        }
+        plan = new DataPlan((int) hp, (int) wp, top, left, g.cout * hp * wp, List.copyOf(phases));
+        dataPlans.put(g, plan);
+        return plan;
+    }
+
+    private static Phase phase(Geometry g, int rh, int rw, int hp, int wp, int top, int left, long aOffset) {
+        int th = rh < g.kh ? ceilDiv(g.kh - rh, g.sh) : 0;
+        int tw = rw < g.kw ? ceilDiv(g.kw - rw, g.sw) : 0;
+        int[] roff = new int[g.cout * th * tw];
+        int[] wOff = new int[roff.length];
+        for (int co = 0, i = 0; co < g.cout; co++) {
+            for (int a = 0; a < th; a++) {
+                for (int b = 0; b < tw; b++, i++) {
+                    roff[i] = co * hp * wp - a * wp - b;
+                    wOff[i] = ((co * g.cin) * g.kh + rh + g.sh * a) * g.kw + rw + g.sw * b;
+                }
+            }
+        }
+        List<Integer> rows = new ArrayList<>();
+        for (int ih = 0; ih < g.h; ih++) {
+            if ((ih + g.ph) % g.sh == rh) {
+                rows.add(ih);
+            }
+        }
+        List<Integer> cols = new ArrayList<>();
+        for (int iw = 0; iw < g.w; iw++) {
+            if ((iw + g.pw) % g.sw == rw) {
+                cols.add(iw);
+            }
+        }
+        int[] base = new int[rows.size() * cols.size()];
+        int[] out = new int[base.length];
+        int i = 0;
+        for (int ih : rows) {
+            for (int iw : cols) {
+                base[i] = ((ih + g.ph) / g.sh + top) * wp + (iw + g.pw) / g.sw + left;
+                out[i++] = ih * g.w + iw;
+            }
+        }
+        return new Phase(roff.length, base.length, table(roff), table(base), table(out), table(wOff), aOffset);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** Empties the plan caches when a run has met more shapes than a model has (tests, shape sweeps). */
+    private void trim() {
+        if (forwardPlans.size() + dataPlans.size() >= MAX_PLANS) {
+            forwardPlans.values().forEach(ForwardPlan::close);
+            dataPlans.values().forEach(DataPlan::close);
+            forwardPlans.clear();
+            dataPlans.clear();
+        }
+    }
+
+    @Override
+    public void close() {
+        forwardPlans.values().forEach(ForwardPlan::close);
+        dataPlans.values().forEach(DataPlan::close);
+        forwardPlans.clear();
+        dataPlans.clear();
+        if (workspace != null) {
+            workspace.close();
+            workspace = null;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package org.gan4j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.SplittableRandom;
+import org.gan4j.backend.ConvParams;
+import org.gan4j.tensor.Shape;
+import org.gan4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The native convolution kernels are the path taken where they were built (the {@code cpu-native} Maven profile sets
+ * {@code gan4j.cpu.native.expected} on x86-64, so the conv checks of {@link CpuF32FastPathTest} cannot silently test
+ * only the fallback), their results do not depend on the thread count, and a backend asked for the portable path
+ * takes it. Correctness against the reference is {@link CpuF32FastPathTest}'s.
+ */
+class NativeConvTest {
+    @Test
+    void nativeKernelsAreTheConvolutionPathWhereTheBuildMadeThem() {
+        assumeTrue(Boolean.getBoolean("gan4j.cpu.native.expected"), "built without the cpu-native profile");
+        assertTrue(NativeConv.status().usable(), NativeConv.status().reason());
+        try (CpuBackend b = CpuBackend.create(1)) {
+            assertTrue(b.nativeConvolutions());
+            assertTrue(b.deviceDescription().contains("native AVX2+FMA"), b.deviceDescription());
+            runAllPasses(b, 1);
+            assertEquals(3, b.nativeConvolutionPasses());
+        }
+    }
+
+    @Test
+    void thePortablePathIsTakenWhenAskedFor() {
+        try (CpuBackend b = CpuBackend.create(1, false)) {
+            assertFalse(b.nativeConvolutions());
+            runAllPasses(b, 1);
+            assertEquals(0, b.nativeConvolutionPasses());
+            assertTrue(b.deviceDescription().contains("im2col + OpenBLAS"), b.deviceDescription());
+        }
+    }
+
+    /** Work is split by output tiles only, each summed in a fixed order: 1, 2 and 3 threads give the same bits. */
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        float[][] one;
+        try (CpuBackend b = CpuBackend.create(1)) {
+            one = runAllPasses(b, 7);
+        }
+        for (int threads = 2; threads <= 3; threads++) {
+            try (CpuBackend b = CpuBackend.create(threads)) {
+                float[][] many = runAllPasses(b, 7);
+                for (int i = 0; i < one.length; i++) {
+                    assertArrayEquals(one[i], many[i], "pass " + i + " with " + threads + " threads");
+                }
+            }
+        }
+    }
+
+    /** Forward, data gradient and filter gradient of a D28 conv2-like layer with awkward counts; their outputs. */
+    private static float[][] runAllPasses(CpuBackend b, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        ConvParams p = ConvParams.of(2, 1);
+        Shape xs = Shape.of(5, 24, 14, 14);
+        Shape ws = Shape.of(40, 24, 4, 4);
+        Shape ys = p.outputShape(xs, ws);
+        try (Tensor x = filled(b, xs, r); Tensor w = filled(b, ws, r); Tensor dy = filled(b, ys, r);
+                Tensor y = b.allocate(ys); Tensor dx = b.allocate(xs); Tensor dw = filled(b, ws, r)) {
+            b.convForward(x, w, p, y);
+            b.convBackwardData(dy, w, p, dx);
+            b.convBackwardFilter(x, dy, p, dw);
+            return new float[][] {y.toFloatArray(), dx.toFloatArray(), dw.toFloatArray()};
+        }
+    }
+
+    private static Tensor filled(CpuBackend b, Shape s, SplittableRandom r) {
+        float[] v = new float[s.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        Tensor t = b.allocate(s);
+        b.copyFromHost(v, t);
+        return t;
+    }
+}
