@@ -9,7 +9,9 @@ import org.gan4j.backend.Precision;
 import org.gan4j.backend.cpu.CpuBackend;
 
 /**
- * Creates the backend a benchmark parameter names: {@code cpu} (F32, {@code threads} threads) or {@code cuda}
+ * Creates the backend a benchmark parameter names: {@code cpu} (F32, {@code threads} threads, the native convolution
+ * kernels where they run), {@code cpu-blas} (the same with every convolution through im2col + OpenBLAS, the portable
+ * path, for A/B runs) or {@code cuda}
  * (through {@code org.gan4j.backend.Backends.create("cuda")}, looked up at run time so that the benchmarks build
  * against a gan4j without the CUDA backend; the thread count does not apply to it).
  */
@@ -29,6 +31,8 @@ final class BenchBackends {
         switch (name) {
             case "cpu":
                 return CpuBackend.create(threads);
+            case "cpu-blas":
+                return CpuBackend.create(threads, false);
             case "cuda":
                 try {
                     Class<?> backends = Class.forName("org.gan4j.backend.Backends");
@@ -43,7 +47,7 @@ final class BenchBackends {
                     throw new IllegalStateException(e);
                 }
             default:
-                throw new IllegalArgumentException("unknown backend '" + name + "': use cpu or cuda");
+                throw new IllegalArgumentException("unknown backend '" + name + "': use cpu, cpu-blas or cuda");
         }
     }
 }

@@ -126,7 +126,7 @@ public final class BenchReport {
                 long work = OpCases.work(r.method(), r.params(), isFlops);
                 if (work >= 0 && isFlops[0]) {
                     gflops = String.format("%.1f", work / s / 1e9);
-                    if (!Double.isNaN(peak) && "cpu".equals(r.params().get("backend"))) {
+                    if (!Double.isNaN(peak) && r.params().getOrDefault("backend", "").startsWith("cpu")) {
                         int threads = Integer.parseInt(r.params().getOrDefault("threads", "1"));
                         ofPeak = String.format("%.0f%%", 100 * work / s / 1e9 / (peak * threads));
                         if (threads == 1 && !Double.isNaN(r.cpuMs())) {
