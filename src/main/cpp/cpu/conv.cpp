@@ -18,65 +18,59 @@ constexpr int T = GAN4J_CPU_TILE;
 
 #if defined(__x86_64__)
 /**
- * res[j][l] = sum over samples s < n and r < R of a[s * aSampleStride + r * 16 + l] * in[s * inSampleStride +
- * b[j] + roff[r]], for the 16 rows l and 6 columns j of one tile. Per r: two vector loads of A, six broadcasts of
- * the input, twelve FMAs; unrolled by two.
+ * res[j][l] = sum over r < R of a[r * 16 + l] * in[b[j] + roff[r]], for the 16 rows l and 6 columns j of one tile.
+ * Per r: two vector loads of A, six broadcasts of the input, twelve FMAs; unrolled by two.
  */
-__attribute__((target("avx2,fma"))) void tileAvx2(const float* a, long aSampleStride, const float* in,
-                                                   long inSampleStride, int n, const int* roff, int R, const int* b,
-                                                   float* res) {
+__attribute__((target("avx2,fma"))) void tileAvx2(const float* a, const float* in, const int* roff, int R,
+                                                   const int* b, float* res) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
     __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
     __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-    for (int s = 0; s < n; s++) {
-        const float* ap = a + s * aSampleStride;
-        const float* is = in + s * inSampleStride;
-        const float* i0 = is + b[0];
-        const float* i1 = is + b[1];
-        const float* i2 = is + b[2];
-        const float* i3 = is + b[3];
-        const float* i4 = is + b[4];
-        const float* i5 = is + b[5];
-        // Opaque to the optimiser, so each broadcast addresses [pointer + offset * 4] (one instruction) instead of
-        // re-forming is + (b[j] + offset) * 4 every time.
-        __asm__("" : "+r"(i0), "+r"(i1), "+r"(i2), "+r"(i3), "+r"(i4), "+r"(i5));
-#define GAN4J_STEP(rr)                                               \
-    {                                                                \
-        const __m256 a0 = _mm256_loadu_ps(ap + (rr) * P);            \
-        const __m256 a1 = _mm256_loadu_ps(ap + (rr) * P + 8);        \
-        const long o = roff[rr];                                     \
-        __m256 x = _mm256_broadcast_ss(i0 + o);                      \
-        c00 = _mm256_fmadd_ps(a0, x, c00);                           \
-        c01 = _mm256_fmadd_ps(a1, x, c01);                           \
-        x = _mm256_broadcast_ss(i1 + o);                             \
-        c10 = _mm256_fmadd_ps(a0, x, c10);                           \
-        c11 = _mm256_fmadd_ps(a1, x, c11);                           \
-        x = _mm256_broadcast_ss(i2 + o);                             \
-        c20 = _mm256_fmadd_ps(a0, x, c20);                           \
-        c21 = _mm256_fmadd_ps(a1, x, c21);                           \
-        x = _mm256_broadcast_ss(i3 + o);                             \
-        c30 = _mm256_fmadd_ps(a0, x, c30);                           \
-        c31 = _mm256_fmadd_ps(a1, x, c31);                           \
-        x = _mm256_broadcast_ss(i4 + o);                             \
-        c40 = _mm256_fmadd_ps(a0, x, c40);                           \
-        c41 = _mm256_fmadd_ps(a1, x, c41);                           \
-        x = _mm256_broadcast_ss(i5 + o);                             \
-        c50 = _mm256_fmadd_ps(a0, x, c50);                           \
-        c51 = _mm256_fmadd_ps(a1, x, c51);                           \
+    const float* i0 = in + b[0];
+    const float* i1 = in + b[1];
+    const float* i2 = in + b[2];
+    const float* i3 = in + b[3];
+    const float* i4 = in + b[4];
+    const float* i5 = in + b[5];
+    // Opaque to the optimiser, so each broadcast addresses [pointer + offset * 4] (one instruction) instead of
+    // re-forming in + (b[j] + offset) * 4 every time.
+    __asm__("" : "+r"(i0), "+r"(i1), "+r"(i2), "+r"(i3), "+r"(i4), "+r"(i5));
+#define GAN4J_STEP(rr)                                        \
+    {                                                         \
+        const __m256 a0 = _mm256_loadu_ps(a + (rr) * P);      \
+        const __m256 a1 = _mm256_loadu_ps(a + (rr) * P + 8);  \
+        const long o = roff[rr];                              \
+        __m256 x = _mm256_broadcast_ss(i0 + o);               \
+        c00 = _mm256_fmadd_ps(a0, x, c00);                    \
+        c01 = _mm256_fmadd_ps(a1, x, c01);                    \
+        x = _mm256_broadcast_ss(i1 + o);                      \
+        c10 = _mm256_fmadd_ps(a0, x, c10);                    \
+        c11 = _mm256_fmadd_ps(a1, x, c11);                    \
+        x = _mm256_broadcast_ss(i2 + o);                      \
+        c20 = _mm256_fmadd_ps(a0, x, c20);                    \
+        c21 = _mm256_fmadd_ps(a1, x, c21);                    \
+        x = _mm256_broadcast_ss(i3 + o);                      \
+        c30 = _mm256_fmadd_ps(a0, x, c30);                    \
+        c31 = _mm256_fmadd_ps(a1, x, c31);                    \
+        x = _mm256_broadcast_ss(i4 + o);                      \
+        c40 = _mm256_fmadd_ps(a0, x, c40);                    \
+        c41 = _mm256_fmadd_ps(a1, x, c41);                    \
+        x = _mm256_broadcast_ss(i5 + o);                      \
+        c50 = _mm256_fmadd_ps(a0, x, c50);                    \
+        c51 = _mm256_fmadd_ps(a1, x, c51);                    \
     }
-        int r = 0;
-        for (; r + 2 <= R; r += 2) {
-            GAN4J_STEP(r)
-            GAN4J_STEP(r + 1)
-        }
-        for (; r < R; r++) {
-            GAN4J_STEP(r)
-        }
+    int r = 0;
+    for (; r + 2 <= R; r += 2) {
+        GAN4J_STEP(r)
+        GAN4J_STEP(r + 1)
+    }
+    for (; r < R; r++) {
+        GAN4J_STEP(r)
+    }
 #undef GAN4J_STEP
-    }
     _mm256_storeu_ps(res + 0 * P, c00);
     _mm256_storeu_ps(res + 0 * P + 8, c01);
     _mm256_storeu_ps(res + 1 * P, c10);
@@ -120,15 +114,12 @@ extern "C" void gan4j_cpu_pad(const float* src, float* dst, int h, int w, int hp
     }
 }
 
-extern "C" void gan4j_cpu_pack(const float* src, long srcSampleStride, long ldl, int rows, const int* srcOff, int R,
-                               float* dst, long from, long to) {
-    const int panels = (rows + P - 1) / P;
-    for (long item = from; item < to; item++) {
-        const long s = item / panels;
-        const int panel = (int)(item % panels);
-        const int nl = std::min(P, rows - panel * P);
-        const float* sp = src + s * srcSampleStride + (long)panel * P * ldl;
-        float* d = dst + item * R * P;
+extern "C" void gan4j_cpu_pack(const float* src, long ldl, int rows, const int* srcOff, int R, float* dst, long from,
+                               long to) {
+    for (long panel = from; panel < to; panel++) {
+        const int nl = std::min<long>(P, rows - panel * P);
+        const float* sp = src + panel * P * ldl;
+        float* d = dst + panel * R * P;
         for (int r = 0; r < R; r++) {
             const float* col = sp + srcOff[r];
             for (int l = 0; l < P; l++) {
@@ -138,41 +129,38 @@ extern "C" void gan4j_cpu_pack(const float* src, long srcSampleStride, long ldl,
     }
 }
 
-extern "C" void gan4j_cpu_igemm(const float* a, long aSampleStride, const float* in, long inSampleStride, const int* roff, int R,
-                                const int* base, int J, float* out, long outSampleStride, long outRowStride,
-                                const int* outOff, int rows, int samples, int sumSamples, int accumulate,
+extern "C" void gan4j_cpu_igemm(const float* a, const float* in, const int* roff, int R, const int* base, int J,
+                                float* out, long outRowStride, const int* outOff, int rows, int accumulate,
                                 long itemFrom, long itemTo) {
 #if defined(__x86_64__)
-    const int panels = (rows + P - 1) / P;
     const int tiles = (J + T - 1) / T;
-    const long perSample = (long)panels * tiles;
-    const long panelSize = (long)R * P;
     for (long item = itemFrom; item < itemTo; item++) {
-        const long s = sumSamples ? 0 : item / perSample;
-        const long rem = item % perSample;
-        const int panel = (int)(rem / tiles);
-        const int j0 = (int)(rem % tiles) * T;
+        const int panel = (int)(item / tiles);
+        const int j0 = (int)(item % tiles) * T;
         const int nj = std::min(T, J - j0);
         int b[T];
         for (int j = 0; j < T; j++) {
             b[j] = base[j0 + std::min(j, nj - 1)];  // a short tile repeats its last column and does not store it
         }
         alignas(32) float res[T * P];
-        tileAvx2(a + s * aSampleStride + panel * panelSize, aSampleStride, in + s * inSampleStride, inSampleStride,
-                 sumSamples ? samples : 1, roff, R, b, res);
-        float* o = out + s * outSampleStride + (long)panel * P * outRowStride;
+        tileAvx2(a + (long)panel * R * P, in, roff, R, b, res);
+        float* o = out + (long)panel * P * outRowStride;
         const int nl = std::min(P, rows - panel * P);
         for (int l = 0; l < nl; l++) {
             float* row = o + l * outRowStride;
-            for (int j = 0; j < nj; j++) {
-                float& dst = row[outOff[j0 + j]];
-                dst = accumulate ? dst + res[j * P + l] : res[j * P + l];
+            if (accumulate) {
+                for (int j = 0; j < nj; j++) {
+                    row[outOff[j0 + j]] += res[j * P + l];
+                }
+            } else {
+                for (int j = 0; j < nj; j++) {
+                    row[outOff[j0 + j]] = res[j * P + l];
+                }
             }
         }
     }
 #else
-    (void)a, (void)aSampleStride, (void)in, (void)inSampleStride, (void)roff, (void)R, (void)base, (void)J, (void)out;
-    (void)outSampleStride, (void)outRowStride, (void)outOff, (void)rows, (void)samples, (void)sumSamples;
-    (void)accumulate, (void)itemFrom, (void)itemTo;
+    (void)a, (void)in, (void)roff, (void)R, (void)base, (void)J, (void)out, (void)outRowStride, (void)outOff;
+    (void)rows, (void)accumulate, (void)itemFrom, (void)itemTo;
 #endif
 }

@@ -20,7 +20,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * {@link LibtorchIterationBenchmark}, the best images/s of each and their ratio; for {@link PipelineBenchmark}, the
  * CLI pipeline's images/s beside the step loop's (eager and CUDA graph) per configuration. When the same result
  * holds {@link PeakBenchmark} (the measured single-core GEMM peak, by CPU time when recorded), each CPU convolution
- * row also gets its share of that peak times its thread count, and at one thread also its share by CPU time.
+ * row also gets its share of that peak times its thread count, and at one thread also its share by CPU time (and of
+ * the FMA peak given as {@code -Dgan4j.fmaPeak}, GFLOP/s per core).
  * Output is Markdown.
  *
  * <p>Usage: {@code java -cp benchmarks.jar org.gan4j.bench.BenchReport result.json}
@@ -130,8 +131,10 @@ public final class BenchReport {
                         int threads = Integer.parseInt(r.params().getOrDefault("threads", "1"));
                         ofPeak = String.format("%.0f%%", 100 * work / s / 1e9 / (peak * threads));
                         if (threads == 1 && !Double.isNaN(r.cpuMs())) {
-                            ofPeak += String.format(" (%.0f%% by CPU time)", 100 * work / (r.cpuMs() / 1e3) / 1e9
-                                    / peak);
+                            double byCpu = work / (r.cpuMs() / 1e3) / 1e9;
+                            ofPeak += String.format(" (%.0f%% by CPU time", 100 * byCpu / peak)
+                                    + (FMA_PEAK > 0 ? String.format("; %.0f%% of the FMA peak)", 100 * byCpu / FMA_PEAK)
+                                    : ")");
                         }
                     }
                 } else if (work >= 0) {
@@ -175,6 +178,12 @@ public final class BenchReport {
         }
         return out.toString();
     }
+
+    /**
+     * The FMA units' peak of one core in GFLOP/s ({@code benchmarks/src/main/c/fma_peak.c}), given as
+     * {@code -Dgan4j.fmaPeak=97}; when set, one-thread CPU convolution rows also show their share of it by CPU time.
+     */
+    private static final double FMA_PEAK = Double.parseDouble(System.getProperty("gan4j.fmaPeak", "0"));
 
     /** Methods whose one operation is one training step of the {@code config} parameter's DCGAN. */
     private static final Set<String> STEP_METHODS = Set.of("iteration", "cli", "stepLoop",

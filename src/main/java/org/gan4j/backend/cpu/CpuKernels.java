@@ -28,10 +28,10 @@ final class CpuKernels {
     static native void gan4j_cpu_pad(FloatPointer src, FloatPointer dst, int h, int w, int hp, int wp, int top,
             int left, long from, long to);
 
-    static native void gan4j_cpu_pack(FloatPointer src, long srcSampleStride, long ldl, int rows, IntPointer srcOff,
-            int r, FloatPointer dst, long from, long to);
+    static native void gan4j_cpu_pack(FloatPointer src, long ldl, int rows, IntPointer srcOff, int r,
+            FloatPointer dst, long from, long to);
 
-    static native void gan4j_cpu_igemm(FloatPointer a, long aSampleStride, FloatPointer in, long inSampleStride, IntPointer roff, int r,
-            IntPointer base, int j, FloatPointer out, long outSampleStride, long outRowStride, IntPointer outOff,
-            int rows, int samples, int sumSamples, int accumulate, long itemFrom, long itemTo);
+    static native void gan4j_cpu_igemm(FloatPointer a, FloatPointer in, IntPointer roff, int r, IntPointer base,
+            int j, FloatPointer out, long outRowStride, IntPointer outOff, int rows, int accumulate, long itemFrom,
+            long itemTo);
 }

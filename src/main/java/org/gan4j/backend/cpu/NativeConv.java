@@ -13,7 +13,9 @@ import org.gan4j.tensor.Tensor;
 /**
  * The three convolution passes through the native implicit-GEMM kernels ({@link CpuKernels}; the formula and the
  * packed layout are in {@code src/main/cpp/cpu/gan4j_cpu.h}), for {@link CpuBackend}: no column matrix, the input
- * zero-padded once per call, the weights (or, for the filter gradient, {@code dy}) packed in panels of 16 channels.
+ * zero-padded once per chunk of samples, the weights (or, for the filter gradient, {@code dy}) packed in panels of 16
+ * channels. The columns of each product are a whole chunk's pixels (or, for the filter gradient, the reduction runs
+ * over the chunk's samples and pixels), so small images (G64's 1x1 -> 4x4 layer) still fill the tiles.
  * <ul>
  *   <li>forward: {@code y[n, co, p] = sum_k A[k][co] x_pad[n][ioff[p] + koff[k]]}, A = w transposed,
  *       {@code k = (ci, kh, kw)}, {@code koff[k] = ci*Hp*Wp + kh*Wp + kw}, {@code ioff[p] = oh*sH*Wp + ow*sW};</li>
@@ -39,8 +41,8 @@ final class NativeConv implements AutoCloseable {
     static final int TILE = 6;
     /** Fewest output channels of a pass for which the native kernel beats im2col + OpenBLAS (measured, BENCHMARKS.md). */
     static final int MIN_ROWS = 8;
-    /** Floats of packed {@code dy} per chunk of the filter gradient: 128 KiB, so a panel's share stays in L2. */
-    private static final long FILTER_A_CHUNK = 1 << 15;
+    /** Pixels (samples x P) per chunk of the filter gradient: a panel's packed {@code dy} is 128 KiB, kept in L2. */
+    private static final long FILTER_CHUNK_COLUMNS = 2048;
     /** Plans kept per backend before the cache is emptied (a model has a handful of shapes). */
     private static final int MAX_PLANS = 64;
 
@@ -95,8 +97,8 @@ final class NativeConv implements AutoCloseable {
     }
 
     private final Loop loop;
-    private final Map<Geometry, ForwardPlan> forwardPlans = new HashMap<>();
-    private final Map<Geometry, DataPlan> dataPlans = new HashMap<>();
+    private final Map<PlanKey, ForwardPlan> forwardPlans = new HashMap<>();
+    private final Map<PlanKey, DataPlan> dataPlans = new HashMap<>();
     private CpuStorage workspace;
     /** Native passes run by this instance; a test checks the native path is the one taken here. */
     long passes;
@@ -108,7 +110,7 @@ final class NativeConv implements AutoCloseable {
     /** {@code y = conv(x, w)} natively, or false (nothing done) when this pass is left to im2col + OpenBLAS. */
     boolean forward(Geometry g, int n, CpuStorage x, long xOff, CpuStorage w, long wOff, CpuStorage y, long yOff,
             long target) {
-        ForwardPlan plan = usable(g.cout) ? forwardPlan(g) : null;
+        ForwardPlan plan = usable(g.cout) ? forwardPlan(g, n, target, Long.MAX_VALUE) : null;
         if (plan == null) {
             return false;
         }
@@ -116,23 +118,21 @@ final class NativeConv implements AutoCloseable {
         int p = g.p();
         int panels = panels(g.cout);
         long aSize = (long) panels * k * PANEL;
-        int nb = chunk(n, plan.padded, target);
-        CpuStorage ws = workspace(aSize + nb * plan.padded);
+        CpuStorage ws = workspace(aSize + plan.nb * plan.padded);
         FloatPointer a = at(ws, 0);
         FloatPointer xp = at(ws, aSize);
         FloatPointer wp = at(w, wOff);
         loop.run(panels, (long) k * PANEL,
-                (f, t) -> CpuKernels.gan4j_cpu_pack(wp, 0, k, g.cout, plan.identK, k, a, f, t));
+                (f, t) -> CpuKernels.gan4j_cpu_pack(wp, k, g.cout, plan.identK, k, a, f, t));
         long xSample = (long) g.cin * g.h * g.w;
         long ySample = (long) g.cout * p;
-        int tiles = tiles(p);
-        for (int n0 = 0; n0 < n; n0 += nb) {
-            int cnt = Math.min(nb, n - n0);
-            pad(at(x, xOff + n0 * xSample), xp, cnt * g.cin, g.h, g.w, plan.hp, plan.wp, g.ph, g.pw);
+        for (int n0 = 0; n0 < n; n0 += plan.nb) {
+            int cols = Math.min(plan.nb, n - n0) * p;
+            pad(at(x, xOff + n0 * xSample), xp, cols / p * g.cin, g.h, g.w, plan.hp, plan.wp, g.ph, g.pw);
             FloatPointer ys = at(y, yOff + n0 * ySample);
-            loop.run(cnt * panels * tiles, 2L * k * PANEL * TILE,
-                    (f, t) -> CpuKernels.gan4j_cpu_igemm(a, 0, xp, plan.padded, plan.koff, k, plan.ioff, p, ys, ySample,
-                            p, plan.identP, g.cout, cnt, 0, 0, f, t));
+            loop.run(panels * tiles(cols), 2L * k * PANEL * TILE,
+                    (f, t) -> CpuKernels.gan4j_cpu_igemm(a, xp, plan.koff, k, plan.cols, cols, ys, p, plan.outCols,
+                            g.cout, 0, f, t));
         }
         passes++;
         return true;
@@ -141,31 +141,29 @@ final class NativeConv implements AutoCloseable {
     /** {@code dw += corr(x, dy)} natively, or false (nothing done) when left to im2col + OpenBLAS. */
     boolean backwardFilter(Geometry g, int n, CpuStorage x, long xOff, CpuStorage dy, long dyOff, CpuStorage dw,
             long dwOff, long target) {
-        ForwardPlan plan = usable(g.cout) ? forwardPlan(g) : null;
+        ForwardPlan plan = usable(g.cout) ? forwardPlan(g, n, target, FILTER_CHUNK_COLUMNS / g.p()) : null;
         if (plan == null) {
             return false;
         }
         int k = g.k();
         int p = g.p();
         int panels = panels(g.cout);
-        long aSample = (long) panels * p * PANEL;
-        int nb = (int) Math.min(chunk(n, plan.padded, target), Math.max(1, FILTER_A_CHUNK / aSample));
-        CpuStorage ws = workspace(nb * (aSample + plan.padded));
+        long aSize = (long) panels * plan.nb * p * PANEL;
+        CpuStorage ws = workspace(aSize + plan.nb * plan.padded);
         FloatPointer a = at(ws, 0);
-        FloatPointer xp = at(ws, nb * aSample);
+        FloatPointer xp = at(ws, aSize);
         FloatPointer dws = at(dw, dwOff);
         long xSample = (long) g.cin * g.h * g.w;
         long dySample = (long) g.cout * p;
-        int tiles = tiles(k);
-        for (int n0 = 0; n0 < n; n0 += nb) {
-            int cnt = Math.min(nb, n - n0);
+        for (int n0 = 0; n0 < n; n0 += plan.nb) {
+            int r = Math.min(plan.nb, n - n0) * p;
             FloatPointer dys = at(dy, dyOff + n0 * dySample);
-            loop.run(cnt * panels, (long) p * PANEL,
-                    (f, t) -> CpuKernels.gan4j_cpu_pack(dys, dySample, p, g.cout, plan.identP, p, a, f, t));
-            pad(at(x, xOff + n0 * xSample), xp, cnt * g.cin, g.h, g.w, plan.hp, plan.wp, g.ph, g.pw);
-            loop.run(panels * tiles, 2L * cnt * p * PANEL * TILE,
-                    (f, t) -> CpuKernels.gan4j_cpu_igemm(a, aSample, xp, plan.padded, plan.ioff, p, plan.koff, k, dws, 0, k,
-                            plan.identK, g.cout, cnt, 1, 1, f, t));
+            loop.run(panels, (long) r * PANEL,
+                    (f, t) -> CpuKernels.gan4j_cpu_pack(dys, p, g.cout, plan.outCols, r, a, f, t));
+            pad(at(x, xOff + n0 * xSample), xp, r / p * g.cin, g.h, g.w, plan.hp, plan.wp, g.ph, g.pw);
+            loop.run(panels * tiles(k), 2L * r * PANEL * TILE,
+                    (f, t) -> CpuKernels.gan4j_cpu_igemm(a, xp, plan.cols, r, plan.koff, k, dws, k, plan.identK,
+                            g.cout, 1, f, t));
         }
         passes++;
         return true;
@@ -174,32 +172,32 @@ final class NativeConv implements AutoCloseable {
     /** {@code dx = conv_transpose(dy, w)} natively, or false (nothing done) when left to im2col + OpenBLAS. */
     boolean backwardData(Geometry g, int n, CpuStorage dy, long dyOff, CpuStorage w, long wOff, CpuStorage dx,
             long dxOff, long target) {
-        DataPlan plan = usable(g.cin) ? dataPlan(g) : null;
+        DataPlan plan = usable(g.cin) ? dataPlan(g, n, target) : null;
         if (plan == null) {
             return false;
         }
         int panels = panels(g.cin);
         long aSize = (long) panels * PANEL * g.cout * g.kh * g.kw;
-        int nb = chunk(n, plan.padded, target);
-        CpuStorage ws = workspace(aSize + nb * plan.padded);
+        CpuStorage ws = workspace(aSize + plan.nb * plan.padded);
         FloatPointer wp = at(w, wOff);
         for (Phase ph : plan.phases) {
             FloatPointer a = at(ws, ph.aOffset);
             loop.run(panels, (long) ph.r * PANEL,
-                    (f, t) -> CpuKernels.gan4j_cpu_pack(wp, 0, (long) g.kh * g.kw, g.cin, ph.wOff, ph.r, a, f, t));
+                    (f, t) -> CpuKernels.gan4j_cpu_pack(wp, (long) g.kh * g.kw, g.cin, ph.wOff, ph.r, a, f, t));
         }
         FloatPointer dyp = at(ws, aSize);
         long dySample = (long) g.cout * g.p();
         long dxSample = (long) g.cin * g.h * g.w;
-        for (int n0 = 0; n0 < n; n0 += nb) {
-            int cnt = Math.min(nb, n - n0);
+        for (int n0 = 0; n0 < n; n0 += plan.nb) {
+            int cnt = Math.min(plan.nb, n - n0);
             pad(at(dy, dyOff + n0 * dySample), dyp, cnt * g.cout, g.ho, g.wo, plan.hp, plan.wp, plan.top, plan.left);
             FloatPointer dxs = at(dx, dxOff + n0 * dxSample);
             for (Phase ph : plan.phases) {
                 FloatPointer a = at(ws, ph.aOffset);
-                loop.run(cnt * panels * tiles(ph.j), 2L * ph.r * PANEL * TILE,
-                        (f, t) -> CpuKernels.gan4j_cpu_igemm(a, 0, dyp, plan.padded, ph.roff, ph.r, ph.base, ph.j, dxs,
-                                dxSample, (long) g.h * g.w, ph.outOff, g.cin, cnt, 0, 0, f, t));
+                int cols = cnt * ph.j;
+                loop.run(panels * tiles(cols), 2L * ph.r * PANEL * TILE,
+                        (f, t) -> CpuKernels.gan4j_cpu_igemm(a, dyp, ph.roff, ph.r, ph.base, cols, dxs,
+                                (long) g.h * g.w, ph.outOff, g.cin, 0, f, t));
             }
         }
         passes++;
@@ -223,9 +221,14 @@ final class NativeConv implements AutoCloseable {
         return (columns + TILE - 1) / TILE;
     }
 
-    /** Samples per chunk: as many padded samples of {@code perSample} floats as fit {@code target}, at least 1. */
-    private static int chunk(int n, long perSample, long target) {
-        return (int) Math.max(1, Math.min(n, target / perSample));
+    /**
+     * Samples per chunk: as many padded samples of {@code padded} floats as fit {@code target} (at most
+     * {@code limit}), at least 1; 0 when a chunk's offsets ({@code padded} and {@code out} floats per sample) would
+     * not fit an int.
+     */
+    private static int chunk(int n, long padded, long out, long target, long limit) {
+        int nb = (int) Math.max(1, Math.min(Math.min(n, limit), target / padded));
+        return fitsInt(nb * padded) && fitsInt(nb * out) ? nb : 0;
     }
 
     private static FloatPointer at(CpuStorage s, long offset) {
@@ -261,20 +264,28 @@ final class NativeConv implements AutoCloseable {
         return elements < Integer.MAX_VALUE;
     }
 
+    /** A plan's key: the geometry and the samples per chunk its tables cover. */
+    private record PlanKey(Geometry g, int nb) {
+    }
+
     /**
-     * Tables of the forward pass and the filter gradient: the input padded to {@code hp x wp} (padding {@code pH},
-     * {@code pW} on each side), {@code koff} over {@code k = (ci, kh, kw)}, {@code ioff} over output pixels.
+     * Tables of the forward pass and the filter gradient over chunks of {@code nb} samples, the input padded to
+     * {@code hp x wp} ({@code pH}, {@code pW} zeros on each side): {@code koff} over {@code k = (ci, kh, kw)},
+     * {@code cols} over the chunk's output pixels {@code (s, oh, ow)} ({@code s*padded + oh*sH*Wp + ow*sW}),
+     * {@code outCols} their offsets in {@code y} (or {@code dy}) without the channel ({@code s*Cout*P + oh*Wo + ow}).
      */
     private static final class ForwardPlan implements AutoCloseable {
+        final int nb;
         final int hp;
         final int wp;
         final long padded;
         final IntPointer koff;
-        final IntPointer ioff;
+        final IntPointer cols;
+        final IntPointer outCols;
         final IntPointer identK;
-        final IntPointer identP;
 
-        ForwardPlan(Geometry g) {
+        ForwardPlan(Geometry g, int nb) {
+            this.nb = nb;
             hp = g.h + 2 * g.ph;
             wp = g.w + 2 * g.pw;
             padded = (long) g.cin * hp * wp;
@@ -286,45 +297,51 @@ final class NativeConv implements AutoCloseable {
                     }
                 }
             }
-            int[] io = new int[g.p()];
-            for (int oy = 0, i = 0; oy < g.ho; oy++) {
-                for (int ox = 0; ox < g.wo; ox++) {
-                    io[i++] = oy * g.sh * wp + ox * g.sw;
+            int[] c = new int[nb * g.p()];
+            int[] o = new int[c.length];
+            for (int s = 0, i = 0; s < nb; s++) {
+                for (int oy = 0; oy < g.ho; oy++) {
+                    for (int ox = 0; ox < g.wo; ox++, i++) {
+                        c[i] = (int) (s * padded) + oy * g.sh * wp + ox * g.sw;
+                        o[i] = s * g.cout * g.p() + oy * g.wo + ox;
+                    }
                 }
             }
             koff = table(k);
-            ioff = table(io);
+            cols = table(c);
+            outCols = table(o);
             identK = table(identity(g.k()));
-            identP = table(identity(g.p()));
         }
 
         @Override
         public void close() {
             koff.close();
-            ioff.close();
+            cols.close();
+            outCols.close();
             identK.close();
-            identP.close();
         }
     }
 
-    private ForwardPlan forwardPlan(Geometry g) {
-        ForwardPlan plan = forwardPlans.get(g);
+    private ForwardPlan forwardPlan(Geometry g, int n, long target, long limit) {
+        long padded = (long) g.cin * (g.h + 2L * g.ph) * (g.w + 2L * g.pw);
+        int nb = chunk(n, padded, (long) g.cout * g.p(), target, Math.max(1, limit));
+        if (nb == 0 || !fitsInt((long) g.cout * g.k())) {
+            return null;
+        }
+        PlanKey key = new PlanKey(g, nb);
+        ForwardPlan plan = forwardPlans.get(key);
         if (plan == null) {
-            long hp = g.h + 2L * g.ph;
-            long wp = g.w + 2L * g.pw;
-            if (!fitsInt(g.cin * hp * wp) || !fitsInt((long) g.cout * g.k()) || !fitsInt((long) g.cout * g.p())) {
-                return null;
-            }
             trim();
-            plan = new ForwardPlan(g);
-            forwardPlans.put(g, plan);
+            plan = new ForwardPlan(g, nb);
+            forwardPlans.put(key, plan);
         }
         return plan;
     }
 
     /**
      * One phase {@code (rh, rw)} of the data gradient: the {@code dx} pixels with {@code (ih + pH) mod sH = rh} and
-     * {@code (iw + pW) mod sW = rw} ({@code j} of them, at {@code outOff}), each the sum over {@code r = (co, th, tw)}
+     * {@code (iw + pW) mod sW = rw} ({@code j} of them per sample; {@code base} and {@code outOff} list them for each
+     * sample of a chunk, {@code dx} offsets in {@code outOff} without the channel), each the sum over {@code r = (co, th, tw)}
      * of {@code w[co, ci, rh + sH*th, rw + sW*tw] * dy_pad[base + roff[r]]}, where {@code base} is the padded
      * {@code dy} position {@code (q_h + top, q_w + left)} with {@code q = (i + pad) div stride} and
      * {@code roff[r] = co*Hp*Wp - th*Wp - tw}. A phase with no taps ({@code r = 0}) writes zeros.
@@ -340,8 +357,11 @@ final class NativeConv implements AutoCloseable {
         }
     }
 
-    /** The data gradient's phases over {@code dy} padded to {@code hp x wp} ({@code top}, {@code left} zeros before). */
-    private record DataPlan(int hp, int wp, int top, int left, long padded, List<Phase> phases)
+    /**
+     * The data gradient's phases over chunks of {@code nb} samples of {@code dy}, each padded to {@code hp x wp}
+     * ({@code top}, {@code left} zeros before); a phase's columns are the chunk's {@code dx} pixels of that phase.
+     */
+    private record DataPlan(int nb, int hp, int wp, int top, int left, long padded, List<Phase> phases)
             implements AutoCloseable {
         @Override
         public void close() {
@@ -349,34 +369,37 @@ final class NativeConv implements AutoCloseable {
         }
     }
 
-    private DataPlan dataPlan(Geometry g) {
-        DataPlan plan = dataPlans.get(g);
-        if (plan != null) {
-            return plan;
-        }
+    private DataPlan dataPlan(Geometry g, int n, long target) {
         int top = ceilDiv(g.kh, g.sh) - 1;
         int left = ceilDiv(g.kw, g.sw) - 1;
         long hp = Math.max(g.ho, (g.h - 1L + g.ph) / g.sh + 1) + top;
         long wp = Math.max(g.wo, (g.w - 1L + g.pw) / g.sw + 1) + left;
-        if (!fitsInt(g.cout * hp * wp) || !fitsInt((long) g.cin * g.h * g.w)) {
+        long padded = g.cout * hp * wp;
+        int nb = chunk(n, padded, (long) g.cin * g.h * g.w, target, Integer.MAX_VALUE);
+        if (nb == 0 || !fitsInt((long) g.cout * g.k())) {
             return null;
+        }
+        PlanKey key = new PlanKey(g, nb);
+        DataPlan plan = dataPlans.get(key);
+        if (plan != null) {
+            return plan;
         }
         trim();
         List<Phase> phases = new ArrayList<>();
         long aOffset = 0;
         for (int rh = 0; rh < g.sh; rh++) {
             for (int rw = 0; rw < g.sw; rw++) {
-                Phase ph = phase(g, rh, rw, (int) hp, (int) wp, top, left, aOffset);
+                Phase ph = phase(g, nb, rh, rw, (int) hp, (int) wp, top, left, aOffset);
                 phases.add(ph);
                 aOffset += (long) panels(g.cin) * PANEL * ph.r;
             }
         }
-        plan = new DataPlan((int) hp, (int) wp, top, left, g.cout * hp * wp, List.copyOf(phases));
-        dataPlans.put(g, plan);
+        plan = new DataPlan(nb, (int) hp, (int) wp, top, left, padded, List.copyOf(phases));
+        dataPlans.put(key, plan);
         return plan;
     }
 
-    private static Phase phase(Geometry g, int rh, int rw, int hp, int wp, int top, int left, long aOffset) {
+    private static Phase phase(Geometry g, int nb, int rh, int rw, int hp, int wp, int top, int left, long aOffset) {
         int th = rh < g.kh ? ceilDiv(g.kh - rh, g.sh) : 0;
         int tw = rw < g.kw ? ceilDiv(g.kw - rw, g.sw) : 0;
         int[] roff = new int[g.cout * th * tw];
@@ -401,16 +424,19 @@ final class NativeConv implements AutoCloseable {
                 cols.add(iw);
             }
         }
-        int[] base = new int[rows.size() * cols.size()];
+        int j = rows.size() * cols.size();
+        int[] base = new int[nb * j];
         int[] out = new int[base.length];
         int i = 0;
-        for (int ih : rows) {
-            for (int iw : cols) {
-                base[i] = ((ih + g.ph) / g.sh + top) * wp + (iw + g.pw) / g.sw + left;
-                out[i++] = ih * g.w + iw;
+        for (int s = 0; s < nb; s++) {
+            for (int ih : rows) {
+                for (int iw : cols) {
+                    base[i] = (s * g.cout * hp + (ih + g.ph) / g.sh + top) * wp + (iw + g.pw) / g.sw + left;
+                    out[i++] = s * g.cin * g.h * g.w + ih * g.w + iw;
+                }
             }
         }
-        return new Phase(roff.length, base.length, table(roff), table(base), table(out), table(wOff), aOffset);
+        return new Phase(roff.length, j, table(roff), table(base), table(out), table(wOff), aOffset);
     }
 
     private static int ceilDiv(int a, int b) {
