@@ -131,12 +131,16 @@ extern "C" void gan4j_cpu_pack(const float* src, long ldl, int rows, const int* 
 
 extern "C" void gan4j_cpu_igemm(const float* a, const float* in, const int* roff, int R, const int* base, int J,
                                 float* out, long outRowStride, const int* outOff, int rows, int accumulate,
-                                long itemFrom, long itemTo) {
+                                int blockTiles, long itemFrom, long itemTo) {
 #if defined(__x86_64__)
-    const int tiles = (J + T - 1) / T;
+    const long panels = (rows + P - 1) / P;
+    const long tiles = (J + T - 1) / T;
     for (long item = itemFrom; item < itemTo; item++) {
-        const int panel = (int)(item / tiles);
-        const int j0 = (int)(item % tiles) * T;
+        const long block = item / (panels * blockTiles);
+        const long inBlock = std::min<long>(blockTiles, tiles - block * blockTiles);
+        const long rem = item - block * panels * blockTiles;
+        const int panel = (int)(rem / inBlock);
+        const int j0 = (int)((block * blockTiles + rem % inBlock) * T);
         const int nj = std::min(T, J - j0);
         int b[T];
         for (int j = 0; j < T; j++) {
@@ -161,6 +165,6 @@ extern "C" void gan4j_cpu_igemm(const float* a, const float* in, const int* roff
     }
 #else
     (void)a, (void)in, (void)roff, (void)R, (void)base, (void)J, (void)out, (void)outRowStride, (void)outOff;
-    (void)rows, (void)accumulate, (void)itemFrom, (void)itemTo;
+    (void)rows, (void)accumulate, (void)blockTiles, (void)itemFrom, (void)itemTo;
 #endif
 }

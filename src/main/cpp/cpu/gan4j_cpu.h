@@ -8,8 +8,9 @@
 // for rows l < rows (output channels) and columns j < J (the chunk's output pixels, or filter taps for the weight
 // gradient, whose sum then runs over the chunk's samples and pixels). A is packed in panels of 16 rows ([panel][R]
 // [16], rows past `rows` zero); `in` is a zero-padded input, so every offset is in range and no bounds are tested in
-// the inner loop. The work is cut into items (one panel of 16 rows x one tile of 6 columns, panel-major); a call
-// computes items [itemFrom, itemTo), so the caller (CpuBackend's thread pool) splits the work, and every output
+// the inner loop. The work is cut into items (one panel of 16 rows x one tile of 6 columns), ordered by blocks of
+// `blockTiles` tiles, then panel, then tile: all panels pass over one block of columns (whose inputs the caller
+// sizes to stay in L2) before the next. A call computes items [itemFrom, itemTo), so the caller (CpuBackend's thread pool) splits the work, and every output
 // element is computed by one item in a fixed order: the bits do not depend on the split.
 #ifndef GAN4J_CPU_H
 #define GAN4J_CPU_H
@@ -38,9 +39,13 @@ void gan4j_cpu_pad(const float* src, float* dst, int h, int w, int hp, int wp, i
  */
 void gan4j_cpu_pack(const float* src, long ldl, int rows, const int* srcOff, int R, float* dst, long from, long to);
 
-/** The implicit GEMM above, items [itemFrom, itemTo) of panels x tiles; accumulate = 1 adds to `out`. */
+/**
+ * The implicit GEMM above, items [itemFrom, itemTo) of panels x tiles (blocks of blockTiles >= 1 tiles); accumulate
+ * = 1 adds to `out`.
+ */
 void gan4j_cpu_igemm(const float* a, const float* in, const int* roff, int R, const int* base, int J, float* out,
-                     long outRowStride, const int* outOff, int rows, int accumulate, long itemFrom, long itemTo);
+                     long outRowStride, const int* outOff, int rows, int accumulate, int blockTiles, long itemFrom,
+                     long itemTo);
 
 #ifdef __cplusplus
 }

@@ -32,6 +32,6 @@ final class CpuKernels {
             FloatPointer dst, long from, long to);
 
     static native void gan4j_cpu_igemm(FloatPointer a, FloatPointer in, IntPointer roff, int r, IntPointer base,
-            int j, FloatPointer out, long outRowStride, IntPointer outOff, int rows, int accumulate, long itemFrom,
-            long itemTo);
+            int j, FloatPointer out, long outRowStride, IntPointer outOff, int rows, int accumulate, int blockTiles,
+            long itemFrom, long itemTo);
 }
