@@ -28,9 +28,10 @@ import org.gan4j.tensor.Tensor;
 
 /**
  * The fast CPU backend, in F32: every op of {@link Backend} as Java loops over off-heap memory (bulk moves between
- * the buffers and arrays the JIT vectorises, split over the backend's threads), matrix products and convolutions
- * through OpenBLAS ({@code cblas_sgemm}). It is the fallback where CUDA cannot run, and it is tested against the
- * double-precision {@link ReferenceBackend} (the spec of every op, which gradient checks use too).
+ * the buffers and arrays the JIT vectorises, split over the backend's threads), matrix products through OpenBLAS
+ * ({@code cblas_sgemm}), convolutions through native kernels or OpenBLAS (below). It is the fallback where CUDA
+ * cannot run, and it is tested against the double-precision {@link ReferenceBackend} (the spec of every op, which
+ * gradient checks use too).
  *
  * <p><b>Numerics.</b> Every elementwise formula is evaluated in double and rounded once on store; reductions (means,
  * batch-norm statistics, losses, bias gradients) accumulate in double, in the reference's order, so results do not
@@ -38,14 +39,18 @@ import org.gan4j.tensor.Tensor;
  * Philox stream layout of {@link Philox} exactly.
  *
  * <p><b>Convolution</b> ({@code x: (N, Cin, H, W)}, {@code w: (Cout, Cin, kH, kW)}, {@code y: (N, Cout, Ho, Wo)};
- * PyTorch's {@code F.conv2d}, {@code conv_transpose2d} and the weight gradient): im2col + GEMM forward, GEMM + col2im
- * for the data gradient, im2col + GEMM (accumulating) for the filter gradient, over chunks of samples sized so the
- * column matrix fits a backend-owned workspace that grows as needed and is reused.
+ * PyTorch's {@code F.conv2d}, {@code conv_transpose2d} and the weight gradient): on x86-64 with AVX2 + FMA, gan4j's
+ * native implicit-GEMM kernels ({@link NativeConv}, C++ built into the jar) for every pass with 8 or more output
+ * channels; otherwise, and wherever the native library does not load (another OS or architecture, an older CPU,
+ * {@code -Dgan4j.cpu.native=false}), the portable path: im2col + GEMM forward, GEMM + col2im for the data gradient,
+ * im2col + GEMM (accumulating) for the filter gradient, over chunks of samples sized so the column matrix fits a
+ * backend-owned workspace that grows as needed and is reused. {@link #deviceDescription()} says which, and why.
  *
  * <p><b>Threads.</b> The backend owns a pool of {@code threads} threads (loops over samples, channels or element
  * ranges are split over it, and so are large matrix products, by blocks of columns, each block one single-threaded
  * OpenBLAS call). It sets OpenBLAS's process-global thread count to 1, which suits every CPU backend in the process.
- * As every backend, it is used by one thread at a time. {@link #close()} stops the pool and frees the workspace; ops after it throw
+ * As every backend, it is used by one thread at a time. {@link #close()} stops the pool and frees the workspace; ops
+ * after it throw
  * {@link IllegalStateException}.
  */
 public final class CpuBackend extends Backend {
@@ -146,8 +151,9 @@ public final class CpuBackend extends Backend {
     @Override
     public String deviceDescription() {
         return "CPU, " + threads + (threads == 1 ? " thread, " : " threads, ")
-                + openblas.OPENBLAS_VERSION.trim() + ", convolutions: " + (nativeConv != null ? NativeConv.status().reason()
-                : "im2col + OpenBLAS" + (NativeConv.status().usable() ? "" : " (" + NativeConv.status().reason() + ")"));
+                + openblas.OPENBLAS_VERSION.trim() + ", convolutions: "
+                + (nativeConv != null ? NativeConv.status().reason() : "im2col + OpenBLAS"
+                        + (NativeConv.status().usable() ? "" : " (" + NativeConv.status().reason() + ")"));
     }
 
     @Override

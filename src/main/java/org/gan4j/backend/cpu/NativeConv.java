@@ -39,7 +39,7 @@ final class NativeConv implements AutoCloseable {
     /** Channels per packed panel and pixels (or taps) per tile: {@code GAN4J_CPU_PANEL}, {@code GAN4J_CPU_TILE}. */
     static final int PANEL = 16;
     static final int TILE = 6;
-    /** Fewest output channels of a pass for which the native kernel beats im2col + OpenBLAS (measured, BENCHMARKS.md). */
+    /** Fewest output channels of a pass taken natively (a choice: below it most of each 16-row panel is zeros). */
     static final int MIN_ROWS = 8;
     /** Pixels (samples x P) per chunk of the filter gradient: a panel's packed {@code dy} is 128 KiB, kept in L2. */
     private static final long FILTER_CHUNK_COLUMNS = 2048;
@@ -82,7 +82,7 @@ final class NativeConv implements AutoCloseable {
         }
     }
 
-    /** Geometry of one convolution: {@code x (N, cin, h, w)}, {@code w (cout, cin, kh, kw)}, {@code y (N, cout, ho, wo)}. */
+    /** One convolution: {@code x (N, cin, h, w)}, {@code w (cout, cin, kh, kw)}, {@code y (N, cout, ho, wo)}. */
     record Geometry(int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int ho, int wo) {
         static Geometry of(Tensor x, Tensor w, ConvParams p, Tensor y) {
             return new Geometry(x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), p.strideH(),
@@ -376,9 +376,9 @@ final class NativeConv implements AutoCloseable {
     /**
      * One phase {@code (rh, rw)} of the data gradient: the {@code dx} pixels with {@code (ih + pH) mod sH = rh} and
      * {@code (iw + pW) mod sW = rw} ({@code j} of them per sample; {@code base} and {@code outOff} list them for each
-     * sample of a chunk, {@code dx} offsets in {@code outOff} without the channel), each the sum over {@code r = (co, th, tw)}
-     * of {@code w[co, ci, rh + sH*th, rw + sW*tw] * dy_pad[base + roff[r]]}, where {@code base} is the padded
-     * {@code dy} position {@code (q_h + top, q_w + left)} with {@code q = (i + pad) div stride} and
+     * sample of a chunk, {@code dx} offsets in {@code outOff} without the channel), each the sum over
+     * {@code r = (co, th, tw)} of {@code w[co, ci, rh + sH*th, rw + sW*tw] * dy_pad[base + roff[r]]}, where
+     * {@code base} is the padded {@code dy} position {@code (q_h + top, q_w + left)} with {@code q = (i + pad) div stride} and
      * {@code roff[r] = co*Hp*Wp - th*Wp - tw}. A phase with no taps ({@code r = 0}) writes zeros.
      */
     private record Phase(int r, int j, IntPointer roff, IntPointer base, IntPointer outOff, IntPointer wOff,
