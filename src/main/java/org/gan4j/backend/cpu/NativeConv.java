@@ -379,7 +379,8 @@ final class NativeConv implements AutoCloseable {
      * sample of a chunk, {@code dx} offsets in {@code outOff} without the channel), each the sum over
      * {@code r = (co, th, tw)} of {@code w[co, ci, rh + sH*th, rw + sW*tw] * dy_pad[base + roff[r]]}, where
      * {@code base} is the padded {@code dy} position {@code (q_h + top, q_w + left)} with
-     * {@code q = (i + pad) div stride} and {@code roff[r] = co*Hp*Wp - th*Wp - tw}. A phase with no taps ({@code r = 0}) writes zeros.
+     * {@code q = (i + pad) div stride} and {@code roff[r] = co*Hp*Wp - th*Wp - tw}. A phase with no taps
+     * ({@code r = 0}) writes zeros.
      */
     private record Phase(int r, int j, IntPointer roff, IntPointer base, IntPointer outOff, IntPointer wOff,
             long aOffset) implements AutoCloseable {
