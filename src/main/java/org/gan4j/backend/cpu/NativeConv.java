@@ -64,11 +64,12 @@ final class NativeConv implements AutoCloseable {
     }
 
     private static final class Probe {
-        static final Status STATUS = probe();
+        static final Status STATUS = probe(System.getProperty(PROPERTY, "true"));
     }
 
-    private static Status probe() {
-        if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true"))) {
+    /** Probes now, with {@code switchValue} the value of {@link #PROPERTY} ("false" switches the kernels off). */
+    static Status probe(String switchValue) {
+        if ("false".equalsIgnoreCase(switchValue)) {
             return new Status(false, "switched off by -D" + PROPERTY + "=false");
         }
         try {

@@ -41,6 +41,13 @@ class NativeConvTest {
         }
     }
 
+    @Test
+    void thePropertySwitchesTheKernelsOffWithAReason() {
+        NativeConv.Status off = NativeConv.probe("false");
+        assertFalse(off.usable());
+        assertTrue(off.reason().contains("-Dgan4j.cpu.native=false"), off.reason());
+    }
+
     /** Work is split by output tiles only, each summed in a fixed order: 1, 2 and 3 threads give the same bits. */
     @Test
     void resultsDoNotDependOnTheThreadCount() {
