@@ -160,6 +160,7 @@ class CpuF32FastPathTest {
         checkConv(4, 1, 28, 28, 64, 4, 4, ConvParams.of(2, 1), 11, big); // D28 conv1 / G28's last ConvT
         checkConv(4, 64, 14, 14, 128, 4, 4, ConvParams.of(2, 1), 12, big); // D28 conv2 / G28's first ConvT
         checkConv(2, 512, 4, 4, 100, 4, 4, ConvParams.of(1, 0), 13, big); // G64's first ConvT
+        checkConv(2, 512, 4, 4, 1, 4, 4, ConvParams.of(1, 0), 16, big); // D64 conv5: data gradient native, 16x taps
         checkConv(2, 3, 64, 64, 64, 4, 4, ConvParams.of(2, 1), 14, big); // D64 conv1 / G64's last ConvT
         checkConv(2, 128, 16, 16, 256, 4, 4, ConvParams.of(2, 1), 15, big); // D64 conv3 / G64's ConvT
     }
