@@ -63,6 +63,7 @@ final class ConfigJson {
         h.put("collapse_loss_d", t.collapseLossD());
         h.put("collapse_read_steps", t.collapseReadSteps());
         h.put("ema_decay", t.emaDecay());
+        h.put("r1_gamma", t.r1Gamma());
         n.put("epochs", c.epochs());
         n.put("steps", c.steps());
         n.put("backend", c.backend());
@@ -97,6 +98,7 @@ final class ConfigJson {
                 .metricsEvery(h.path("metrics_every").asInt())
                 .collapseWarning(h.path("collapse_loss_d").floatValue(), h.path("collapse_read_steps").asInt())
                 .emaDecay(h.path("ema_decay").floatValue()) // absent (0: no average) before it existed
+                .r1Gamma(h.path("r1_gamma").floatValue()) // absent (0: no penalty) before it existed
                 .build();
         JsonNode d = t.path("dataset");
         String path = d.path("path").isTextual() ? d.path("path").asText() : null;

@@ -193,6 +193,12 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
             return this;
         }
 
+        /** The weight of the R1 penalty on D, 0 for none (see {@link TrainerConfig#r1Gamma()}). */
+        public Builder r1Gamma(float gamma) {
+            trainer.r1Gamma(gamma);
+            return this;
+        }
+
         public Builder epochs(int epochs) {
             this.epochs = epochs;
             this.steps = 0;

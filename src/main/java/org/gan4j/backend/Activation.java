@@ -44,6 +44,14 @@ public record Activation(Kind kind, float slope) {
         };
     }
 
+    /**
+     * Whether the function is piecewise linear (identity, ReLU, LeakyReLU): its second derivative is 0 away from the
+     * kink, which the R1 penalty's exact second backward relies on.
+     */
+    public boolean isPiecewiseLinear() {
+        return kind == Kind.IDENTITY || kind == Kind.RELU || kind == Kind.LEAKY_RELU;
+    }
+
     /** d act / d x expressed through the output {@code y = apply(x)}. */
     public double derivativeFromOutput(double y) {
         return switch (kind) {

@@ -126,6 +126,11 @@ final class TrainCommand implements Callable<Integer> {
             + " otherwise.")
     Float ema;
 
+    @Option(names = "--r1", paramLabel = "GAMMA", description = "R1 gradient penalty (Mescheder et al. 2018):"
+            + " adds GAMMA/2 * mean ||grad_x D(x)||^2 on real data to the discriminator's loss (D without batch norm,"
+            + " e.g. mlp2d). 0: off. Default: 0.")
+    Float r1;
+
     @Option(names = "--seed", description = "Seed of initialisation, noise, labels and shuffling. Default: 1.")
     Long seed;
 
@@ -287,6 +292,7 @@ final class TrainCommand implements Callable<Integer> {
         addIf(given, labelNoise, "--label-noise");
         addIf(given, labelFlip, "--label-flip");
         addIf(given, ema, "--ema");
+        addIf(given, r1, "--r1");
         addIf(given, seed, "--seed");
         addIf(given, metricsEvery, "--metrics-every");
         addIf(given, name, "--name");
@@ -393,6 +399,9 @@ final class TrainCommand implements Callable<Integer> {
         b.seed(seed != null ? seed : 1L);
         if (ema != null) {
             b.emaDecay(ema);
+        }
+        if (r1 != null) {
+            b.r1Gamma(r1);
         }
         if (metricsEvery != null) {
             b.metricsEvery(metricsEvery);

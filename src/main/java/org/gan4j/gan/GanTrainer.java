@@ -25,7 +25,10 @@ import org.gan4j.tensor.Tensor;
  * </pre>
  * One step (the caller has filled {@link #realInput()} with the next real batch, values in [-1, 1]):
  * <ol>
- *   <li>D.zeroGrad; logits = D(x); L_real = 1/2 loss(logits, real targets); backward (parameter gradients only).</li>
+ *   <li>D.zeroGrad; logits = D(x); L_real = 1/2 loss(logits, real targets); backward (parameter gradients only).
+ *       With {@link TrainerConfig#r1Gamma()} {@code > 0}, the R1 penalty {@code gamma / 2 * mean ||grad_x D(x)||^2}
+ *       on this real batch: its gradient joins D's (an exact second backward, {@link Model#r1Backward}) and its
+ *       value is part of L_D.</li>
  *   <li>z ~ N(0, 1); fake = G(z); logits = D(fake); L_fake = 1/2 loss(logits, fake targets); backward through D
  *       only (no gradient flows into G, as {@code netD(fake.detach())}); L_D = L_real + L_fake; Adam step on D.</li>
  *   <li>On every k-th step ({@link TrainerConfig#dStepsPerGStep()}): G.zeroGrad; logits = D(the same fake) with the
@@ -84,7 +87,8 @@ public final class GanTrainer implements AutoCloseable {
     private static final int D_FAKE_AFTER = 6;
     private static final int GRAD_SQ_D = 7;
     private static final int GRAD_SQ_G = 8;
-    private static final int SLOTS = 9;
+    private static final int R1 = 9;
+    private static final int SLOTS = 10;
 
     /** Name of the weight average's running sum in {@link #optimizerState()}. */
     public static final String AVERAGE_STATE = "ema.sum";
@@ -106,6 +110,9 @@ public final class GanTrainer implements AutoCloseable {
     private final Tensor fakeTargets;
     private final Tensor generatorTargets;
     private final Tensor dLogits;
+    /** With R1: ones (a gradient of 1 per logit) and the adjoint of D's input gradient; else null. */
+    private final Tensor r1Ones;
+    private final Tensor r1Adjoint;
     private final Tensor metrics;
     private final Tensor[] slot = new Tensor[SLOTS];
     private final List<TrainingListener> listeners = new ArrayList<>();
@@ -155,6 +162,9 @@ public final class GanTrainer implements AutoCloseable {
         require(fakeShape.dim(0) == n && logitShape.size() >= 1 && n % logitShape.size() == 0, "the discriminator "
                 + "must give one logit per sample or per pack of samples: for a batch of " + n + " samples "
                 + fakeShape + " it gives " + logitShape);
+        require(!config.hasR1() || discriminator.supportsR1(), "the R1 penalty needs a discriminator piecewise "
+                + "linear in its input (Linear or Conv2d layers with identity, ReLU or LeakyReLU activations, reshapes; "
+                + "no batch norm, dropout, tanh or sigmoid): this one is not; use mlp2d or turn R1 off (r1Gamma 0)");
         this.backend = backend;
         this.generator = generator;
         this.discriminator = discriminator;
@@ -172,6 +182,11 @@ public final class GanTrainer implements AutoCloseable {
         this.fakeTargets = backend.allocate(logitShape);
         this.generatorTargets = backend.allocate(logitShape);
         this.dLogits = backend.allocate(logitShape);
+        this.r1Ones = config.hasR1() ? backend.allocate(logitShape) : null;
+        this.r1Adjoint = config.hasR1() ? backend.allocate(fakeShape) : null;
+        if (r1Ones != null) {
+            backend.fill(1f, r1Ones);
+        }
         this.metrics = backend.allocate(Shape.of(SLOTS));
         for (int i = 0; i < SLOTS; i++) {
             slot[i] = metrics.view(i, Shape.of(1));
@@ -322,6 +337,9 @@ public final class GanTrainer implements AutoCloseable {
         backend.mean(realLogits, outputActivation, slot[D_REAL]);
         loss.discriminatorTerm(backend, realLogits, realTargets, slot[LOSS_D_REAL], dLogits);
         discriminator.backward(dLogits);
+        if (config.hasR1()) {
+            r1Penalty();
+        }
 
         backend.randomNormal(random, 0f, 1f, noise);
         Tensor fake = generator.forward(noise);
@@ -332,6 +350,9 @@ public final class GanTrainer implements AutoCloseable {
 
         backend.copy(slot[LOSS_D_REAL], slot[LOSS_D]);
         backend.axpy(1f, slot[LOSS_D_FAKE], slot[LOSS_D]);
+        if (config.hasR1()) {
+            backend.axpy(1f, slot[R1], slot[LOSS_D]);
+        }
         backend.sumOfSquares(discriminator.gradients(), slot[GRAD_SQ_D]);
         optimizerD.step();
 
@@ -350,6 +371,22 @@ public final class GanTrainer implements AutoCloseable {
                 average.update();
             }
         }
+    }
+
+    /**
+     * R1 on the real batch D has just seen: {@code g = grad_x sum D(x)} (one backward of ones, per-logit input
+     * gradients), the penalty {@code gamma / 2 * mean ||g||^2} into its metrics slot, and its parameter gradient
+     * added to D's by {@link Model#r1Backward} with the adjoint {@code gamma / M * g} (M logits).
+     */
+    private void r1Penalty() {
+        float gamma = config.r1Gamma();
+        int m = r1Ones.size();
+        Tensor g = discriminator.backwardToInputOnly(r1Ones);
+        backend.sumOfSquares(g, slot[R1]);
+        backend.scale(gamma / (2f * m), slot[R1]);
+        backend.copy(g, r1Adjoint);
+        backend.scale(gamma / m, r1Adjoint);
+        discriminator.r1Backward(r1Adjoint);
     }
 
     private StepMetrics readMetrics(boolean generatorStep) {
@@ -610,8 +647,10 @@ public final class GanTrainer implements AutoCloseable {
         }
         random.close();
         for (Tensor t : new Tensor[] {noise, realInput, realTargets, fakeTargets, generatorTargets, dLogits,
-                metrics}) {
-            t.close();
+                metrics, r1Ones, r1Adjoint}) {
+            if (t != null) {
+                t.close();
+            }
         }
     }
 

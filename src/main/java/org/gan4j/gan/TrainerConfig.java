@@ -20,10 +20,12 @@ package org.gan4j.gan;
  * @param collapseReadSteps  that many consecutive such read steps raise the warning (once), {@code >= 1}
  * @param emaDecay           decay of the exponential moving average of the generator's weights used for sampling,
  *                           evaluation and checkpoints ({@link WeightAverage}), in [0, 1); 0 turns it off
+ * @param r1Gamma            weight gamma of the R1 penalty {@code gamma / 2 * E ||grad_x D(x)||^2} on real data
+ *                           (Mescheder et al. 2018) added to D's loss, finite and {@code >= 0}; 0 turns it off
  */
 public record TrainerConfig(int batchSize, float lrD, float lrG, float beta1, float beta2, int dStepsPerGStep,
         GanLoss loss, Labels labels, long seed, int metricsEvery, float collapseLossD, int collapseReadSteps,
-        float emaDecay) {
+        float emaDecay, float r1Gamma) {
 
     /** Validates every field. */
     public TrainerConfig {
@@ -68,6 +70,15 @@ public record TrainerConfig(int batchSize, float lrD, float lrG, float beta1, fl
             throw new IllegalArgumentException("emaDecay must be in [0, 1) (0: no averaging; typically 0.99 to "
                     + "0.9999), got " + emaDecay);
         }
+        if (!(r1Gamma >= 0f && r1Gamma < Float.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("r1Gamma must be a finite number >= 0 (0: no R1 penalty; typically 0.1 "
+                    + "to 10), got " + r1Gamma);
+        }
+    }
+
+    /** Whether D's loss has the R1 penalty ({@link #r1Gamma()} {@code > 0}). */
+    public boolean hasR1() {
+        return r1Gamma > 0f;
     }
 
     /** Whether the generator's weights are averaged ({@link #emaDecay()} {@code > 0}). */
@@ -97,7 +108,7 @@ public record TrainerConfig(int batchSize, float lrD, float lrG, float beta1, fl
     public Builder toBuilder() {
         return new Builder().batchSize(batchSize).lrD(lrD).lrG(lrG).betas(beta1, beta2)
                 .dStepsPerGStep(dStepsPerGStep).loss(loss).labels(labels).seed(seed).metricsEvery(metricsEvery)
-                .collapseWarning(collapseLossD, collapseReadSteps).emaDecay(emaDecay);
+                .collapseWarning(collapseLossD, collapseReadSteps).emaDecay(emaDecay).r1Gamma(r1Gamma);
     }
 
     /** Collects fields; {@link #build()} validates them. Defaults are listed on each setter. */
@@ -115,6 +126,7 @@ public record TrainerConfig(int batchSize, float lrD, float lrG, float beta1, fl
         private float collapseLossD = 0.01f;
         private int collapseReadSteps = 200;
         private float emaDecay = 0f;
+        private float r1Gamma = 0f;
 
         private Builder() {
         }
@@ -206,10 +218,16 @@ public record TrainerConfig(int batchSize, float lrD, float lrG, float beta1, fl
             return this;
         }
 
+        /** Default 0: no R1 penalty. */
+        public Builder r1Gamma(float r1Gamma) {
+            this.r1Gamma = r1Gamma;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first invalid field */
         public TrainerConfig build() {
             return new TrainerConfig(batchSize, lrD, lrG, beta1, beta2, dStepsPerGStep, loss, labels, seed,
-                    metricsEvery, collapseLossD, collapseReadSteps, emaDecay);
+                    metricsEvery, collapseLossD, collapseReadSteps, emaDecay, r1Gamma);
         }
     }
 }

@@ -44,4 +44,22 @@ public abstract class ActivationLayer extends Layer {
         backend().biasActivationBackward(out, dy, activation, dx, null);
         return dx;
     }
+
+    /** {@code dx = dy * act'(y)} is linear in {@code dy} for a fixed pattern: the adjoint is {@code a * act'(y)}. */
+    @Override
+    public Tensor r1Backward(Tensor a) {
+        Tensor out = requireForward(y, this);
+        requireShape(a.shape(), out.shape(), "adjoint of the input gradient");
+        if (!supportsR1()) {
+            return super.r1Backward(a);
+        }
+        Tensor adjoint = buffer("r1", out.shape());
+        backend().biasActivationBackward(out, a, activation, adjoint, null);
+        return adjoint;
+    }
+
+    @Override
+    public boolean supportsR1() {
+        return activation.isPiecewiseLinear();
+    }
 }

@@ -29,6 +29,7 @@ public abstract class AffineLayer extends Layer implements FusableLayer {
     private Activation activation = Activation.IDENTITY;
     private Tensor x;
     private Tensor y;
+    private Tensor dz;
 
     /**
      * Declares the weight {@code weight} of {@code shape} (out, ...) with the given fan-in, spectrally normalised
@@ -118,15 +119,9 @@ public abstract class AffineLayer extends Layer implements FusableLayer {
             backend().biasActivationBackward(y, dy, activation, dz,
                     bias == null || !parameterGradients() ? null : bias.grad());
         }
+        this.dz = dz;
         if (parameterGradients()) {
-            if (spectralU == null) {
-                accumulateWeightGradient(x, dz);
-            } else {
-                backend().fill(0f, mapWeightGradient());
-                accumulateWeightGradient(x, dz);
-                backend().spectralNormBackward(mapWeightGradient(), mapWeight(), spectralU.value(), spectralV.value(),
-                        sigma, weight.grad());
-            }
+            addWeightGradient(x, dz);
         }
         if (!needInputGrad) {
             return null;
@@ -134,6 +129,49 @@ public abstract class AffineLayer extends Layer implements FusableLayer {
         Tensor dx = buffer("dx", x.shape());
         applyInputGradient(dz, dx);
         return dx;
+    }
+
+    /** {@code dW += dA/dW (input, dz)}, through the spectral normalisation when there is one. */
+    private void addWeightGradient(Tensor input, Tensor dz) {
+        if (spectralU == null) {
+            accumulateWeightGradient(input, dz);
+        } else {
+            backend().fill(0f, mapWeightGradient());
+            accumulateWeightGradient(input, dz);
+            backend().spectralNormBackward(mapWeightGradient(), mapWeight(), spectralU.value(), spectralV.value(),
+                    sigma, weight.grad());
+        }
+    }
+
+    /**
+     * The backward {@code dx = A^T dz} with {@code dz = dy * act'(y)} is bilinear in {@code (W, dy)} for a fixed
+     * activation pattern, so for the adjoint {@code a} of {@code dx}: {@code dW += dA/dW (a, dz)} (the weight
+     * gradient's own op with {@code a} in place of {@code x}), nothing for the bias, and the adjoint of {@code dy} is
+     * {@code (A a) * act'(y)}.
+     */
+    @Override
+    public final Tensor r1Backward(Tensor a) {
+        if (dz == null) {
+            throw new IllegalStateException(this + ": r1Backward called before backward");
+        }
+        requireShape(a.shape(), x.shape(), "adjoint of the input gradient");
+        if (!supportsR1()) {
+            return super.r1Backward(a);
+        }
+        if (parameterGradients()) {
+            addWeightGradient(a, dz);
+        }
+        Tensor out = buffer("r1", y.shape());
+        applyForward(a, out);
+        if (activation != Activation.IDENTITY) {
+            backend().biasActivationBackward(y, out, activation, out, null);
+        }
+        return out;
+    }
+
+    @Override
+    public final boolean supportsR1() {
+        return activation.isPiecewiseLinear();
     }
 
     /** {@code ", bias=true, +RELU"} and the like (and {@code ", sn"}), for {@link #toString()}. */

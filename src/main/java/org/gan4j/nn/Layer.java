@@ -40,6 +40,27 @@ public abstract class Layer implements AutoCloseable {
      */
     public abstract Tensor backward(Tensor dy, boolean needInputGrad);
 
+    /**
+     * The second backward the R1 penalty needs (Mescheder et al. 2018; docs/R1-PENALTY.md). Call after
+     * {@link #forward} and a {@link #backward} that returned the input gradient {@code dx}, with {@code a} the
+     * derivative of a penalty on {@code dx} with respect to {@code dx} (shape of the last input): adds that penalty's
+     * derivative with respect to this layer's parameters to their gradients (when {@link #parameterGradients()}) and
+     * returns its derivative with respect to the {@code dy} of that backward (shape of the last output;
+     * layer-owned). Exact for layers piecewise linear in their input, whose activation pattern is that of the
+     * forward ({@link #supportsR1()}); the default throws.
+     *
+     * @throws UnsupportedOperationException when {@link #supportsR1()} is false
+     */
+    public Tensor r1Backward(Tensor a) {
+        throw new UnsupportedOperationException(this + " does not support the R1 penalty's second backward (it needs "
+                + "layers piecewise linear in their input: Linear or Conv2d with identity, ReLU or LeakyReLU)");
+    }
+
+    /** Whether {@link #r1Backward} is exact for this layer (and its children); false unless a layer says so. */
+    public boolean supportsR1() {
+        return false;
+    }
+
     /** Parameters declared by this layer itself (not its children). */
     public final List<Parameter> localParameters() {
         return List.copyOf(parameters);

@@ -152,6 +152,26 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * The R1 penalty's second backward ({@link Layer#r1Backward}): after {@link #forward} and a backward that returned
+     * the input gradient {@code dx}, adds to {@link #gradients()} the parameter gradient of a penalty on {@code dx}
+     * whose derivative with respect to {@code dx} is {@code a} (shape of the input). E.g. for
+     * {@code gamma / 2 * mean_n ||dx_n||^2} with {@code dy = 1} per logit, {@code a = gamma / N * dx}.
+     *
+     * @throws UnsupportedOperationException when a layer is not piecewise linear in its input ({@link #supportsR1})
+     */
+    public void r1Backward(Tensor a) {
+        root.r1Backward(a);
+    }
+
+    /**
+     * Whether {@link #r1Backward} is exact for this network: Linear, Conv2d, reshapes and identity, ReLU or LeakyReLU
+     * activations only (no batch norm, dropout, tanh or sigmoid).
+     */
+    public boolean supportsR1() {
+        return root.supportsR1();
+    }
+
+    /**
      * Backpropagates {@code dy} to the input without touching {@link #gradients()}: the weight-gradient work is
      * skipped. For passing a gradient through a network that is not being trained at that moment (D in the
      * generator step of a GAN).

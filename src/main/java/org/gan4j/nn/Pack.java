@@ -54,6 +54,21 @@ public final class Pack extends Layer {
         return needInputGrad ? dy.reshape(inputShape) : null;
     }
 
+    /** A reshape: the adjoint is {@code a} reshaped to the output's shape. */
+    @Override
+    public Tensor r1Backward(Tensor a) {
+        if (inputShape == null) {
+            throw new IllegalStateException(this + ": r1Backward called before forward");
+        }
+        requireShape(a.shape(), inputShape, "adjoint of the input gradient");
+        return a.reshape(outputShape(inputShape));
+    }
+
+    @Override
+    public boolean supportsR1() {
+        return true;
+    }
+
     @Override
     public String toString() {
         return "Pack(" + k + ")";

@@ -98,6 +98,25 @@ public final class Sequential extends Layer {
         return g;
     }
 
+    /** The layers' {@link Layer#r1Backward} from the first to the last (the adjoint runs forward). */
+    @Override
+    public Tensor r1Backward(Tensor a) {
+        if (plan.isEmpty()) {
+            throw new IllegalStateException("Sequential is not attached to a backend: wrap it in a Model");
+        }
+        Tensor h = a;
+        for (Layer l : plan) {
+            h = l.r1Backward(h);
+        }
+        return h;
+    }
+
+    /** True when every layer's is. */
+    @Override
+    public boolean supportsR1() {
+        return layers.stream().allMatch(Layer::supportsR1);
+    }
+
     @Override
     public String toString() {
         return "Sequential(" + layers.size() + " layers)";

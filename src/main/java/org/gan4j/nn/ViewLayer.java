@@ -24,4 +24,19 @@ abstract class ViewLayer extends Layer {
         requireShape(dy.shape(), outputShape(inputShape), "gradient");
         return needInputGrad ? dy.reshape(inputShape) : null;
     }
+
+    /** A reshape: the adjoint is {@code a} reshaped to the output's shape. */
+    @Override
+    public final Tensor r1Backward(Tensor a) {
+        if (inputShape == null) {
+            throw new IllegalStateException(this + ": r1Backward called before forward");
+        }
+        requireShape(a.shape(), inputShape, "adjoint of the input gradient");
+        return a.reshape(outputShape(inputShape));
+    }
+
+    @Override
+    public final boolean supportsR1() {
+        return true;
+    }
 }

@@ -254,6 +254,17 @@ public final class GradCheck {
     }
 
     /**
+     * Runs {@code model} on {@code x} as {@link Model#forward} does, leaving every layer ready for a backward, and
+     * returns the activation pattern ({@code y > 0} of every ReLU/LeakyReLU output), for {@link Probe}s of objectives
+     * that go on from the forward (e.g. through a backward).
+     */
+    public static boolean[] tracedForward(Model model, Tensor x) {
+        List<boolean[]> patterns = new ArrayList<>();
+        traceForward(model.root(), x, patterns);
+        return concat(patterns);
+    }
+
+    /**
      * Runs {@code layer} on {@code x} as {@link Sequential#forward} does (a {@link FusableLayer} that carries a
      * fused activation skips the {@link ActivationLayer} after it), adding the pattern {@code y > 0} of every
      * ReLU/LeakyReLU output to {@code patterns}.
