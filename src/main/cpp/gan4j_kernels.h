@@ -93,9 +93,9 @@ int gan4j_spectral_norm_backward(const float* dwsn, const float* wsn, const floa
 
 /* ---------------------------------------------------------------- optimizers.cu */
 
-int gan4j_adam_step(const float* grad, long long n, float lr, float beta1, float beta2, float eps,
-                    float weight_decay, float* param, float* m, float* v, float* step, unsigned int* ticket,
-                    void* stream);
+int gan4j_adam_step(const float* grad, long long n, float lr, const float* lr_ptr, float beta1, float beta2,
+                    float eps, float weight_decay, float* param, float* m, float* v, float* step,
+                    unsigned int* ticket, void* stream);
 int gan4j_sgd_step(const float* grad, long long n, float lr, float momentum, float weight_decay, float* param,
                    float* momentum_buffer, void* stream);
 

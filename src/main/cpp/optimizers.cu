@@ -8,6 +8,8 @@
  *   SGD   g = grad + wd * param; with momentum buf = momentum * buf + g, param -= lr * buf; else param -= lr * g
  * CPU reference: CpuBackend.doAdamStep / doSgdStep (double per element); here float per element, bias corrections
  * in double once per thread.
+ * The learning rate is `lr`, or `*lr_ptr` when lr_ptr is not null (a device word written before the launch or a
+ * graph replay: PyTorch's capturable Adam), so a captured step follows a schedule without being captured again.
  * The Adam step count lives on the device so that a captured iteration can be replayed: every block reads it at
  * the start, and the last block to finish (counted with `ticket`, a zeroed device word owned by the caller, which
  * that block resets to 0) writes step + 1, after every block has read the old value.
@@ -27,8 +29,10 @@ __device__ __forceinline__ void adam_one(float g0, float& p, float& m, float& v,
 }
 
 template <bool VEC>
-__global__ void adam_step_kernel(const float* grad, long long n, float lr, float b1, float b2, float eps, float wd,
-                                 float* param, float* m, float* v, float* step, unsigned int* ticket) {
+__global__ void adam_step_kernel(const float* grad, long long n, float lr_value, const float* lr_ptr, float b1,
+                                 float b2, float eps, float wd, float* param, float* m, float* v, float* step,
+                                 unsigned int* ticket) {
+    const float lr = lr_ptr != nullptr ? *lr_ptr : lr_value;
     const float t = *reinterpret_cast<volatile float*>(step) + 1.f;
     const float bc1 = (float)(1.0 - pow((double)b1, (double)t));
     const float bc2 = (float)(1.0 - pow((double)b2, (double)t));
@@ -102,13 +106,13 @@ __global__ void sgd_step_kernel(const float* grad, long long n, float lr, float 
 
 extern "C" {
 
-int gan4j_adam_step(const float* grad, long long n, float lr, float beta1, float beta2, float eps,
-                    float weight_decay, float* param, float* m, float* v, float* step, unsigned int* ticket,
-                    void* stream) {
+int gan4j_adam_step(const float* grad, long long n, float lr, const float* lr_ptr, float beta1, float beta2,
+                    float eps, float weight_decay, float* param, float* m, float* v, float* step,
+                    unsigned int* ticket, void* stream) {
     if (n <= 0) return (int)cudaErrorInvalidValue;
     const bool vec = aligned16(grad) && aligned16(param) && aligned16(m) && aligned16(v);
     return launch_vec(vec, n, stream, adam_step_kernel<true>, adam_step_kernel<false>,
-                      grad, n, lr, beta1, beta2, eps, weight_decay, param, m, v, step, ticket);
+                      grad, n, lr, lr_ptr, beta1, beta2, eps, weight_decay, param, m, v, step, ticket);
 }
 
 int gan4j_sgd_step(const float* grad, long long n, float lr, float momentum, float weight_decay, float* param,

@@ -465,6 +465,30 @@ public abstract class Backend implements Device, AutoCloseable {
     @Op
     public final void adamStep(Tensor grad, float lr, float beta1, float beta2, float eps, float weightDecay,
             Tensor param, Tensor m, Tensor v, Tensor step) {
+        checkHyper("lr", lr, 0, Float.MAX_VALUE);
+        checkAdam(grad, beta1, beta2, eps, weightDecay, param, m, v, step);
+        doAdamStep(grad, lr, beta1, beta2, eps, weightDecay, param, m, v, step);
+    }
+
+    /**
+     * {@link #adamStep(Tensor, float, float, float, float, float, Tensor, Tensor, Tensor, Tensor)} with the learning
+     * rate read from the 1-element tensor {@code lr} when the step runs, as PyTorch's {@code capturable} Adam does: a
+     * captured step ({@link #captureStep}) then replays with the rate written into {@code lr} since, so a schedule
+     * needs no new capture. {@code lr} must hold a finite value {@code >= 0} (checked where it is read on the host).
+     */
+    @Op
+    public final void adamStep(Tensor grad, Tensor lr, float beta1, float beta2, float eps, float weightDecay,
+            Tensor param, Tensor m, Tensor v, Tensor step) {
+        checkOwn(lr, "lr");
+        if (lr.size() != 1) {
+            throw new IllegalArgumentException("lr must be a 1-element tensor, got " + lr.shape());
+        }
+        checkAdam(grad, beta1, beta2, eps, weightDecay, param, m, v, step);
+        doAdamStep(grad, lr, beta1, beta2, eps, weightDecay, param, m, v, step);
+    }
+
+    private void checkAdam(Tensor grad, float beta1, float beta2, float eps, float weightDecay, Tensor param,
+            Tensor m, Tensor v, Tensor step) {
         checkOwn(grad, "grad");
         checkOwn(param, "param");
         checkOwn(m, "m");
@@ -473,12 +497,10 @@ public abstract class Backend implements Device, AutoCloseable {
         checkSameSize(grad, param, "grad", "param");
         checkSameSize(grad, m, "grad", "m");
         checkSameSize(grad, v, "grad", "v");
-        checkHyper("lr", lr, 0, Float.MAX_VALUE);
         checkHyper("beta1", beta1, 0, 1 - Math.ulp(1f));
         checkHyper("beta2", beta2, 0, 1 - Math.ulp(1f));
         checkHyper("eps", eps, 0, Float.MAX_VALUE);
         checkHyper("weightDecay", weightDecay, 0, Float.MAX_VALUE);
-        doAdamStep(grad, lr, beta1, beta2, eps, weightDecay, param, m, v, step);
     }
 
     /**
@@ -628,6 +650,19 @@ public abstract class Backend implements Device, AutoCloseable {
 
     protected abstract void doAdamStep(Tensor grad, float lr, float beta1, float beta2, float eps, float weightDecay,
             Tensor param, Tensor m, Tensor v, Tensor step);
+
+    /**
+     * Adam with the rate in {@code lr}: here read to the host (the ops of a CPU backend run at once, so the value is
+     * the current one), checked, then the float form. A backend whose ops run later on a device overrides this to
+     * read {@code lr} there, so a captured step sees the value of replay time.
+     */
+    protected void doAdamStep(Tensor grad, Tensor lr, float beta1, float beta2, float eps, float weightDecay,
+            Tensor param, Tensor m, Tensor v, Tensor step) {
+        float[] rate = new float[1];
+        copyToHost(lr, rate);
+        checkHyper("lr", rate[0], 0, Float.MAX_VALUE);
+        doAdamStep(grad, rate[0], beta1, beta2, eps, weightDecay, param, m, v, step);
+    }
 
     protected abstract void doSgdStep(Tensor grad, float lr, float momentum, float weightDecay, Tensor param,
             Tensor momentumBuffer);

@@ -59,8 +59,8 @@ import org.gan4j.tensor.Tensor;
  * (CUDA; and one D step per G step), the first step runs eagerly (planning every buffer and cuDNN algorithm), the next
  * one is captured once and every step from then on replays it as one graph launch ({@link Backend#captureStep});
  * metrics are read as before.
- * Sampling (which may reallocate G's buffers) or a changed learning rate drops the graph; the next step runs
- * eagerly and the one after captures again.
+ * Sampling (which may reallocate G's buffers) drops the graph; the next step runs eagerly and the one after captures
+ * again. A changed learning rate does not: {@link Adam} reads it from a device scalar when its step runs.
  *
  * <p><b>Ownership.</b> The trainer owns its optimizers, noise, target, metric and input tensors and its random stream
  * (close it); the caller keeps owning the two models. Not thread-safe.
@@ -125,8 +125,7 @@ public final class GanTrainer implements AutoCloseable {
     private boolean graphMode;
     private CapturedStep graph;
     private int eagerStepsSinceGraph;
-    private float graphLrD;
-    private float graphLrG;
+    private int graphCaptures;
     /** Metrics copies in flight with {@link #deferMetrics}: two slots used in turn; null until first needed. */
     private HostReadback readback;
     private boolean deferMetrics;
@@ -292,11 +291,8 @@ public final class GanTrainer implements AutoCloseable {
         return graphMode;
     }
 
-    /** One eager step after (re)planning, then capture once; replay while the learning rates stay those captured. */
+    /** One eager step after (re)planning, then capture once and replay (learning rates are read on the device). */
     private void graphedIteration() {
-        if (graph != null && (graphLrD != optimizerD.learningRate() || graphLrG != optimizerG.learningRate())) {
-            dropGraph(); // learning rates are baked into the captured Adam launches
-        }
         if (graph == null) {
             if (eagerStepsSinceGraph < 1) {
                 iteration(true);
@@ -304,8 +300,7 @@ public final class GanTrainer implements AutoCloseable {
                 return;
             }
             graph = backend.captureStep(() -> iteration(true));
-            graphLrD = optimizerD.learningRate();
-            graphLrG = optimizerG.learningRate();
+            graphCaptures++;
         }
         graph.replay();
     }
@@ -598,6 +593,11 @@ public final class GanTrainer implements AutoCloseable {
         return sampleShape;
     }
 
+    /** How many times a step has been captured as a graph ({@link #useCudaGraph}); for tests and diagnostics. */
+    public int graphCaptures() {
+        return graphCaptures;
+    }
+
     /** Steps done (discriminator updates). */
     public long stepCount() {
         return step;
@@ -610,7 +610,8 @@ public final class GanTrainer implements AutoCloseable {
 
     /**
      * Sets both learning rates to {@code factor} times the configured ones ({@link TrainerConfig#lrD()},
-     * {@link TrainerConfig#lrG()}), e.g. from an {@link LrSchedule}. A changed rate makes a CUDA graph recapture.
+     * {@link TrainerConfig#lrG()}), e.g. from an {@link LrSchedule}. A CUDA graph replays with the new rates (no
+     * new capture).
      */
     public void scaleLearningRates(double factor) {
         require(factor > 0 && factor <= 1e6, "learning-rate factor must be in (0, 1e6], got " + factor);

@@ -52,6 +52,11 @@ abstract class AbstractOptimizer implements Optimizer {
     @Override
     public final void setLearningRate(float lr) {
         this.lr = check("lr", lr, 0f, Float.MAX_VALUE);
+        learningRateChanged();
+    }
+
+    /** Called after {@link #setLearningRate} (outside any step), e.g. to copy the rate to the device. */
+    protected void learningRateChanged() {
     }
 
     @Override
@@ -88,9 +93,9 @@ abstract class AbstractOptimizer implements Optimizer {
         expected.forEach((name, t) -> backend.copyFromHost(state.get(name), t));
     }
 
-    /** Frees the state tensors. */
+    /** Frees the state tensors (subclasses free what else they hold, then call this). */
     @Override
-    public final void close() {
+    public void close() {
         stateTensors().values().forEach(Tensor::close);
     }
 }

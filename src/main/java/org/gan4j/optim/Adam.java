@@ -21,6 +21,10 @@ import org.gan4j.tensor.Tensor;
  * the host. PyTorch equivalent: {@code torch.optim.Adam(model.parameters(), lr, betas=(beta1, beta2), eps,
  * weight_decay)}; {@link #state()} holds {@code exp_avg}, {@code exp_avg_sq} and {@code step}, as its state_dict does
  * (flat here). The step count is exact up to 2^24 steps in an F32 tensor.
+ *
+ * <p>The learning rate also lives in a 1-element tensor on the backend, written when it changes
+ * ({@link #setLearningRate}) and read by the step when it runs (PyTorch's {@code capturable=True}): a step captured
+ * as a CUDA graph replays with the current rate, so a schedule does not make the graph be captured again.
  */
 public final class Adam extends AbstractOptimizer {
     private final float beta1;
@@ -30,6 +34,7 @@ public final class Adam extends AbstractOptimizer {
     private final Tensor m;
     private final Tensor v;
     private final Tensor step;
+    private final Tensor lrTensor;
 
     /**
      * Adam over every parameter of {@code model}, moments zero, step count 0.
@@ -48,6 +53,8 @@ public final class Adam extends AbstractOptimizer {
         this.m = backend.allocate(shape);
         this.v = backend.allocate(shape);
         this.step = backend.allocate(Shape.of(1));
+        this.lrTensor = backend.allocate(Shape.of(1));
+        learningRateChanged();
     }
 
     /** The GAN default of Radford et al. and pytorch/examples dcgan: betas (0.5, 0.999), eps 1e-8, no decay. */
@@ -57,7 +64,19 @@ public final class Adam extends AbstractOptimizer {
 
     @Override
     public void step() {
-        backend.adamStep(model.gradients(), lr, beta1, beta2, eps, weightDecay, model.parameters(), m, v, step);
+        backend.adamStep(model.gradients(), lrTensor, beta1, beta2, eps, weightDecay, model.parameters(), m, v,
+                step);
+    }
+
+    @Override
+    protected void learningRateChanged() {
+        backend.fill(lr, lrTensor);
+    }
+
+    @Override
+    public void close() {
+        lrTensor.close();
+        super.close();
     }
 
     public float beta1() {

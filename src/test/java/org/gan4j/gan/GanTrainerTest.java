@@ -301,4 +301,54 @@ class GanTrainerTest {
             }
         }
     }
+
+    @Test
+    void r1IsRefusedForADiscriminatorThatIsNotPiecewiseLinear() {
+        // the test GAN's D has dropout
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Gan(CpuBackend.create(1), config().r1Gamma(1f).build(), 5).close());
+        assertTrue(e.getMessage().contains("R1") && e.getMessage().contains("piecewise linear"), e.getMessage());
+    }
+
+    /**
+     * With R1, D's loss on the first step is the loss without it plus gamma / 2 * mean ||grad_x D(x)||^2 on the real
+     * batch, the input gradient taken here independently (a backward of ones through the initial D); the
+     * penalty's parameter gradient is checked against finite differences in R1BackwardTest.
+     */
+    @Test
+    void r1AddsThePenaltyOfTheRealBatchToTheDiscriminatorLoss() {
+        float gamma = 2f;
+        float[] lossD = new float[2];
+        double penalty = 0;
+        for (int run = 0; run < 2; run++) {
+            try (CpuBackend b = CpuBackend.create(1);
+                    Model g = new Model(b, new Sequential(new Linear(NZ, 16), new ReLU(), new Linear(16, 2)), 11)
+                            .initialize(Init.PYTORCH_DEFAULT, 5);
+                    Model d = new Model(b, new Sequential(new Linear(2, 16), new LeakyReLU(0.2f), new Linear(16, 1)),
+                            12).initialize(Init.PYTORCH_DEFAULT, 6);
+                    GanTrainer t = new GanTrainer(b, g, d, Shape.of(NZ),
+                            config().labels(Labels.HARD).r1Gamma(run == 0 ? 0f : gamma).build());
+                    org.gan4j.tensor.Tensor ones = b.allocate(BATCH, 1)) {
+                SplittableRandom r = new SplittableRandom(7);
+                float[] x = new float[BATCH * 2];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) r.nextDouble(-0.8, 0.8);
+                }
+                b.copyFromHost(x, t.realInput());
+                if (run == 1) {
+                    b.fill(1f, ones);
+                    d.forward(t.realInput());
+                    float[] grad = d.backwardToInputOnly(ones).toFloatArray();
+                    for (float v : grad) {
+                        penalty += (double) v * v;
+                    }
+                    penalty *= gamma / 2.0 / BATCH;
+                }
+                lossD[run] = t.step().lossD();
+            }
+        }
+        assertTrue(penalty > 1e-3, "a penalty big enough to see: " + penalty);
+        // float sums of 8 squares and 3 losses: a few ulps of the loss
+        assertEquals(lossD[0] + penalty, lossD[1], 1e-5 * Math.abs(lossD[1]), "lossD with R1");
+    }
 }

@@ -114,6 +114,45 @@ class AdamTest {
         }
     }
 
+    /**
+     * The rate lives in a backend tensor read when the step runs (what lets a CUDA graph follow a schedule): a rate
+     * changed between steps is the one the next step uses, bit for bit as the float-rate op with that rate, on both
+     * CPU backends.
+     */
+    @Test
+    void aChangedRateIsReadByTheNextStep() {
+        float[] rates = {1e-3f, 5e-4f, 2.5e-4f, 1e-3f};
+        for (Backend b : new Backend[] {CpuBackend.create(1), ReferenceBackend.create()}) {
+            try (b; Model model = tinyModel(b); Adam adam = Adam.gan(model, rates[0]);
+                    Tensor p = b.allocate(model.parameters().shape()); Tensor g = b.allocate(p.shape());
+                    Tensor m = b.allocate(p.shape()); Tensor v = b.allocate(p.shape());
+                    Tensor step = b.allocate(Shape.of(1))) {
+                b.copy(model.parameters(), p);
+                for (int t = 0; t < rates.length; t++) {
+                    double[] grad = gradient(p.size(), t + 1);
+                    b.copyFromHost(grad, model.gradients());
+                    b.copyFromHost(grad, g);
+                    adam.setLearningRate(rates[t]);
+                    adam.step();
+                    b.adamStep(g, rates[t], 0.5f, 0.999f, 1e-8f, 0f, p, m, v, step);
+                    assertArrayEquals(p.toDoubleArray(), model.parameters().toDoubleArray(),
+                            b.name() + ": parameters after step " + (t + 1) + " at lr " + rates[t]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theRateTensorMustHoldOneValid() {
+        try (CpuBackend b = CpuBackend.create(1); Tensor g = b.allocate(4); Tensor p = b.allocate(4);
+                Tensor m = b.allocate(4); Tensor v = b.allocate(4); Tensor step = b.allocate(1);
+                Tensor two = b.allocate(2); Tensor one = b.allocate(1)) {
+            assertMessage(() -> b.adamStep(g, two, 0.5f, 0.999f, 1e-8f, 0f, p, m, v, step), "lr", "1-element");
+            b.fill(Float.NaN, one);
+            assertMessage(() -> b.adamStep(g, one, 0.5f, 0.999f, 1e-8f, 0f, p, m, v, step), "lr", "NaN");
+        }
+    }
+
     @Test
     void savedStateResumesExactly() {
         try (CpuBackend b = CpuBackend.create(1); Model a = tinyModel(b); Model c = tinyModel(b);

@@ -991,8 +991,19 @@ public final class CudaBackend extends Backend {
     protected void doAdamStep(Tensor grad, float lr, float beta1, float beta2, float eps, float weightDecay,
             Tensor param, Tensor m, Tensor v, Tensor step) {
         ensureOpen();
-        launched(CudaKernels.gan4j_adam_step(ptr(grad), grad.size(), lr, beta1, beta2, eps, weightDecay, ptr(param),
-                ptr(m), ptr(v), ptr(step), new IntPointer(adamTicket.pointer(0)), stream), "gan4j_adam_step");
+        launched(CudaKernels.gan4j_adam_step(ptr(grad), grad.size(), lr, null, beta1, beta2, eps, weightDecay,
+                ptr(param), ptr(m), ptr(v), ptr(step), new IntPointer(adamTicket.pointer(0)), stream),
+                "gan4j_adam_step");
+    }
+
+    /** The kernel reads the rate from {@code lr} on the device: a captured step replays with the current one. */
+    @Override
+    protected void doAdamStep(Tensor grad, Tensor lr, float beta1, float beta2, float eps, float weightDecay,
+            Tensor param, Tensor m, Tensor v, Tensor step) {
+        ensureOpen();
+        launched(CudaKernels.gan4j_adam_step(ptr(grad), grad.size(), 0f, ptr(lr), beta1, beta2, eps, weightDecay,
+                ptr(param), ptr(m), ptr(v), ptr(step), new IntPointer(adamTicket.pointer(0)), stream),
+                "gan4j_adam_step");
     }
 
     @Override

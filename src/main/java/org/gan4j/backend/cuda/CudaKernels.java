@@ -116,9 +116,10 @@ final class CudaKernels {
             Pointer stream);
 
     // optimizers.cu
-    static native int gan4j_adam_step(FloatPointer grad, long n, float lr, float beta1, float beta2, float eps,
-            float weightDecay, FloatPointer param, FloatPointer m, FloatPointer v, FloatPointer step,
-            @Cast("unsigned int*") IntPointer ticket, Pointer stream);
+    /** {@code lrPtr}: a device word holding the learning rate, read when the kernel runs; null: {@code lr}. */
+    static native int gan4j_adam_step(FloatPointer grad, long n, float lr, FloatPointer lrPtr, float beta1,
+            float beta2, float eps, float weightDecay, FloatPointer param, FloatPointer m, FloatPointer v,
+            FloatPointer step, @Cast("unsigned int*") IntPointer ticket, Pointer stream);
 
     static native int gan4j_sgd_step(FloatPointer grad, long n, float lr, float momentum, float weightDecay,
             FloatPointer param, FloatPointer momentumBuffer, Pointer stream);

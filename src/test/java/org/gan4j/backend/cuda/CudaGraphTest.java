@@ -120,6 +120,33 @@ class CudaGraphTest {
     }
 
     /**
+     * A learning rate changed before every step (a linear schedule) is read by Adam from a device scalar, so the step
+     * is captured once and replayed with each new rate, and the run matches the eager one bit for bit (as above).
+     */
+    @Test
+    void aScheduleChangingTheRateEveryStepIsCapturedOnce() {
+        int steps = 10;
+        try (CudaBackend b = CudaBackend.create(0, false, true)) {
+            List<StepMetrics> eager;
+            float[] eagerG;
+            try (TrainingRun r = new TrainingRun(b)) {
+                eager = r.run(steps, true);
+                eagerG = r.generator.parameters().toFloatArray();
+            }
+            try (TrainingRun r = new TrainingRun(b)) {
+                assertTrue(r.trainer.useCudaGraph(true));
+                List<StepMetrics> graphed = r.run(steps, true);
+                assertEquals(1, r.trainer.graphCaptures(), "one capture for ten rates");
+                for (int s = 0; s < steps; s++) {
+                    assertArrayEquals(TrainingRun.values(eager.get(s)), TrainingRun.values(graphed.get(s)),
+                            "metrics of step " + (s + 1));
+                }
+                assertArrayEquals(eagerG, r.generator.parameters().toFloatArray(), "G's parameters after 10 steps");
+            }
+        }
+    }
+
+    /**
      * Metrics read without stalling (GanTrainer.deferMetrics: pinned readback slots, an event each) while replaying
      * a graph are the eager run's, one read late, bit for bit (deterministic algorithms, TF32 off).
      */

@@ -19,6 +19,9 @@ import org.gan4j.backend.Op;
 import org.gan4j.backend.RandomState;
 import org.gan4j.backend.cpu.CpuBackend;
 import org.gan4j.backend.cpu.ReferenceBackend;
+import org.gan4j.models.GanArchitecture;
+import org.gan4j.models.Mlp2d;
+import org.gan4j.nn.Model;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
@@ -360,6 +363,7 @@ class CudaParityTest {
         }
         optimizers(cases);
         spectralNorm(cases);
+        r1(cases);
         random(cases);
         return cases;
     }
@@ -671,6 +675,35 @@ class CudaParityTest {
         }
     }
 
+    /**
+     * The R1 penalty's second backward ({@link Model#r1Backward}) is composed of gemm, biasActivationBackward and the
+     * spectral-norm ops: the whole pass through the mlp2d discriminator (128 units, 3 hidden layers, LeakyReLU 0.2)
+     * on a batch of 128 points at the grid's scale, with and without spectral normalisation.
+     */
+    private static void r1(List<Case> cases) {
+        for (boolean sn : new boolean[] {false, true}) {
+            cases.add(new Case("gemm", "R1 second backward of the mlp2d discriminator" + (sn ? ", spectral norm" : ""),
+                    c -> {
+                        try (Model d = new Model(c.b, Mlp2d.discriminator(128, 3, sn, 1), 3)
+                                .initialize(GanArchitecture.MLP2D.defaultInit(), 4)) {
+                            Tensor x = c.gauss(120, 0, 2, 128, 2);
+                            Tensor ones = c.tensor(filled(128, 1f), 128, 1);
+                            Tensor a = c.tensor(filled(256, 0f), 128, 2);
+                            d.zeroGrad();
+                            d.forward(x);
+                            Tensor g = d.backwardToInputOnly(ones);
+                            c.b.copy(g, a);
+                            c.b.scale(1f / 128, a);
+                            d.r1Backward(a);
+                            // chains of 128-term float dot products, summed in another order on each side: a few
+                            // 1e-7 of the largest value per layer, five layers deep (a wrong term is O(1) of it)
+                            Tol chain = new Tol(1e-30, 2e-5, 1e-5);
+                            return List.of(c.out("grad_x D", g, chain), c.out("R1 gradient", d.gradients(), chain));
+                        }
+                    }));
+        }
+    }
+
     private static void spectralNorm(List<Case> cases) {
         // the DCGAN-28 discriminator's conv weights (out 64 and 128, k 16 and 1024) and a wide MLP layer
         int[][] shapes = {{64, 1, 4, 4}, {128, 64, 4, 4}, {1, 6272}, {256, 256}};
@@ -788,6 +821,23 @@ class CudaParityTest {
                 }));
             }
         }
+        cases.add(new Case("adamStep", "n 1001, the rate read from a tensor, changed between steps", c -> {
+            Tensor p = c.gauss(100, 0, 0.02, 1001);
+            Tensor m = c.b.allocate(1001);
+            Tensor v = c.b.allocate(1001);
+            Tensor step = c.b.allocate(1);
+            Tensor lr = c.tensor(new float[] {2e-4f}, 1);
+            for (int s = 0; s < 3; s++) {
+                c.b.fill(2e-4f / (s + 1), lr);
+                c.b.adamStep(c.gauss(101 + s, 0, 1, 1001), lr, 0.5f, 0.999f, 1e-8f, 0f, p, m, v, step);
+            }
+            List<Out> outs = List.of(c.out("param", p, new Tol(1e-8, 0, 4 * F32_ULP)), // as the float-rate cases
+                    c.out("step", step, Tol.EXACT));
+            m.close();
+            v.close();
+            step.close();
+            return outs;
+        }));
         // SGD also at a large size with a tail (n % 4 = 3), and with an aligned gradient (the float4 path) beside a
         // misaligned one (the scalar path)
         for (int size : new int[] {params, params + 3, 1001}) {

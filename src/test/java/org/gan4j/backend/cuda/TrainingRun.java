@@ -37,8 +37,19 @@ final class TrainingRun implements AutoCloseable {
 
     /** Steps 1..steps on the deterministic real batches, the metrics of each. */
     List<StepMetrics> run(int steps) {
+        return run(steps, false);
+    }
+
+    /**
+     * As {@link #run(int)}; with {@code decay}, both learning rates are scaled before step s by 1 - (s - 1) / (2
+     * steps) (a linear schedule that changes them every step).
+     */
+    List<StepMetrics> run(int steps, boolean decay) {
         List<StepMetrics> out = new ArrayList<>();
         for (int s = 1; s <= steps; s++) {
+            if (decay) {
+                trainer.scaleLearningRates(1 - (s - 1) / (2.0 * steps));
+            }
             backend.copyFromHost(realBatch(s), trainer.realInput());
             out.add(trainer.step());
         }
