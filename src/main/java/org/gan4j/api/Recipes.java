@@ -12,8 +12,9 @@ import org.gan4j.gan.TrainerConfig;
  * <caption>recipes</caption>
  * <tr><th>data</th><th>model</th><th>trainer</th><th>length</th></tr>
  * <tr><td>ring, grid</td><td>mlp2d, nz 2, 128 hidden units, 3 hidden layers</td>
- *     <td>hinge loss, batch 128, both learning rates 1e-3, Adam (0.5, 0.999), G-weight average 0.99, linear decay
- *     over the second half of the run</td><td>{@link #MIXTURE_STEPS} steps</td></tr>
+ *     <td>hinge loss, batch 128, both learning rates 1e-3, Adam (0, 0.9), G-weight average 0.99, linear decay
+ *     over the second half of the run; the grid also the R1 penalty with gamma {@value #GRID_R1_GAMMA}</td>
+ *     <td>{@link #MIXTURE_STEPS} steps</td></tr>
  * <tr><td>images</td><td>dcgan28 (28x28), dcgan64 (image folders)</td>
  *     <td>pytorch/examples dcgan's: non-saturating loss, batch 64, 2e-4, Adam (0.5, 0.999)</td><td>1 epoch</td></tr>
  * </table>
@@ -26,6 +27,8 @@ public final class Recipes {
     public static final long MIXTURE_STEPS = 12_000;
     /** Points of the generated ring and grid data sets in the recipe (fewer epochs, so fewer per-epoch plots). */
     public static final int MIXTURE_POINTS = 100_000;
+    /** The grid recipe's R1 weight (the ring's recipe has none). */
+    public static final float GRID_R1_GAMMA = 0.1f;
 
     private Recipes() {
     }
@@ -38,7 +41,7 @@ public final class Recipes {
         TrainingConfig.Builder b = TrainingConfig.builder().dataset(data);
         if (data.isPoints()) {
             return b.model(ModelConfig.of("mlp2d"))
-                    .trainer(mixtureTrainer().build())
+                    .trainer(mixtureTrainer(data.kind()).build())
                     .steps(MIXTURE_STEPS)
                     .lrSchedule(LrSchedule.linear(0.5));
         }
@@ -47,8 +50,9 @@ public final class Recipes {
                 .epochs(1);
     }
 
-    /** The mixture recipe's trainer settings (seed 0; the CLI sets its own). */
-    static TrainerConfig.Builder mixtureTrainer() {
-        return TrainerConfig.builder().loss(GanLoss.HINGE).batchSize(128).lr(1e-3f).emaDecay(0.99f);
+    /** The mixture recipe's trainer settings for the ring or the grid (seed 0; the CLI sets its own). */
+    static TrainerConfig.Builder mixtureTrainer(DatasetConfig.Kind kind) {
+        return TrainerConfig.builder().loss(GanLoss.HINGE).batchSize(128).lr(1e-3f).betas(0f, 0.9f).emaDecay(0.99f)
+                .r1Gamma(kind == DatasetConfig.Kind.GRID ? GRID_R1_GAMMA : 0f);
     }
 }

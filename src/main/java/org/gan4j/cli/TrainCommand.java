@@ -99,10 +99,10 @@ final class TrainCommand implements Callable<Integer> {
             + " ring/grid, constant otherwise.")
     String lrSchedule;
 
-    @Option(names = "--beta1", description = "Adam beta1. Default: 0.5.")
+    @Option(names = "--beta1", description = "Adam beta1. Default: 0 for ring/grid, 0.5 otherwise.")
     Float beta1;
 
-    @Option(names = "--beta2", description = "Adam beta2. Default: 0.999.")
+    @Option(names = "--beta2", description = "Adam beta2. Default: 0.9 for ring/grid, 0.999 otherwise.")
     Float beta2;
 
     @Option(names = "--d-steps", description = "Discriminator steps per generator step. Default: 1.")
@@ -128,7 +128,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--r1", paramLabel = "GAMMA", description = "R1 gradient penalty (Mescheder et al. 2018):"
             + " adds GAMMA/2 * mean ||grad_x D(x)||^2 on real data to the discriminator's loss (D without batch norm,"
-            + " e.g. mlp2d). 0: off. Default: 0.")
+            + " e.g. mlp2d). 0: off. Default: 0.1 for grid, 0 otherwise.")
     Float r1;
 
     @Option(names = "--seed", description = "Seed of initialisation, noise, labels and shuffling. Default: 1.")

@@ -103,6 +103,9 @@ class MainTest {
             assertEquals(Recipes.MIXTURE_STEPS, c.steps());
             assertEquals(LrSchedule.linear(0.5), c.lrSchedule());
             assertEquals(GanLoss.HINGE, c.trainer().loss());
+            assertEquals(0f, c.trainer().beta1());
+            assertEquals(0.9f, c.trainer().beta2());
+            assertEquals(data.equals("grid") ? Recipes.GRID_R1_GAMMA : 0f, c.trainer().r1Gamma());
         }
         TrainCommand cmd = new TrainCommand();
         new CommandLine(cmd).parseArgs("--dataset", "ring", "--loss", "non-saturating", "--ema", "0", "-b", "64",
