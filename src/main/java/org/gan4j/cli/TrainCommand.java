@@ -78,8 +78,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-b", "--batch-size"}, description = "Samples per step. Default: 128 for ring/grid, 64 otherwise.")
     Integer batchSize;
 
-    @Option(names = "--epochs", description = "Passes over the data. Default: 1 (images); ring/grid train"
-            + " 12000 steps.")
+    @Option(names = "--epochs", description = "Passes over the data. Default: 1 (images); the ring trains"
+            + " 12000 steps, the grid 14000.")
     Integer epochs;
 
     @Option(names = "--steps", description = "Total steps instead of epochs.")

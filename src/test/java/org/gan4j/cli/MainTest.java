@@ -100,7 +100,7 @@ class MainTest {
             assertEquals(Recipes.MIXTURE_POINTS, c.dataset().size());
             assertEquals(recipe.model(), c.model());
             assertEquals(recipe.trainer().toBuilder().seed(1).build(), c.trainer(), "the recipe, seed 1");
-            assertEquals(Recipes.MIXTURE_STEPS, c.steps());
+            assertEquals(data.equals("grid") ? Recipes.GRID_STEPS : Recipes.RING_STEPS, c.steps());
             assertEquals(LrSchedule.linear(0.5), c.lrSchedule());
             assertEquals(GanLoss.HINGE, c.trainer().loss());
             assertEquals(0f, c.trainer().beta1());
