@@ -162,8 +162,9 @@ public final class GanTrainer implements AutoCloseable {
                 + "must give one logit per sample or per pack of samples: for a batch of " + n + " samples "
                 + fakeShape + " it gives " + logitShape);
         require(!config.hasR1() || discriminator.supportsR1(), "the R1 penalty needs a discriminator piecewise "
-                + "linear in its input (Linear or Conv2d layers with identity, ReLU or LeakyReLU activations, reshapes; "
-                + "no batch norm, dropout, tanh or sigmoid): this one is not; use mlp2d or turn R1 off (r1Gamma 0)");
+                + "linear in its input (Linear or Conv2d layers with identity, ReLU or LeakyReLU activations, "
+                + "reshapes; no batch norm, dropout, tanh or sigmoid): this one is not; use mlp2d or turn R1 off "
+                + "(r1Gamma 0)");
         this.backend = backend;
         this.generator = generator;
         this.discriminator = discriminator;
