@@ -43,6 +43,13 @@ final class NativeConv implements AutoCloseable {
     static final int MIN_ROWS = 8;
     /** Pixels (samples x P) per chunk of the filter gradient: a panel's packed {@code dy} is 128 KiB, kept in L2. */
     private static final long FILTER_CHUNK_COLUMNS = 2048;
+    /**
+     * Floats of {@code dx} per chunk of the data gradient (512 KiB: a Zen 3 core's L2): its stride phases each write
+     * every {@code sH*sW}-th element, so the later phases find the chunk's {@code dx} lines still in cache instead of
+     * fetching them again. Measured (D28 conv2, batch 64, kernel alone, one thread): 11.5 ms with the whole batch as
+     * one chunk, 10.5 ms with chunks of 4-16 samples.
+     */
+    private static final long DATA_CHUNK_OUTPUT = 1 << 17;
     /** Floats of input a block of columns reads at most (256 KiB: half of a Zen 3 core's L2). */
     private static final long BLOCK_INPUT = 1 << 16;
     /** Plans kept per backend before the cache is emptied (a model has a handful of shapes). */
@@ -412,7 +419,8 @@ final class NativeConv implements AutoCloseable {
         long hp = Math.max(g.ho, (g.h - 1L + g.ph) / g.sh + 1) + top;
         long wp = Math.max(g.wo, (g.w - 1L + g.pw) / g.sw + 1) + left;
         long padded = g.cout * hp * wp;
-        int nb = chunk(n, padded, (long) g.cin * g.h * g.w, target, Integer.MAX_VALUE);
+        long dxSample = (long) g.cin * g.h * g.w;
+        int nb = chunk(n, padded, dxSample, target, Math.max(1, DATA_CHUNK_OUTPUT / dxSample));
         if (nb == 0 || !fitsInt((long) g.cout * g.k())) {
             return null;
         }
