@@ -18,11 +18,49 @@ constexpr int T = GAN4J_CPU_TILE;
 
 #if defined(__x86_64__)
 /**
+ * Stores (or with accumulate adds) the 8 rows x 6 columns c0..c5 (column j's 8 rows in cj) to rows o + l * stride,
+ * 6 consecutive floats each, for rows l < nl: an 8 x 8 transpose (columns 6 and 7 zero), then per row one 4-float and
+ * one 2-float store, instead of 48 scalar stores through a table of offsets.
+ */
+__attribute__((target("avx2,fma"))) inline void storeRows6(__m256 c0, __m256 c1, __m256 c2, __m256 c3, __m256 c4,
+                                                           __m256 c5, float* o, long stride, int nl, int accumulate) {
+    const __m256 z = _mm256_setzero_ps();
+    const __m256 t0 = _mm256_unpacklo_ps(c0, c1), t1 = _mm256_unpackhi_ps(c0, c1);
+    const __m256 t2 = _mm256_unpacklo_ps(c2, c3), t3 = _mm256_unpackhi_ps(c2, c3);
+    const __m256 t4 = _mm256_unpacklo_ps(c4, c5), t5 = _mm256_unpackhi_ps(c4, c5);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 u4 = _mm256_shuffle_ps(t4, z, 0x44), u5 = _mm256_shuffle_ps(t4, z, 0xEE);
+    const __m256 u6 = _mm256_shuffle_ps(t5, z, 0x44), u7 = _mm256_shuffle_ps(t5, z, 0xEE);
+    __m256 rows[8];
+    rows[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    rows[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    rows[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    rows[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    rows[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    rows[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    rows[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    rows[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+    for (int l = 0; l < nl && l < 8; l++) {
+        float* d = o + l * stride;
+        __m128 lo = _mm256_castps256_ps128(rows[l]);
+        __m128 hi = _mm256_extractf128_ps(rows[l], 1);
+        if (accumulate) {
+            lo = _mm_add_ps(_mm_loadu_ps(d), lo);
+            hi = _mm_add_ps(_mm_loadl_pi(_mm_setzero_ps(), reinterpret_cast<const __m64*>(d + 4)), hi);
+        }
+        _mm_storeu_ps(d, lo);
+        _mm_storel_pi(reinterpret_cast<__m64*>(d + 4), hi);
+    }
+}
+
+/**
  * res[j][l] = sum over r < R of a[r * 16 + l] * in[b[j] + roff[r]], for the 16 rows l and 6 columns j of one tile.
  * Per r: two vector loads of A, six broadcasts of the input, twelve FMAs; unrolled by two.
  */
 __attribute__((target("avx2,fma"))) void tileAvx2(const float* a, const float* in, const int* roff, int R,
-                                                   const int* b, float* res) {
+                                                   const int* b, float* res, float* direct, long stride, int nl,
+                                                   int accumulate) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -71,6 +109,11 @@ __attribute__((target("avx2,fma"))) void tileAvx2(const float* a, const float* i
         GAN4J_STEP(r)
     }
 #undef GAN4J_STEP
+    if (direct != nullptr) {  // the tile's 6 columns are consecutive in every output row
+        storeRows6(c00, c10, c20, c30, c40, c50, direct, stride, nl, accumulate);
+        storeRows6(c01, c11, c21, c31, c41, c51, direct + 8 * stride, stride, nl - 8, accumulate);
+        return;
+    }
     _mm256_storeu_ps(res + 0 * P, c00);
     _mm256_storeu_ps(res + 0 * P + 8, c01);
     _mm256_storeu_ps(res + 1 * P, c10);
@@ -146,10 +189,18 @@ extern "C" void gan4j_cpu_igemm(const float* a, const float* in, const int* roff
         for (int j = 0; j < T; j++) {
             b[j] = base[j0 + std::min(j, nj - 1)];  // a short tile repeats its last column and does not store it
         }
-        alignas(32) float res[T * P];
-        tileAvx2(a + (long)panel * R * P, in, roff, R, b, res);
         float* o = out + (long)panel * P * outRowStride;
         const int nl = std::min(P, rows - panel * P);
+        bool consecutive = nj == T;
+        for (int j = 1; j < T && consecutive; j++) {
+            consecutive = outOff[j0 + j] == outOff[j0] + j;
+        }
+        alignas(32) float res[T * P];
+        tileAvx2(a + (long)panel * R * P, in, roff, R, b, res, consecutive ? o + outOff[j0] : nullptr, outRowStride,
+                 nl, accumulate);
+        if (consecutive) {
+            continue;
+        }
         for (int l = 0; l < nl; l++) {
             float* row = o + l * outRowStride;
             if (accumulate) {
