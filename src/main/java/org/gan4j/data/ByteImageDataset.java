@@ -1,5 +1,6 @@
 package org.gan4j.data;
 
+import java.util.List;
 import java.util.Objects;
 import org.gan4j.tensor.Shape;
 
@@ -32,6 +33,7 @@ public final class ByteImageDataset implements Dataset {
     private final byte[][] chunks;
     private final byte[] labels;
     private final int numClasses;
+    private final List<String> classNames;
 
     /**
      * A dataset over {@code chunks} as made by {@link #allocateChunks}: sample {@code i} is at
@@ -45,6 +47,20 @@ public final class ByteImageDataset implements Dataset {
      * @param numClasses  number of classes (every label is below it), 0 when {@code labels} is null
      */
     public ByteImageDataset(String name, Shape sampleShape, int size, byte[][] chunks, byte[] labels, int numClasses) {
+        this(name, sampleShape, size, chunks, labels, numClasses, null);
+    }
+
+    /**
+     * As {@link #ByteImageDataset(String, Shape, int, byte[][], byte[], int)}, with the name of each class
+     * ({@code numClasses} names, e.g. an image folder's sub-folders), or null.
+     */
+    public ByteImageDataset(String name, Shape sampleShape, int size, byte[][] chunks, byte[] labels, int numClasses,
+            List<String> classNames) {
+        if (classNames != null && classNames.size() != numClasses) {
+            throw new IllegalArgumentException("need one name per class: " + numClasses + " classes, "
+                    + classNames.size() + " names");
+        }
+        this.classNames = classNames == null ? null : List.copyOf(classNames);
         this.sampleShape = Objects.requireNonNull(sampleShape, "sampleShape");
         if (sampleShape.rank() != 3) {
             throw new IllegalArgumentException("an image sample has shape (C, H, W), got " + sampleShape);
@@ -145,6 +161,11 @@ public final class ByteImageDataset implements Dataset {
             throw new IllegalStateException(description + " has no labels; check hasLabels() first");
         }
         return labels[Objects.checkIndex(index, size)] & 0xFF;
+    }
+
+    /** The name of each class (e.g. an image folder's sub-folders, in label order), or null when not known. */
+    public List<String> classNames() {
+        return classNames;
     }
 
     @Override

@@ -68,9 +68,7 @@ public final class IdxDataset {
                         + " has " + count + " images; use the label file that belongs to these images");
             }
             labels = lab.chunks[0];
-            for (byte b : labels) {
-                numClasses = Math.max(numClasses, (b & 0xFF) + 1);
-            }
+            numClasses = classes(labels);
         }
         return new ByteImageDataset(name, sample, count, img.chunks, labels, numClasses);
     }
@@ -105,6 +103,33 @@ public final class IdxDataset {
                     + FASHION_FIX);
         }
         return load(images, find(dir, prefix, "labels", "idx1"), name);
+    }
+
+    /**
+     * The number of classes in the training labels of the MNIST-like folder {@code dir} (the largest label + 1),
+     * reading only {@code train-labels-idx1-ubyte[.gz]}.
+     *
+     * @throws DatasetException when the folder or its label file is missing or malformed
+     */
+    public static int trainingLabelClasses(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new DatasetException(dir + ": folder does not exist; " + FASHION_FIX
+                    + " (or pass the folder that holds your IDX files)");
+        }
+        Path labels = find(dir, "train", "labels", "idx1");
+        if (labels == null) {
+            throw new DatasetException(dir + ": no train-labels-idx1-ubyte(.gz) beside the images; a"
+                    + " class-conditional model needs the label file (" + FASHION_FIX + ")");
+        }
+        return classes(read(labels, LABELS_MAGIC).chunks[0]);
+    }
+
+    private static int classes(byte[] labels) {
+        int numClasses = 0;
+        for (byte b : labels) {
+            numClasses = Math.max(numClasses, (b & 0xFF) + 1);
+        }
+        return numClasses;
     }
 
     private static Path find(Path dir, String prefix, String what, String idx) {

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +30,13 @@ import org.gan4j.tensor.Shape;
 /**
  * Loads every PNG and JPEG under a folder (CelebA, LSUN exports, your own pictures) into a {@link ByteImageDataset}
  * of {@code (channels, size, size)} images, like torchvision's {@code ImageFolder} with
- * {@code Resize(size), CenterCrop(size)} (and {@code Grayscale()} for one channel), without labels.
+ * {@code Resize(size), CenterCrop(size)} (and {@code Grayscale()} for one channel).
+ *
+ * <p><b>Labels.</b> When every image lies in a sub-folder of {@code dir} ({@code dir/<class>/...}, as torchvision's
+ * {@code ImageFolder} expects), the sub-folder names are the classes: sorted by name, class {@code k} is the
+ * {@code k}-th ({@link ByteImageDataset#classNames()} keeps the mapping), and each image is labelled with its
+ * sub-folder's class. Sub-folders without images are not classes. When some image lies directly in {@code dir}, the
+ * dataset has no labels ({@link #classNames} says why).
  *
  * <p>Files are found recursively by extension ({@code .png}, {@code .jpg}, {@code .jpeg}, any case; other files are
  * ignored) and sorted by path, so sample {@code i} is the same file on every run. Each image is resized so its
@@ -111,8 +118,57 @@ public final class ImageFolderDataset {
         } finally {
             pool.shutdownNow();
         }
-        return new ByteImageDataset("images in " + dir, Shape.of(channels, size, size), files.size(), chunks, null,
-                0);
+        List<String> classes = classesOf(dir, files);
+        byte[] labels = null;
+        if (classes != null) {
+            labels = new byte[files.size()];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = (byte) Collections.binarySearch(classes, classOf(dir, files.get(i)));
+            }
+        }
+        return new ByteImageDataset("images in " + dir, Shape.of(channels, size, size), files.size(), chunks, labels,
+                classes == null ? 0 : classes.size(), classes);
+    }
+
+    /**
+     * The classes of the image folder {@code dir}: the names of its sub-folders that hold images (at any depth),
+     * sorted; class {@code k} is the {@code k}-th. Lists files only, decodes nothing.
+     *
+     * @throws DatasetException when there are no images, some image lies directly in {@code dir} (it has no class),
+     *                          or there are more than 256 classes
+     */
+    public static List<String> classNames(Path dir) {
+        List<Path> files = listImages(dir);
+        List<String> classes = classesOf(dir, files);
+        if (classes == null) {
+            Path loose = files.stream().filter(f -> classOf(dir, f) == null).findFirst().orElseThrow();
+            throw new DatasetException(dir + ": " + loose.getFileName() + " lies directly in the folder, so it has"
+                    + " no class; for class labels put each class's images in its own sub-folder (dir/<class>/...)");
+        }
+        return classes;
+    }
+
+    /** The sorted sub-folder classes of {@code files}, or null when one lies directly in {@code dir}. */
+    private static List<String> classesOf(Path dir, List<Path> files) {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        for (Path f : files) {
+            String c = classOf(dir, f);
+            if (c == null) {
+                return null;
+            }
+            names.add(c);
+        }
+        if (names.size() > 256) {
+            throw new DatasetException(dir + ": " + names.size() + " class sub-folders; at most 256 classes are"
+                    + " supported");
+        }
+        return List.copyOf(names);
+    }
+
+    /** The name of the sub-folder of {@code dir} that holds {@code file}, or null when it lies in {@code dir}. */
+    private static String classOf(Path dir, Path file) {
+        Path rel = dir.relativize(file);
+        return rel.getNameCount() < 2 ? null : rel.getName(0).toString();
     }
 
     /** The PNG/JPEG files under {@code dir}, recursively, sorted by path. */
