@@ -1,10 +1,13 @@
 package org.gan4j.models;
 
 import org.gan4j.nn.BatchNorm1d;
+import org.gan4j.nn.ClassEmbedding;
+import org.gan4j.nn.ClassProjection;
 import org.gan4j.nn.BatchNorm2d;
 import org.gan4j.nn.Conv2d;
 import org.gan4j.nn.ConvTranspose2d;
 import org.gan4j.nn.Flatten;
+import org.gan4j.nn.Layer;
 import org.gan4j.nn.LeakyReLU;
 import org.gan4j.nn.Linear;
 import org.gan4j.nn.ReLU;
@@ -30,8 +33,19 @@ public final class Dcgan28 {
     }
 
     public static Sequential generator() {
-        return new Sequential(
-                new Linear(NZ, 128 * 7 * 7, false), new BatchNorm1d(128 * 7 * 7), new ReLU(),
+        return generator(0);
+    }
+
+    /**
+     * G, class-conditional when {@code classes > 0}: a {@link ClassEmbedding} after the first Linear adds the
+     * class's learned vector (the same as a one-hot class code concatenated to z).
+     */
+    public static Sequential generator(int classes) {
+        Layer first = new Linear(NZ, 128 * 7 * 7, false);
+        Layer embed = classes > 0 ? new ClassEmbedding(classes, 128 * 7 * 7) : null;
+        Layer[] head = embed == null ? new Layer[] {first} : new Layer[] {first, embed};
+        return Sequential.of(head,
+                new BatchNorm1d(128 * 7 * 7), new ReLU(),
                 new Reshape(128, 7, 7),
                 new ConvTranspose2d(128, 64, 4, 2, 1, false), new BatchNorm2d(64), new ReLU(),
                 new ConvTranspose2d(64, 1, 4, 2, 1, false), new Tanh());
@@ -46,10 +60,20 @@ public final class Dcgan28 {
      * {@code pack} images at once ({@code Pack} first: {@code pack} channels in).
      */
     public static Sequential discriminator(boolean spectralNorm, int pack) {
-        Sequential d = new Sequential(
-                new Conv2d(pack, 64, 4, 2, 1, false, spectralNorm), new LeakyReLU(0.2f),
-                new Conv2d(64, 128, 4, 2, 1, false, spectralNorm), new BatchNorm2d(128), new LeakyReLU(0.2f),
-                new Flatten(), new Linear(128 * 7 * 7, 1, true, spectralNorm));
+        return discriminator(spectralNorm, pack, 0);
+    }
+
+    /**
+     * As {@link #discriminator(boolean, int)}, a projection discriminator when {@code classes > 0}: the last Linear
+     * gives {@code 1 + classes} outputs and {@link ClassProjection} keeps the unconditional one plus the requested
+     * class's (Miyato and Koyama 2018).
+     */
+    public static Sequential discriminator(boolean spectralNorm, int pack, int classes) {
+        Layer[] body = {
+            new Conv2d(pack, 64, 4, 2, 1, false, spectralNorm), new LeakyReLU(0.2f),
+            new Conv2d(64, 128, 4, 2, 1, false, spectralNorm), new BatchNorm2d(128), new LeakyReLU(0.2f),
+            new Flatten(), new Linear(128 * 7 * 7, 1 + classes, true, spectralNorm)};
+        Sequential d = classes > 0 ? Sequential.of(body, new ClassProjection(classes)) : new Sequential(body);
         return Packing.packed(d, pack);
     }
 }

@@ -1,9 +1,12 @@
 package org.gan4j.models;
 
 import org.gan4j.nn.BatchNorm2d;
+import org.gan4j.nn.ClassEmbedding;
+import org.gan4j.nn.ClassProjection;
 import org.gan4j.nn.Conv2d;
 import org.gan4j.nn.ConvTranspose2d;
 import org.gan4j.nn.Flatten;
+import org.gan4j.nn.Layer;
 import org.gan4j.nn.LeakyReLU;
 import org.gan4j.nn.ReLU;
 import org.gan4j.nn.Sequential;
@@ -27,8 +30,15 @@ public final class Dcgan64 {
 
     /** pytorch/examples defaults: nz 100, ngf 64. */
     public static Sequential generator(int nz, int ngf, int channels) {
-        return new Sequential(
-                new ConvTranspose2d(nz, ngf * 8, 4, 1, 0, false), new BatchNorm2d(ngf * 8), new ReLU(),
+        return generator(nz, ngf, channels, 0);
+    }
+
+    /** G, class-conditional when {@code classes > 0}: a {@link ClassEmbedding} after the first ConvT. */
+    public static Sequential generator(int nz, int ngf, int channels, int classes) {
+        Layer first = new ConvTranspose2d(nz, ngf * 8, 4, 1, 0, false);
+        Layer[] head = classes > 0 ? new Layer[] {first, new ClassEmbedding(classes, ngf * 8 * 4 * 4)}
+                : new Layer[] {first};
+        return Sequential.of(head, new BatchNorm2d(ngf * 8), new ReLU(),
                 new ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, false), new BatchNorm2d(ngf * 4), new ReLU(),
                 new ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, false), new BatchNorm2d(ngf * 2), new ReLU(),
                 new ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, false), new BatchNorm2d(ngf), new ReLU(),
@@ -42,12 +52,22 @@ public final class Dcgan64 {
 
     /** D with spectral normalisation of every convolution when {@code sn}, judging {@code pack} images at once. */
     public static Sequential discriminator(int ndf, int channels, boolean sn, int pack) {
-        Sequential d = new Sequential(
+        return discriminator(ndf, channels, sn, pack, 0);
+    }
+
+    /**
+     * As {@link #discriminator(int, int, boolean, int)}, a projection discriminator when {@code classes > 0}: the
+     * last convolution gives {@code 1 + classes} channels and {@link ClassProjection} keeps the unconditional one
+     * plus the requested class's.
+     */
+    public static Sequential discriminator(int ndf, int channels, boolean sn, int pack, int classes) {
+        Layer[] body = {
                 new Conv2d(channels * pack, ndf, 4, 2, 1, false, sn), new LeakyReLU(0.2f),
                 new Conv2d(ndf, ndf * 2, 4, 2, 1, false, sn), new BatchNorm2d(ndf * 2), new LeakyReLU(0.2f),
                 new Conv2d(ndf * 2, ndf * 4, 4, 2, 1, false, sn), new BatchNorm2d(ndf * 4), new LeakyReLU(0.2f),
                 new Conv2d(ndf * 4, ndf * 8, 4, 2, 1, false, sn), new BatchNorm2d(ndf * 8), new LeakyReLU(0.2f),
-                new Conv2d(ndf * 8, 1, 4, 1, 0, false, sn), new Flatten());
+                new Conv2d(ndf * 8, 1 + classes, 4, 1, 0, false, sn), new Flatten()};
+        Sequential d = classes > 0 ? Sequential.of(body, new ClassProjection(classes)) : new Sequential(body);
         return Packing.packed(d, pack);
     }
 }

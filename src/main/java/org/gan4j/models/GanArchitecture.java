@@ -27,11 +27,11 @@ import org.gan4j.tensor.Shape;
  */
 public enum GanArchitecture {
     /** The DCGAN of pytorch/examples for 64x64 images. */
-    DCGAN64(new Options(100, 64, 64, 3, 4, false, 1)),
+    DCGAN64(new Options(100, 64, 64, 3, 4, false, 1, 0)),
     /** A DCGAN for 28x28 single-channel images (MNIST). */
-    DCGAN28(new Options(Dcgan28.NZ, 128, 128, 1, 2, false, 1)),
+    DCGAN28(new Options(Dcgan28.NZ, 128, 128, 1, 2, false, 1, 0)),
     /** MLPs for 2-D points (Gaussian mixtures). */
-    MLP2D(new Options(2, 128, 128, 2, 3, false, 1));
+    MLP2D(new Options(2, 128, 128, 2, 3, false, 1, 0));
 
     /**
      * Sizes of an architecture. Which fields apply:
@@ -48,9 +48,11 @@ public enum GanArchitecture {
      * @param spectralNorm       spectral normalisation of every Linear and Conv2d weight of D (Miyato et al. 2018)
      * @param pack               PacGAN packing: D judges this many samples at once ({@link org.gan4j.nn.Pack}),
      *                           {@code >= 1}; the batch size must be a multiple of it
+     * @param classes            class-conditional model of this many classes (a class embedding in G, a projection
+     *                           discriminator; see {@link Dcgan28}), the DCGANs only; 0: unconditional
      */
     public record Options(int nz, int generatorWidth, int discriminatorWidth, int channels, int depth,
-            boolean spectralNorm, int pack) {
+            boolean spectralNorm, int pack, int classes) {
         /** Every count must be at least 1. */
         public Options {
             int[] v = {nz, generatorWidth, discriminatorWidth, channels, depth, pack};
@@ -60,38 +62,61 @@ public enum GanArchitecture {
                     throw new IllegalArgumentException(n[i] + " must be >= 1, got " + v[i]);
                 }
             }
+            if (classes < 0 || classes > 256) {
+                throw new IllegalArgumentException("classes must be 0 (unconditional) or 1 to 256, got " + classes);
+            }
+            if (classes > 0 && pack > 1) {
+                throw new IllegalArgumentException("a class-conditional model cannot pack samples (PacGAN): D judges"
+                        + " each sample against its own class; drop --pack or --conditional");
+            }
+        }
+
+        /** Unconditional (classes 0). */
+        public Options(int nz, int generatorWidth, int discriminatorWidth, int channels, int depth,
+                boolean spectralNorm, int pack) {
+            this(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack, 0);
         }
 
         public Options withNz(int nz) {
-            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack);
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack, classes);
         }
 
         /** ngf and ndf for the DCGANs, hidden units of G and D for the MLPs. */
         public Options withWidths(int generatorWidth, int discriminatorWidth) {
-            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack);
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack, classes);
         }
 
         public Options withChannels(int channels) {
-            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack);
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack, classes);
         }
 
         public Options withDepth(int depth) {
-            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack);
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack, classes);
         }
 
         /** With or without spectral normalisation in D. */
         public Options withSpectralNorm(boolean spectralNorm) {
-            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack);
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack, classes);
         }
 
         /** D judging {@code pack} samples at once. */
         public Options withPack(int pack) {
-            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack);
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack, classes);
         }
 
-        /** The sizes only, with spectralNorm and pack at their defaults (off, 1). */
+        /** Class-conditional with {@code classes} classes (0: unconditional). */
+        public Options withClasses(int classes) {
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, spectralNorm, pack, classes);
+        }
+
+        /** Whether the model is class-conditional. */
+        public boolean conditional() {
+            return classes > 0;
+        }
+
+        /** The sizes only, with spectralNorm, pack and classes at their defaults (off, 1, 0). */
         Options sizes() {
-            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, false, 1);
+            return new Options(nz, generatorWidth, discriminatorWidth, channels, depth, false, 1, 0);
         }
     }
 
@@ -133,8 +158,8 @@ public enum GanArchitecture {
     public Sequential generator(Options o) {
         check(o);
         return switch (this) {
-            case DCGAN64 -> Dcgan64.generator(o.nz(), o.generatorWidth(), o.channels());
-            case DCGAN28 -> Dcgan28.generator();
+            case DCGAN64 -> Dcgan64.generator(o.nz(), o.generatorWidth(), o.channels(), o.classes());
+            case DCGAN28 -> Dcgan28.generator(o.classes());
             case MLP2D -> Mlp2d.generator(o.nz(), o.generatorWidth(), o.depth());
         };
     }
@@ -151,8 +176,9 @@ public enum GanArchitecture {
     public Sequential discriminator(Options o) {
         check(o);
         return switch (this) {
-            case DCGAN64 -> Dcgan64.discriminator(o.discriminatorWidth(), o.channels(), o.spectralNorm(), o.pack());
-            case DCGAN28 -> Dcgan28.discriminator(o.spectralNorm(), o.pack());
+            case DCGAN64 -> Dcgan64.discriminator(o.discriminatorWidth(), o.channels(), o.spectralNorm(), o.pack(),
+                    o.classes());
+            case DCGAN28 -> Dcgan28.discriminator(o.spectralNorm(), o.pack(), o.classes());
             case MLP2D -> Mlp2d.discriminator(o.discriminatorWidth(), o.depth(), o.spectralNorm(), o.pack());
         };
     }
@@ -202,6 +228,10 @@ public enum GanArchitecture {
         if (this == DCGAN64 && o.channels() != 1 && o.channels() != 3) {
             throw new IllegalArgumentException("dcgan64 makes grey or RGB images: channels must be 1 or 3, got "
                     + o.channels());
+        }
+        if (this == MLP2D && o.classes() != 0) {
+            throw new IllegalArgumentException("mlp2d has no class-conditional variant; --conditional needs dcgan28"
+                    + " or dcgan64");
         }
         if (this == MLP2D && o.channels() != 2) {
             throw new IllegalArgumentException("mlp2d works on 2-D points: channels must be 2, got " + o.channels());

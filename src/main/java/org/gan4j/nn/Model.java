@@ -34,6 +34,7 @@ public final class Model implements AutoCloseable {
     private final Tensor grads;
     private final Tensor state;
     private final RandomState random;
+    private final List<ClassConditional> conditional = new ArrayList<>();
     private final long parameterCount;
 
     /**
@@ -97,6 +98,9 @@ public final class Model implements AutoCloseable {
     }
 
     private void collect(String prefix, Layer layer) {
+        if (layer instanceof ClassConditional c) {
+            conditional.add(c);
+        }
         for (Parameter p : layer.localParameters()) {
             putUnique(parameters, prefix + p.name(), p);
         }
@@ -111,6 +115,29 @@ public final class Model implements AutoCloseable {
     private static <T> void putUnique(Map<String, T> map, String name, T value) {
         if (map.put(name, value) != null) {
             throw new IllegalArgumentException("two tensors are named '" + name + "': is a layer used twice?");
+        }
+    }
+
+    /**
+     * Classes of a class-conditional model (one with {@link ClassConditional} layers, e.g. a conditional DCGAN), 0
+     * for an unconditional one.
+     */
+    public int numClasses() {
+        return conditional.isEmpty() ? 0 : conditional.get(0).numClasses();
+    }
+
+    /**
+     * The class label of each sample of the next forward passes (class-conditional models only), e.g. the labels of
+     * the real batch: one per sample, in {@code [0, numClasses())}; copied to the backend.
+     *
+     * @throws IllegalStateException when the model is not class-conditional
+     */
+    public void setLabels(int[] labels) {
+        if (conditional.isEmpty()) {
+            throw new IllegalStateException("this model is not class-conditional: it takes no class labels");
+        }
+        for (ClassConditional c : conditional) {
+            c.setLabels(labels);
         }
     }
 

@@ -34,6 +34,13 @@ public final class Sequential extends Layer {
         this.fuse = fuse;
     }
 
+    /** The layers of {@code head} followed by {@code tail}, e.g. a network with optional first layers. */
+    public static Sequential of(Layer[] head, Layer... tail) {
+        Layer[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return new Sequential(all);
+    }
+
     /** A Sequential that runs every activation as its own layer. */
     public static Sequential withoutFusion(Layer... layers) {
         return new Sequential(false, layers);
