@@ -122,7 +122,7 @@ public final class Checkpoints {
                     new GanArchitecture.Options(m.path("nz").asInt(), m.path("generator_width").asInt(),
                             m.path("discriminator_width").asInt(), m.path("channels").asInt(),
                             m.path("depth").asInt(), m.path("spectral_norm").asBoolean(false),
-                            m.path("pack").asInt(1))); // absent before they existed
+                            m.path("pack").asInt(1), m.path("classes").asInt(0))); // absent before they existed
 
             Checkpoint.checkFits(config.generator(), g, IGNORED_STATE, c.file(), "generator");
             if (!d.isEmpty()) {

@@ -32,6 +32,7 @@ final class ConfigJson {
         n.put("depth", m.options().depth());
         n.put("spectral_norm", m.options().spectralNorm());
         n.put("pack", m.options().pack());
+        n.put("classes", m.options().classes());
         return n;
     }
 

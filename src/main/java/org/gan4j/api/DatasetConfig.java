@@ -152,6 +152,52 @@ public record DatasetConfig(Kind kind, Path path, int size) {
         return d;
     }
 
+    /**
+     * The number of classes the data's labels name, for {@code train --conditional}, read without loading the images:
+     * Fashion-MNIST and IDX folders from the training label file ({@code train-labels-idx1-ubyte[.gz]}: the
+     * largest label + 1), image folders from their sub-folders (one per class), synthetic shapes 3, ring 8, grid 25.
+     *
+     * @throws DatasetException when the data has no labels (the message says how to give them)
+     */
+    public int classCount() {
+        return switch (kind) {
+            case FASHION_MNIST, IDX -> IdxDataset.trainingLabelClasses(path);
+            case IMAGE_FOLDER -> ImageFolderDataset.classNames(path).size();
+            case RING -> 8;
+            case GRID -> 25;
+            case SYNTHETIC -> SyntheticShapes.NUM_CLASSES;
+        };
+    }
+
+    /**
+     * Checks that {@code data} can train a class-conditional model of {@code classes} classes: it has labels, of that
+     * many classes, and every class has at least one sample.
+     *
+     * @throws DatasetException naming the problem and the fix
+     */
+    public static void requireClassLabels(Dataset data, int classes) {
+        if (!data.hasLabels()) {
+            throw new DatasetException(data.description() + ": a class-conditional model needs class labels and"
+                    + " this data has none; put train-labels-idx1-ubyte(.gz) beside IDX images, or each class's"
+                    + " images in its own sub-folder of an image folder");
+        }
+        if (data.numClasses() != classes) {
+            throw new DatasetException(data.description() + ": the labels name " + data.numClasses() + " classes"
+                    + " but the model has " + classes + "; train a new model on this data or use the data it was"
+                    + " trained on");
+        }
+        int[] count = new int[classes];
+        for (int i = 0; i < data.size(); i++) {
+            count[data.label(i)]++;
+        }
+        for (int k = 0; k < classes; k++) {
+            if (count[k] == 0) {
+                throw new DatasetException(data.description() + ": class " + k + " has no samples (labels must"
+                        + " number the classes 0 to " + (classes - 1) + " without gaps); renumber the labels");
+            }
+        }
+    }
+
     /** For logs, e.g. {@code ring (20000 points)} or the folder. */
     public String describe() {
         return switch (kind) {

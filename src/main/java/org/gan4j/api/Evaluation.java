@@ -12,6 +12,8 @@ import org.gan4j.data.IdxDataset;
 import org.gan4j.data.SyntheticShapes;
 import org.gan4j.data.Mixture2d;
 import org.gan4j.io.Checkpoint;
+import org.gan4j.gan.GanTrainer;
+import org.gan4j.metrics.ClassAgreement;
 import org.gan4j.metrics.FeatureClassifier;
 import org.gan4j.metrics.ImageQuality;
 import org.gan4j.metrics.MixtureMetrics;
@@ -118,10 +120,36 @@ public final class Evaluation {
                 ImageQuality q = ImageQuality.evaluate(classifier, generated, count, test);
                 ObjectNode quality = (ObjectNode) Checkpoints.mapper().readTree(q.toJson());
                 json.set("image_quality", quality);
-                return new Result("step " + Checkpoints.progress(c).step() + ":\n" + q.summary(),
-                        Checkpoints.toJson(json));
+                String summary = "step " + Checkpoints.progress(c).step() + ":\n" + q.summary();
+                if (model.classes() > 0) {
+                    ClassAgreement a = agreement(classifier, generated, count, model.classes());
+                    ObjectNode agreement = json.putObject("class_agreement");
+                    agreement.put("overall", a.overall());
+                    com.fasterxml.jackson.databind.node.ArrayNode perClass = agreement.putArray("per_class");
+                    com.fasterxml.jackson.databind.node.ArrayNode requested = agreement.putArray("requested");
+                    for (int k = 0; k < a.classes(); k++) {
+                        perClass.add(a.requested()[k] == 0 ? null : a.agreement(k));
+                        requested.add(a.requested()[k]);
+                    }
+                    summary += "\n" + a.summary();
+                }
+                return new Result(summary, Checkpoints.toJson(json));
             }
         }
+    }
+
+    /**
+     * Agreement of the classifier with the classes a conditional generator's {@code count} samples were drawn for
+     * (cycled: sample i of class {@code i % classes}, as {@link GanSampler#sample(int, long)} draws them).
+     */
+    private static ClassAgreement agreement(FeatureClassifier classifier, float[] generated, int count,
+            int classes) {
+        if (classifier.numClasses() != classes) {
+            throw new IllegalArgumentException("the generator was trained on " + classes + " classes but the"
+                    + " reference data has " + classifier.numClasses() + "; evaluate it against its training data");
+        }
+        return ClassAgreement.of(GanTrainer.cycledLabels(count, classes), classifier.predict(generated, count),
+                classes);
     }
 
     /** Passes messages without a step count on, and step updates when they cross another tenth of the total. */

@@ -48,6 +48,8 @@ public final class GanSampler implements AutoCloseable {
     public static final int BATCH_IMAGES = 64;
     /** Generator batch size for 2-D point models. */
     public static final int BATCH_POINTS = 500;
+    /** The class argument that asks for no particular class: classes cycled on a class-conditional generator. */
+    public static final int ANY_CLASS = -1;
 
     private final ModelConfig model;
     private final Map<String, TensorData> weights;
@@ -104,6 +106,24 @@ public final class GanSampler implements AutoCloseable {
      * @throws IllegalArgumentException when {@code n < 1} or the result would exceed {@link #MAX_VALUES}
      */
     public float[] sample(int n, long seed) {
+        return sample(n, seed, ANY_CLASS);
+    }
+
+    /**
+     * As {@link #sample(int, long)}, every sample of class {@code classLabel} (class-conditional models), or with
+     * {@link #ANY_CLASS} the classes cycled: sample {@code i} of class {@code i % classes()} (for an unconditional
+     * model {@link #ANY_CLASS} is the only choice). The noise is the same whatever the class, so the same
+     * {@code (n, seed)} draws the same "style" in every class.
+     *
+     * @throws IllegalArgumentException when {@code classLabel} is not {@link #ANY_CLASS} or in {@code [0, classes())}
+     */
+    public float[] sample(int n, long seed, int classLabel) {
+        int classes = model.classes();
+        if (classLabel != ANY_CLASS && (classLabel < 0 || classLabel >= classes)) {
+            throw new IllegalArgumentException(classes == 0 ? "this generator is not class-conditional (trained"
+                    + " without --conditional): it cannot draw a chosen class" : "class " + classLabel + " is"
+                    + " outside [0, " + classes + "): this generator knows " + classes + " classes");
+        }
         if (n < 1) {
             throw new IllegalArgumentException("number of samples must be >= 1, got " + n);
         }
@@ -115,7 +135,7 @@ public final class GanSampler implements AutoCloseable {
         }
         Worker w = acquire();
         try {
-            return w.sample(n, seed);
+            return w.sample(n, seed, classLabel);
         } finally {
             release(w);
         }
@@ -123,8 +143,13 @@ public final class GanSampler implements AutoCloseable {
 
     /** {@code n} images as {@link BufferedImage}s (grey or RGB); image models only. */
     public BufferedImage[] sampleImages(int n, long seed) {
+        return sampleImages(n, seed, ANY_CLASS);
+    }
+
+    /** As {@link #sampleImages(int, long)} of class {@code classLabel} (see {@link #sample(int, long, int)}). */
+    public BufferedImage[] sampleImages(int n, long seed, int classLabel) {
         Shape s = requireImages();
-        float[] x = sample(n, seed);
+        float[] x = sample(n, seed, classLabel);
         BufferedImage[] out = new BufferedImage[n];
         for (int i = 0; i < n; i++) {
             out[i] = ImageGrid.toBufferedImage(x, i * s.size(), s.dim(0), s.dim(1), s.dim(2));
@@ -134,8 +159,18 @@ public final class GanSampler implements AutoCloseable {
 
     /** {@code n} images in a grid of {@code nrow} per row (see {@link ImageGrid}); image models only. */
     public BufferedImage sampleGrid(int n, long seed, int nrow) {
+        return sampleGrid(n, seed, nrow, ANY_CLASS);
+    }
+
+    /** As {@link #sampleGrid(int, long, int)} of class {@code classLabel} (see {@link #sample(int, long, int)}). */
+    public BufferedImage sampleGrid(int n, long seed, int nrow, int classLabel) {
         Shape s = requireImages();
-        return ImageGrid.grid(sample(n, seed), Shape.of(n, s.dim(0), s.dim(1), s.dim(2)), nrow);
+        return ImageGrid.grid(sample(n, seed, classLabel), Shape.of(n, s.dim(0), s.dim(1), s.dim(2)), nrow);
+    }
+
+    /** Classes of a class-conditional generator, 0 for an unconditional one. */
+    public int classes() {
+        return model.classes();
     }
 
     private Shape requireImages() {
@@ -205,13 +240,21 @@ public final class GanSampler implements AutoCloseable {
             }
         }
 
-        float[] sample(int n, long seed) {
+        float[] sample(int n, long seed, int classLabel) {
             int per = model.sampleShape().size();
             float[] out = new float[n * per];
             float[] chunk = new float[batch * per];
+            int classes = model.classes();
+            int[] labels = new int[batch];
             try (RandomState rng = backend.newRandom(seed)) {
                 for (int done = 0; done < n; done += batch) {
                     backend.randomNormal(rng, 0f, 1f, z);
+                    if (classes > 0) {
+                        for (int i = 0; i < batch; i++) {
+                            labels[i] = classLabel != ANY_CLASS ? classLabel : (done + i) % classes;
+                        }
+                        generator.setLabels(labels);
+                    }
                     Tensor y = generator.forward(z);
                     backend.copyToHost(y, chunk);
                     int take = Math.min(batch, n - done);

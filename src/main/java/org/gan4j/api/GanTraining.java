@@ -305,6 +305,9 @@ public final class GanTraining implements AutoCloseable {
         ModelConfig mc = config.model();
         long seed = config.trainer().seed();
         Dataset dataset = config.dataset().load(mc, seed);
+        if (mc.classes() > 0) {
+            DatasetConfig.requireClassLabels(dataset, mc.classes());
+        }
         currentStep = resumeFrom == null ? 1 : Checkpoints.progress(resumeFrom).step() + 1;
         // Everything that can fail on bad settings (data, batch size, backend, checkpoint contents) runs before the
         // run folder is touched, so a refused run leaves no file behind.
@@ -389,6 +392,9 @@ public final class GanTraining implements AutoCloseable {
                 currentStep = trainer.stepCount() + 1;
                 BatchLoader.Batch b = loader.next();
                 staging.upload(b.slot(), trainer.realInput()); // asynchronous on CUDA
+                if (trainer.numClasses() > 0) {
+                    trainer.setLabels(b.labels());
+                }
                 StepMetrics m;
                 try {
                     beforeStep.accept(currentStep);

@@ -46,6 +46,11 @@ public record ModelConfig(GanArchitecture architecture, GanArchitecture.Options 
                 .withWidths(hidden, hidden).withDepth(depth));
     }
 
+    /** Classes of a class-conditional model ({@code train --conditional}), 0 for an unconditional one. */
+    public int classes() {
+        return options.classes();
+    }
+
     /** The command-line name, e.g. {@code dcgan64}. */
     public String name() {
         return architecture.cliName();

@@ -41,6 +41,11 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--nrow", defaultValue = "8", description = "Images per grid row. Default: ${DEFAULT-VALUE}.")
     int nrow;
 
+    @Option(names = "--class", paramLabel = "K", description = "Class-conditional models (trained with"
+            + " --conditional): draw class K only (0 to classes-1). Default: the classes cycled, sample i of class"
+            + " i mod classes.")
+    Integer classLabel;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -66,10 +71,23 @@ final class SampleCommand implements Callable<Integer> {
         }
         PrintWriter stdout = spec.commandLine().getOut();
         try (GanSampler sampler = GanSampler.load(checkpoint, 1)) {
+            int k = GanSampler.ANY_CLASS;
+            if (classLabel != null) {
+                if (sampler.classes() == 0) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--class " + classLabel + ": "
+                            + checkpoint + " is not class-conditional (trained without --conditional); drop --class");
+                }
+                if (classLabel < 0 || classLabel >= sampler.classes()) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--class must be in [0, "
+                            + sampler.classes() + ") for this model (" + sampler.classes() + " classes), got "
+                            + classLabel);
+                }
+                k = classLabel;
+            }
             if (!sampler.model().isImage()) {
                 Path file = out != null ? out : Path.of("samples.csv");
                 requireExtension(file, "a 2-D model's samples are points, written as CSV", ".csv");
-                float[] p = sampler.sample(n, seed);
+                float[] p = sampler.sample(n, seed, k);
                 StringBuilder b = new StringBuilder("x,y\n");
                 for (int i = 0; i < n; i++) {
                     b.append(p[2 * i]).append(',').append(p[2 * i + 1]).append('\n');
@@ -78,7 +96,7 @@ final class SampleCommand implements Callable<Integer> {
                 stdout.println("Wrote " + n + " points to " + file);
             } else if (single) {
                 Path dir = out != null ? out : Path.of("samples");
-                BufferedImage[] images = sampler.sampleImages(n, seed);
+                BufferedImage[] images = sampler.sampleImages(n, seed, k);
                 for (int i = 0; i < n; i++) {
                     AtomicFiles.writeImage(dir.resolve(String.format("sample_%04d.png", i)), images[i], "png");
                 }
@@ -87,7 +105,7 @@ final class SampleCommand implements Callable<Integer> {
                 Path file = out != null ? out : Path.of("samples.png");
                 String format = requireExtension(file, "images are written as PNG or JPEG", ".png", ".jpg",
                         ".jpeg");
-                AtomicFiles.writeImage(file, sampler.sampleGrid(n, seed, nrow), format.equals(".png") ? "png"
+                AtomicFiles.writeImage(file, sampler.sampleGrid(n, seed, nrow, k), format.equals(".png") ? "png"
                         : "jpg");
                 stdout.println("Wrote a grid of " + n + " images to " + file);
             }

@@ -71,6 +71,11 @@ final class TrainCommand implements Callable<Integer> {
             + " (the batch size must be a multiple of K). Default: 1.")
     Integer pack;
 
+    @Option(names = "--conditional", description = "Class-conditional GAN (dcgan28, dcgan64): a class embedding in"
+            + " G and a projection discriminator, trained on the data's labels (IDX label file, or one sub-folder per"
+            + " class). Then 'sample --class K' draws class K.")
+    Boolean conditional;
+
     @Option(names = "--loss", description = "non-saturating, minimax, least-squares or hinge. Default: hinge for"
             + " ring/grid, non-saturating otherwise.")
     String loss;
@@ -281,6 +286,7 @@ final class TrainCommand implements Callable<Integer> {
         addIf(given, latentSize, "--latent-size");
         addIf(given, spectralNorm, "--spectral-norm");
         addIf(given, pack, "--pack");
+        addIf(given, conditional, "--conditional");
         addIf(given, loss, "--loss");
         addIf(given, batchSize, "--batch-size");
         addIf(given, lrD, "--lr-d");
@@ -370,7 +376,15 @@ final class TrainCommand implements Callable<Integer> {
             }
             mc = new ModelConfig(mc.architecture(), mc.options().withChannels(channels));
         }
-        TrainingConfig.Builder b = recipe.toBuilder().model(sized(mc));
+        mc = sized(mc);
+        if (Boolean.TRUE.equals(conditional)) {
+            if (mc.architecture() == GanArchitecture.MLP2D) {
+                throw new IllegalArgumentException("--conditional needs an image model (dcgan28 or dcgan64);"
+                        + " mlp2d has no class-conditional variant");
+            }
+            mc = new ModelConfig(mc.architecture(), mc.options().withClasses(data.classCount()));
+        }
+        TrainingConfig.Builder b = recipe.toBuilder().model(mc);
         if (batchSize != null) {
             b.batchSize(batchSize);
         }

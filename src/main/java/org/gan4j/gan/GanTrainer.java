@@ -117,6 +117,11 @@ public final class GanTrainer implements AutoCloseable {
     private final Tensor[] slot = new Tensor[SLOTS];
     private final List<TrainingListener> listeners = new ArrayList<>();
     private final float[] hostMetrics = new float[SLOTS];
+    private final int numClasses;
+    /** The class labels of the next step's real batch (class-conditional models), null until set. */
+    private int[] stepLabels;
+    /** Whether G's labels were replaced by sampling since {@link #setLabels}. */
+    private boolean labelsStale;
     private long step;
     private long generatorSteps;
     private int lowLossReads;
@@ -165,6 +170,10 @@ public final class GanTrainer implements AutoCloseable {
                 + "linear in its input (Linear or Conv2d layers with identity, ReLU or LeakyReLU activations, "
                 + "reshapes; no batch norm, dropout, tanh or sigmoid): this one is not; use mlp2d or turn R1 off "
                 + "(r1Gamma 0)");
+        require(generator.numClasses() == discriminator.numClasses(), "generator and discriminator must both be"
+                + " class-conditional with the same classes or both unconditional: G has " + generator.numClasses()
+                + " classes, D " + discriminator.numClasses());
+        this.numClasses = generator.numClasses();
         this.backend = backend;
         this.generator = generator;
         this.discriminator = discriminator;
@@ -208,6 +217,32 @@ public final class GanTrainer implements AutoCloseable {
     }
 
     /**
+     * Classes of a class-conditional pair of models (see {@link Model#numClasses()}), 0 when unconditional.
+     */
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /**
+     * The class labels of the real batch of the next step (class-conditional models only; set them before each
+     * step, with {@link #realInput()}): one per sample, in {@code [0, numClasses())}. D judges the real and the fake
+     * batch against these labels and G draws the fake batch for them, so the fakes follow the data's class
+     * frequencies. Copied to the backend.
+     *
+     * @throws IllegalArgumentException when the models are unconditional or the count or a label is wrong
+     */
+    public void setLabels(int[] labels) {
+        ensureOpen();
+        require(numClasses > 0, "these models are not class-conditional: they take no class labels");
+        require(labels != null && labels.length == config.batchSize(), "need one class label per sample of the"
+                + " batch (" + config.batchSize() + "), got " + (labels == null ? "none" : labels.length));
+        generator.setLabels(labels);
+        discriminator.setLabels(labels);
+        stepLabels = labels.clone();
+        labelsStale = false;
+    }
+
+    /**
      * One training step on {@link #realInput()} (see the class comment).
      *
      * @return the metrics of this step on every {@code metricsEvery}-th step, else null
@@ -215,6 +250,16 @@ public final class GanTrainer implements AutoCloseable {
      */
     public StepMetrics step() {
         ensureOpen();
+        if (numClasses > 0) {
+            if (stepLabels == null) {
+                throw new IllegalStateException("a class-conditional trainer needs the real batch's class labels:"
+                        + " call setLabels before step");
+            }
+            if (labelsStale) {
+                generator.setLabels(stepLabels); // sampling replaced them
+                labelsStale = false;
+            }
+        }
         boolean generatorStep = (step + 1) % config.dStepsPerGStep() == 0;
         if (graphMode) {
             graphedIteration();
@@ -447,8 +492,25 @@ public final class GanTrainer implements AutoCloseable {
      * and again at the next step). Synchronises.
      */
     public float[] sample(Tensor noise, SamplingMode mode) {
+        return sample(noise, null, mode);
+    }
+
+    /**
+     * As {@link #sample(Tensor, SamplingMode)}, sample i of class {@code labels[i]} (class-conditional models; null
+     * or an unconditional model: classes cycled, {@code i % numClasses()}, for a conditional one).
+     */
+    public float[] sample(Tensor noise, int[] labels, SamplingMode mode) {
         ensureOpen();
         require(noise != null && mode != null, "noise and mode must not be null");
+        require(labels == null || numClasses > 0, "these models are not class-conditional: they take no class"
+                + " labels");
+        if (numClasses > 0) {
+            int n = noise.shape().dim(0);
+            int[] y = labels != null ? labels : cycledLabels(n, numClasses);
+            require(y.length == n, "need one class label per noise vector (" + n + "), got " + y.length);
+            generator.setLabels(y);
+            labelsStale = true;
+        }
         require(withoutBatch(noise.shape()).equals(latentShape), "noise must be (n, " + dims(latentShape)
                 + "), got " + noise.shape());
         dropGraph(); // another batch size reallocates G's buffers, whose addresses a graph holds
@@ -483,13 +545,22 @@ public final class GanTrainer implements AutoCloseable {
         return generate(n, seed, SamplingMode.TRAIN);
     }
 
-    /** As {@link #generate(int, long)} in the given mode. */
+    /** As {@link #generate(int, long)} in the given mode (a class-conditional G: classes cycled). */
     public float[] generate(int n, long seed, SamplingMode mode) {
         require(n >= 1, "n must be >= 1, got " + n);
         try (RandomState r = backend.newRandom(seed); Tensor z = backend.allocate(withBatch(n, latentShape))) {
             backend.randomNormal(r, 0f, 1f, z);
             return sample(z, mode);
         }
+    }
+
+    /** Labels {@code 0, 1, .., classes - 1, 0, 1, ..} for {@code n} samples. */
+    public static int[] cycledLabels(int n, int classes) {
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i % classes;
+        }
+        return y;
     }
 
     // ---------------------------------------------------------------- state for exact resume
