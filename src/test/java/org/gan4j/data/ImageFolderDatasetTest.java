@@ -181,4 +181,34 @@ class ImageFolderDatasetTest {
         assertEquals(1, ds.size());
         assertEquals(200, bytes(ds, 0)[0]); // before: "not a PNG or JPEG image" (opened as a java.io.File)
     }
+
+    @Test
+    void subFoldersAreClassesSortedByName() throws IOException {
+        save(grey(4, 4, 10), "cat/1.png");
+        save(grey(4, 4, 20), "dog/deeper/2.png");
+        save(grey(4, 4, 30), "ant/3.png");
+        Files.createDirectories(dir.resolve("zebra")); // no images: not a class
+        ByteImageDataset ds = ImageFolderDataset.load(dir, 4, 1);
+        assertEquals(java.util.List.of("ant", "cat", "dog"), ds.classNames());
+        assertEquals(java.util.List.of("ant", "cat", "dog"), ImageFolderDataset.classNames(dir));
+        assertEquals(3, ds.numClasses());
+        // files sorted by path: ant/3.png, cat/1.png, dog/deeper/2.png
+        assertEquals(30, ds.pixel(0, 0));
+        assertEquals(0, ds.label(0));
+        assertEquals(1, ds.label(1));
+        assertEquals(2, ds.label(2));
+    }
+
+    @Test
+    void anImageOutsideTheSubFoldersMeansNoLabels() throws IOException {
+        save(grey(4, 4, 10), "cat/1.png");
+        save(grey(4, 4, 20), "loose.png");
+        ByteImageDataset ds = ImageFolderDataset.load(dir, 4, 1);
+        assertFalse(ds.hasLabels());
+        assertEquals(null, ds.classNames());
+        DatasetException e = assertThrows(DatasetException.class,
+                () -> ImageFolderDataset.classNames(dir));
+        assertEquals(dir + ": loose.png lies directly in the folder, so it has no class; for class labels put each"
+                + " class's images in its own sub-folder (dir/<class>/...)", e.getMessage());
+    }
 }

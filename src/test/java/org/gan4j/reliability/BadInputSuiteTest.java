@@ -271,6 +271,35 @@ class BadInputSuiteTest {
             return Expect.thrown(() -> IdxDataset.load(images, labels), DatasetException.class, labels + ": has 2"
                     + " labels but " + images + " has 3 images; use the label file that belongs to these images", 64);
         }));
+        cases.add(new Case("conditional: no label file beside the images", d -> {
+            writeIdx(d, idxBytes(0x803, new int[] {3, 2, 4}, px));
+            return Expect.thrown(() -> IdxDataset.trainingLabelClasses(d), DatasetException.class, d + ": no"
+                    + " train-labels-idx1-ubyte(.gz) beside the images; a class-conditional model needs the label file"
+                    + " (" + FASHION_FIX + " that folder)", 0);
+        }));
+        cases.add(new Case("conditional: images without labels", d -> {
+            Path images = writeIdx(d, idxBytes(0x803, new int[] {3, 2, 4}, px));
+            return Expect.thrown(() -> DatasetConfig.requireClassLabels(IdxDataset.load(images, null), 3),
+                    DatasetException.class, "IDX train-images-idx3-ubyte: 3 x (1, 2, 4), no labels: a"
+                    + " class-conditional model needs class labels and this data has none; put"
+                    + " train-labels-idx1-ubyte(.gz) beside IDX images, or each class's images in its own sub-folder"
+                    + " of an image folder", 64);
+        }));
+        cases.add(new Case("conditional: a label skips a class (0, 2, 2: class 1 has no samples)", d -> {
+            Path images = writeIdx(d, idxBytes(0x803, new int[] {3, 2, 4}, px));
+            Path labels = Files.write(d.resolve("labels"), idxBytes(0x801, new int[] {3}, new byte[] {0, 2, 2}));
+            return Expect.thrown(() -> DatasetConfig.requireClassLabels(IdxDataset.load(images, labels), 3),
+                    DatasetException.class, "IDX train-images-idx3-ubyte: 3 x (1, 2, 4), 3 classes: class 1 has no"
+                    + " samples (labels must number the classes 0 to 2 without gaps); renumber the labels", 64);
+        }));
+        cases.add(new Case("conditional: labels out of the model's range (model of 2 classes, label 2)", d -> {
+            Path images = writeIdx(d, idxBytes(0x803, new int[] {3, 2, 4}, px));
+            Path labels = Files.write(d.resolve("labels"), idxBytes(0x801, new int[] {3}, new byte[] {0, 1, 2}));
+            return Expect.thrown(() -> DatasetConfig.requireClassLabels(IdxDataset.load(images, labels), 2),
+                    DatasetException.class, "IDX train-images-idx3-ubyte: 3 x (1, 2, 4), 3 classes: the labels name"
+                    + " 3 classes but the model has 2; train a new model on this data or use the data it was trained"
+                    + " on", 64);
+        }));
         cases.add(new Case("unreadable: a folder instead of a file", d -> {
             Path f = Files.createDirectory(d.resolve("train-images-idx3-ubyte"));
             return idx(f, 0, f + ": not a regular file (a folder, pipe or device); pass the IDX file itself");
@@ -400,6 +429,15 @@ class BadInputSuiteTest {
                 IllegalArgumentException.class, "image size must be in [1, 8192], got 0", 0)));
         cases.add(new Case("2 channels", d -> Expect.thrown(() -> ImageFolderDataset.load(d, 8, 2),
                 IllegalArgumentException.class, "channels must be 1 (grey) or 3 (RGB), got 2", 0)));
+        cases.add(new Case("conditional: an image outside the class sub-folders", d -> {
+            Path dir = Files.createDirectories(d.resolve("images").resolve("cat"));
+            Files.write(dir.resolve("1.png"), pngBytes(4, 4));
+            Files.write(dir.getParent().resolve("loose.png"), pngBytes(4, 4));
+            Path root = dir.getParent();
+            return Expect.thrown(() -> ImageFolderDataset.classNames(root), DatasetException.class, root + ":"
+                    + " loose.png lies directly in the folder, so it has no class; for class labels put each class's"
+                    + " images in its own sub-folder (dir/<class>/...)", 0);
+        }));
         return cases;
     }
 
@@ -755,6 +793,11 @@ class BadInputSuiteTest {
         cli(cases, "synthetic dataset of 2e9 images", "gan4j: dataset SYNTHETIC of 2000000000 samples is more than"
                 + " the 10000000 gan4j generates; use a smaller --dataset-size\n", 2, "--dataset", "synthetic",
                 "--dataset-size", "2000000000");
+        cli(cases, "--conditional on 2-D points", "gan4j: --conditional needs an image model (dcgan28 or dcgan64);"
+                + " mlp2d has no class-conditional variant\n", 2, "--conditional");
+        cli(cases, "--conditional with PacGAN packing", "gan4j: a class-conditional model cannot pack samples (PacGAN):"
+                + " D judges each sample against its own class; drop --pack or --conditional\n", 2, "--dataset",
+                "synthetic", "--conditional", "--pack", "2");
         cli(cases, "zero D steps per G step", "gan4j: dStepsPerGStep must be >= 1, got 0\n", 2, "--d-steps", "0");
         cli(cases, "label flip probability 2", "gan4j: labels.flipProbability must be in [0, 1], got 2.0\n", 2,
                 "--label-flip", "2");
