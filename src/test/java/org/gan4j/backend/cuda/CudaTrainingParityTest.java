@@ -43,23 +43,34 @@ class CudaTrainingParityTest {
 
     @Test
     void twentyDcgan28StepsMatchTheCpu() {
+        checkAgainstCpu(0);
+    }
+
+    /** The class-conditional DCGAN28 (class embedding in G, projection D) of 10 classes, under the same bounds. */
+    @Test
+    void twentyConditionalDcgan28StepsMatchTheCpu() {
+        checkAgainstCpu(10);
+    }
+
+    private static void checkAgainstCpu(int classes) {
         if (AGAINST.equals("cuda")) {
             GpuTests.assumeGpu();
         }
         List<StepMetrics> ref;
         List<StepMetrics> got;
-        try (Backend cpu = CpuBackend.create(); TrainingRun r = new TrainingRun(cpu)) {
+        try (Backend cpu = CpuBackend.create(); TrainingRun r = new TrainingRun(cpu, classes)) {
             ref = r.run(STEPS);
         }
         try (Backend b = AGAINST.equals("cuda") ? CudaBackend.create(0, false) // TF32 off: parity is about fp32
                 : AGAINST.equals("cpu64") ? ReferenceBackend.create() : CpuBackend.create();
-                TrainingRun r = new TrainingRun(b)) {
+                TrainingRun r = new TrainingRun(b, classes)) {
             got = r.run(STEPS);
         }
         assertEquals(STEPS, got.size());
         String report = compare(ref, got);
         if (!report.isEmpty()) {
-            fail("DCGAN28 training on " + AGAINST + " left the CPU's trajectory:\n" + report);
+            fail((classes > 0 ? "conditional " : "") + "DCGAN28 training on " + AGAINST + " left the CPU's"
+                    + " trajectory:\n" + report);
         }
     }
 

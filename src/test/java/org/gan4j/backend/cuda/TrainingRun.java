@@ -24,11 +24,19 @@ final class TrainingRun implements AutoCloseable {
     final Model generator;
     final Model discriminator;
     final GanTrainer trainer;
+    private final int classes;
 
     TrainingRun(Backend backend) {
+        this(backend, 0);
+    }
+
+    /** Class-conditional with {@code classes > 0} (labels {@code (s + n) % classes} for sample n of step s). */
+    TrainingRun(Backend backend, int classes) {
         this.backend = backend;
-        generator = new Model(backend, ARCH.generator(), 11).initialize(ARCH.defaultInit(), 5);
-        discriminator = new Model(backend, ARCH.discriminator(), 12).initialize(ARCH.defaultInit(), 6);
+        this.classes = classes;
+        GanArchitecture.Options o = ARCH.defaults().withClasses(classes);
+        generator = new Model(backend, ARCH.generator(o), 11).initialize(ARCH.defaultInit(), 5);
+        discriminator = new Model(backend, ARCH.discriminator(o), 12).initialize(ARCH.defaultInit(), 6);
         // label smoothing, flips and noise: the targets draw from the trainer's stream too
         TrainerConfig config = TrainerConfig.builder().batchSize(BATCH).lr(2e-4f).betas(0.5f, 0.999f).seed(42)
                 .labels(new Labels(0.9f, 0.05f, 0.05f, 0.05f)).metricsEvery(1).build();
@@ -51,6 +59,13 @@ final class TrainingRun implements AutoCloseable {
                 trainer.scaleLearningRates(1 - (s - 1) / (2.0 * steps));
             }
             backend.copyFromHost(realBatch(s), trainer.realInput());
+            if (classes > 0) {
+                int[] labels = new int[BATCH];
+                for (int n = 0; n < BATCH; n++) {
+                    labels[n] = (s + n) % classes;
+                }
+                trainer.setLabels(labels);
+            }
             out.add(trainer.step());
         }
         return out;
