@@ -50,6 +50,25 @@ class DcganTest {
         }
     }
 
+    /** As {@link #assertShapes} for a class-conditional network, with labels 0 and 2 set. */
+    private static void assertConditionalShapes(Sequential net, Shape in, Shape expectedOut) {
+        try (Model m = new Model(f32, net, 1); Tensor x = randomInput(f32, 1, in.dims())) {
+            m.initialize(Init.DCGAN, 2);
+            assertEquals(3, m.numClasses());
+            m.setLabels(new int[] {0, 2});
+            assertEquals(expectedOut, m.outputShape(in));
+            assertEquals(expectedOut, m.forward(x).shape());
+        }
+    }
+
+    @Test
+    void conditionalOutputShapes() {
+        assertConditionalShapes(Dcgan28.generator(3), Shape.of(2, 100), Shape.of(2, 1, 28, 28));
+        assertConditionalShapes(Dcgan28.discriminator(false, 1, 3), Shape.of(2, 1, 28, 28), Shape.of(2, 1));
+        assertConditionalShapes(Dcgan64.generator(8, 4, 3, 3), Shape.of(2, 8, 1, 1), Shape.of(2, 3, 64, 64));
+        assertConditionalShapes(Dcgan64.discriminator(4, 3, true, 1, 3), Shape.of(2, 3, 64, 64), Shape.of(2, 1));
+    }
+
     @Test
     void outputShapes() {
         assertShapes(Dcgan28.generator(), Shape.of(2, 100), Shape.of(2, 1, 28, 28));
