@@ -131,7 +131,15 @@ public final class Evaluation {
                         perClass.add(a.requested()[k] == 0 ? null : a.agreement(k));
                         requested.add(a.requested()[k]);
                     }
-                    summary += "\n" + a.summary();
+                    ClassAgreement real = realAgreement(classifier, test);
+                    agreement.put("real_test_overall", real.overall());
+                    com.fasterxml.jackson.databind.node.ArrayNode realPerClass = agreement.putArray(
+                            "real_test_per_class");
+                    for (int k = 0; k < real.classes(); k++) {
+                        realPerClass.add(real.requested()[k] == 0 ? null : real.agreement(k));
+                    }
+                    summary += "\n" + a.summary() + "\nreal test images (the classifier's own accuracy): "
+                            + real.summary();
                 }
                 return new Result(summary, Checkpoints.toJson(json));
             }
@@ -150,6 +158,18 @@ public final class Evaluation {
         }
         return ClassAgreement.of(GanTrainer.cycledLabels(count, classes), classifier.predict(generated, count),
                 classes);
+    }
+
+    /** The classifier's agreement with the labels of the real test images: the ceiling for a generator's. */
+    private static ClassAgreement realAgreement(FeatureClassifier classifier, Dataset test) {
+        int n = test.size();
+        float[] images = new float[n * test.sampleSize()];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            test.get(i, images, i * test.sampleSize());
+            labels[i] = test.label(i);
+        }
+        return ClassAgreement.of(labels, classifier.predict(images, n), classifier.numClasses());
     }
 
     /** Passes messages without a step count on, and step updates when they cross another tenth of the total. */

@@ -26,7 +26,8 @@ class ConditionalGanTest {
         run = tmp.resolve("conditional");
         ModelConfig model = new ModelConfig(ModelConfig.of("dcgan28").architecture(),
                 ModelConfig.of("dcgan28").options().withClasses(SyntheticShapes.NUM_CLASSES));
-        try (GanTraining t = GanTraining.create(Runs.shapes(run, 3).model(model).build())) {
+        try (GanTraining t = GanTraining.create(Runs.shapes(run, 3).model(model).dataset(DatasetConfig.synthetic(2000))
+                .build())) {
             t.run(new GanTraining.Listener() { });
         }
     }
@@ -86,5 +87,20 @@ class ConditionalGanTest {
         });
         assertEquals("synthetic shapes (seed 5): 96 x (1, 28, 28), 3 classes: the labels name 3 classes but the model has 5;"
                 + " train a new model on this data or use the data it was trained on", e.getMessage());
+    }
+
+    @Test
+    void evalReportsAgreementPerRequestedClass() throws Exception {
+        Evaluation.Result r = Evaluation.evaluate(run, null, 30, 0, tmp.resolve("cache"));
+        com.fasterxml.jackson.databind.JsonNode a = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(r.json()).path("class_agreement");
+        // 30 samples, classes cycled: 10 requested of each of the 3 shapes
+        assertEquals("[10,10,10]", a.path("requested").toString());
+        assertEquals(3, a.path("per_class").size());
+        double overall = a.path("overall").asDouble(-1);
+        assertEquals(true, overall >= 0 && overall <= 1, "overall agreement " + overall);
+        // the classifier must reach 90% on the real test shapes before it scores anything
+        assertEquals(true, a.path("real_test_overall").asDouble() >= 0.9, a.toString());
+        assertEquals(true, r.summary().contains("class agreement "), r.summary());
     }
 }
