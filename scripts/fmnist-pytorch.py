@@ -17,7 +17,9 @@ After every epoch it writes epoch_NNN.safetensors: a gan4j checkpoint holding bo
 `discriminator.*`, float32; no optimizer state) with the template's metadata (model, training configuration) and this run's progress (step, epoch, wall
 seconds). `gan4j eval` samples it exactly as it samples a gan4j run (eval-mode batch norm, the same noise stream).
 It prints, per epoch, wall seconds, process CPU seconds (all threads) and the 1-minute load average, and writes them
-to timing.json. Needs PyTorch and numpy (Debian: python3-torch, python3-numpy).
+to timing.json. Needs PyTorch and numpy (Debian: python3-torch, python3-numpy). Debian's torch takes its BLAS (the
+Linear layers, and ConvTranspose2d's im2col path) from the system's libblas.so.3: install an optimised one
+(libopenblas0-pthread) first, or PyTorch runs on the unoptimised reference BLAS (libblas3), several times slower.
 """
 import argparse
 import gzip
