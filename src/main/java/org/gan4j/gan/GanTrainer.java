@@ -38,6 +38,11 @@ import org.gan4j.tensor.Tensor;
  * The losses are {@link GanLoss}'s. Both optimizers are {@link Adam} with the configured learning rates and betas,
  * eps 1e-8, no weight decay.
  *
+ * <p><b>Class-conditional models.</b> When G and D take class labels ({@link Model#numClasses()} {@code > 0}, e.g.
+ * {@code dcgan28} with classes), the caller also sets the real batch's labels before each step
+ * ({@link #setLabels}); D judges the real and the fake batch against them and G draws the fakes for them. Sampling
+ * takes labels too ({@link #sample(Tensor, int[], SamplingMode)}; without: classes cycled).
+ *
  * <p><b>Averaged generator.</b> With {@link TrainerConfig#emaDecay()} {@code > 0}, each generator update is folded into
  * an exponential moving average of G's weights ({@link WeightAverage}); {@link #sample}, {@link #generate} and
  * {@link #averagedGeneratorState()} then use the averaged weights, and {@link #state()} carries the average's running
