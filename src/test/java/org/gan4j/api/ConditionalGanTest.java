@@ -85,8 +85,8 @@ class ConditionalGanTest {
                 t.run(new GanTraining.Listener() { });
             }
         });
-        assertEquals("synthetic shapes (seed 5): 96 x (1, 28, 28), 3 classes: the labels name 3 classes but the model has 5;"
-                + " train a new model on this data or use the data it was trained on", e.getMessage());
+        assertEquals("synthetic shapes (seed 5): 96 x (1, 28, 28), 3 classes: the labels name 3 classes but the model"
+                + " has 5; train a new model on this data or use the data it was trained on", e.getMessage());
     }
 
     @Test
