@@ -22,6 +22,8 @@
  */
 #include "gan4j_device.cuh"
 
+#include <cuda_bf16.h>
+
 using namespace gan4j;
 
 namespace {
@@ -191,6 +193,192 @@ int launch_forward(const float* x, const float* gamma, const float* beta, const 
     return launch_status();
 }
 
+
+/* ---------------------------------------------------------------- bf16 NHWC (Precision.BF16's resident activations)
+ * x, y, dy, dx: bfloat16 (rows, channels) with rows = n * H * W (NHWC), channels a multiple of 8, 16-byte aligned:
+ * every thread moves 8 channels of one row with one 16-byte load or store. Statistics and sums in double, as above;
+ * the elementwise passes compute in float and round the result to bf16 (to nearest even) once, on the store. */
+
+constexpr int kVec = 8; /* bf16 values per 16-byte access */
+
+__device__ __forceinline__ void load8(const __nv_bfloat16* p, float (&v)[kVec]) {
+    const uint4 raw = *reinterpret_cast<const uint4*>(p);
+    const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
+#pragma unroll
+    for (int k = 0; k < kVec / 2; k++) {
+        const float2 f = __bfloat1622float2(h[k]);
+        v[2 * k] = f.x;
+        v[2 * k + 1] = f.y;
+    }
+}
+
+__device__ __forceinline__ void store8(__nv_bfloat16* p, const float (&v)[kVec]) {
+    uint4 raw;
+    __nv_bfloat162* h = reinterpret_cast<__nv_bfloat162*>(&raw);
+#pragma unroll
+    for (int k = 0; k < kVec / 2; k++) {
+        h[k] = __floats2bfloat162_rn(v[2 * k], v[2 * k + 1]);
+    }
+    *reinterpret_cast<uint4*>(p) = raw;
+}
+
+/*
+ * Per-channel sums of Op over NHWC rows: a block of kThreads is `group_threads` channel groups of 8 side by side
+ * (coalesced 16-byte loads along a row) times kThreads / group_threads lanes down the rows; blockIdx.y splits the
+ * rows. Lane sums meet in shared memory; partials as launch_channel_reduce's (channel_finish_kernel adds them).
+ */
+template <class Op>
+__global__ void __launch_bounds__(kThreads, 1)
+channel_reduce_nhwc8_kernel(Op op, long long rows, int channels, int group_threads, int splits, double* partials) {
+    __shared__ double sums[kThreads][2 * kVec];
+    const int gx = threadIdx.x % group_threads;
+    const int lane = threadIdx.x / group_threads;
+    const int lanes = kThreads / group_threads;
+    const int c0 = (blockIdx.x * group_threads + gx) * kVec;
+    const long long r0 = rows * blockIdx.y / splits;
+    const long long r1 = rows * (blockIdx.y + 1) / splits;
+    double a[kVec] = {};
+    double b[kVec] = {};
+    const bool active = c0 < channels && lane < lanes;
+    if (active) {
+        for (long long r = r0 + lane; r < r1; r += lanes) {
+            op.element8(r * channels + c0, c0, a, b);
+        }
+    }
+#pragma unroll
+    for (int k = 0; k < kVec; k++) {
+        sums[threadIdx.x][k] = a[k];
+        sums[threadIdx.x][kVec + k] = b[k];
+    }
+    __syncthreads();
+    if (lane != 0 || c0 >= channels) return;
+    for (int l = 1; l < lanes; l++) {
+#pragma unroll
+        for (int k = 0; k < kVec; k++) {
+            a[k] += sums[l * group_threads + gx][k];
+            b[k] += sums[l * group_threads + gx][kVec + k];
+        }
+    }
+#pragma unroll
+    for (int k = 0; k < kVec; k++) {
+        if (splits == 1) {
+            op.finish(c0 + k, a[k], b[k]);
+        } else {
+            const long long slot = (long long)(c0 + k) * splits + blockIdx.y;
+            partials[2 * slot] = a[k];
+            partials[2 * slot + 1] = b[k];
+        }
+    }
+}
+
+template <class Op>
+int launch_channel_reduce_nhwc8(const Op& op, long long rows, int channels, double* scratch, cudaStream_t stream) {
+    const int groups = channels / kVec;
+    const int group_threads = groups < kThreads ? groups : kThreads;
+    const int lanes = kThreads / group_threads;
+    const long long blocks_x = (groups + group_threads - 1) / group_threads;
+    long long splits = (4LL * sm_count() + blocks_x - 1) / blocks_x;
+    const long long by_rows = rows / (4LL * lanes); /* >= 4 rows per lane */
+    if (splits > by_rows) splits = by_rows;
+    if (splits > kChannelPartials / channels) splits = kChannelPartials / channels;
+    if (splits > 65535) splits = 65535;
+    if (splits < 1) splits = 1;
+    channel_reduce_nhwc8_kernel<Op><<<dim3((unsigned)blocks_x, (unsigned)splits), kThreads, 0, stream>>>(
+        op, rows, channels, group_threads, (int)splits, scratch);
+    if (splits > 1) {
+        channel_finish_kernel<Op><<<grid_for(channels), kThreads, 0, stream>>>(op, channels, (int)splits, scratch);
+    }
+    return launch_status();
+}
+
+struct Bf16NhwcForwardStats {
+    const __nv_bfloat16* x;
+    BatchNormTrainForwardStats stats; /* its finish; its x is unused */
+    __device__ void element8(long long i, int, double (&sum)[kVec], double (&sum_sq)[kVec]) const {
+        float v[kVec];
+        load8(x + i, v);
+#pragma unroll
+        for (int k = 0; k < kVec; k++) {
+            sum[k] += v[k];
+            sum_sq[k] += (double)v[k] * v[k];
+        }
+    }
+    __device__ void finish(int c, double sum, double sum_sq) const { stats.finish(c, sum, sum_sq); }
+};
+
+struct Bf16NhwcBackwardStats {
+    const __nv_bfloat16* x;
+    const __nv_bfloat16* y;
+    const __nv_bfloat16* dy;
+    BatchNormTrainBackwardStats stats; /* its finish and per-channel arguments; its x, y, dy are unused */
+    __device__ void element8(long long i, int c0, double (&sum_dz)[kVec], double (&sum_dz_xhat)[kVec]) const {
+        float xv[kVec], yv[kVec], g[kVec];
+        load8(x + i, xv);
+        load8(y + i, yv);
+        load8(dy + i, g);
+#pragma unroll
+        for (int k = 0; k < kVec; k++) {
+            const float dz = g[k] * activation_derivative(yv[k], stats.act, stats.slope);
+            const float xhat = (xv[k] - stats.save_mean[c0 + k]) * stats.save_inv_std[c0 + k];
+            sum_dz[k] += dz;
+            sum_dz_xhat[k] += (double)dz * xhat;
+        }
+    }
+    __device__ void finish(int c, double a, double b) const { stats.finish(c, a, b); }
+};
+
+/* y = bf16(act(gamma * inv_std * (x - mean) + beta)), as batchnorm_forward_kernel<*, true>. */
+__global__ void batchnorm_forward_nhwc8_kernel(const __nv_bfloat16* x, const float* gamma, const float* beta,
+                                               const float* mean, const float* inv_std, long long vectors,
+                                               int channels, int act, float slope, __nv_bfloat16* y) {
+    for (long long q = global_thread(); q < vectors; q += grid_stride()) {
+        const int c0 = (int)((q * kVec) % channels);
+        float v[kVec];
+        load8(x + q * kVec, v);
+#pragma unroll
+        for (int k = 0; k < kVec; k++) {
+            const int c = c0 + k;
+            const float scale = gamma[c] * inv_std[c];
+            const float shift = beta == nullptr ? 0.f : beta[c];
+            v[k] = activate(scale * (v[k] - mean[c]) + shift, act, slope);
+        }
+        store8(y + q * kVec, v);
+    }
+}
+
+/* dx = bf16(g dz - k sum dz - xhat k sum(dz xhat)), as batchnorm_train_backward_kernel. */
+__global__ void batchnorm_train_backward_nhwc8_kernel(const __nv_bfloat16* x, const __nv_bfloat16* y,
+                                                      const __nv_bfloat16* dy, const float* save_mean,
+                                                      const float* save_inv_std, const double* coefficients,
+                                                      long long vectors, int channels, int act, float slope,
+                                                      __nv_bfloat16* dx) {
+    for (long long q = global_thread(); q < vectors; q += grid_stride()) {
+        const int c0 = (int)((q * kVec) % channels);
+        float xv[kVec], yv[kVec], g[kVec];
+        load8(x + q * kVec, xv);
+        load8(y + q * kVec, yv);
+        load8(dy + q * kVec, g);
+#pragma unroll
+        for (int k = 0; k < kVec; k++) {
+            const int c = c0 + k;
+            const float dz = g[k] * activation_derivative(yv[k], act, slope);
+            const float xhat = (xv[k] - save_mean[c]) * save_inv_std[c];
+            const double* co = coefficients + kChannelSlots * c;
+            xv[k] = (float)co[0] * dz - (float)co[1] - xhat * (float)co[2];
+        }
+        store8(dx + q * kVec, xv);
+    }
+}
+
+/* The bf16 NHWC entry points' shared checks: 8-channel groups, 16-byte aligned operands. */
+bool nhwc8_ok(long long rows, int channels, std::initializer_list<const void*> pointers) {
+    if (rows < 1 || channels < kVec || channels % kVec != 0) return false;
+    for (const void* p : pointers) {
+        if (!aligned16(p)) return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 extern "C" {
@@ -240,6 +428,43 @@ int gan4j_batchnorm_eval_backward(const float* x, const float* y, const float* d
     if ((long long)n * channels * spatial <= 0) return 0;
     const BatchNormEvalBackwardOp op{x, y, dy, gamma, running_mean, running_var, eps, act, slope, dx, dgamma, dbeta};
     return launch_channel_reduce(op, n, channels, spatial, scratch, as_stream(stream));
+}
+
+int gan4j_batchnorm_train_forward_bf16_nhwc(const uint16_t* x, const float* gamma, const float* beta, long long rows,
+                                            int channels, float eps, float momentum, enum gan4j_activation act,
+                                            float slope, float* running_mean, float* running_var, uint16_t* y,
+                                            float* save_mean, float* save_inv_std, double* scratch, void* stream) {
+    if (rows < 2 || !nhwc8_ok(rows, channels, {x, y})) return (int)cudaErrorInvalidValue;
+    const auto* xb = reinterpret_cast<const __nv_bfloat16*>(x);
+    const Bf16NhwcForwardStats stats{xb, {nullptr, (double)rows, eps, momentum, running_mean, running_var, save_mean,
+                                          save_inv_std}};
+    int status = launch_channel_reduce_nhwc8(stats, rows, channels, scratch, as_stream(stream));
+    if (status != 0) return status;
+    const long long vectors = rows * channels / kVec;
+    batchnorm_forward_nhwc8_kernel<<<grid_for(vectors), kThreads, 0, as_stream(stream)>>>(
+        xb, gamma, beta, save_mean, save_inv_std, vectors, channels, act, slope, reinterpret_cast<__nv_bfloat16*>(y));
+    return launch_status();
+}
+
+int gan4j_batchnorm_train_backward_bf16_nhwc(const uint16_t* x, const uint16_t* y, const uint16_t* dy,
+                                             const float* gamma, const float* save_mean, const float* save_inv_std,
+                                             long long rows, int channels, enum gan4j_activation act, float slope,
+                                             uint16_t* dx, float* dgamma, float* dbeta, double* scratch,
+                                             void* stream) {
+    if (!nhwc8_ok(rows, channels, {x, y, dy, dx})) return (int)cudaErrorInvalidValue;
+    const auto* xb = reinterpret_cast<const __nv_bfloat16*>(x);
+    const auto* yb = reinterpret_cast<const __nv_bfloat16*>(y);
+    const auto* dyb = reinterpret_cast<const __nv_bfloat16*>(dy);
+    double* coefficients = channel_coefficients(scratch);
+    const Bf16NhwcBackwardStats stats{xb, yb, dyb, {nullptr, nullptr, nullptr, gamma, save_mean, save_inv_std, act,
+                                                    slope, (double)rows, dgamma, dbeta, coefficients}};
+    int status = launch_channel_reduce_nhwc8(stats, rows, channels, scratch, as_stream(stream));
+    if (status != 0) return status;
+    const long long vectors = rows * channels / kVec;
+    batchnorm_train_backward_nhwc8_kernel<<<grid_for(vectors), kThreads, 0, as_stream(stream)>>>(
+        xb, yb, dyb, save_mean, save_inv_std, coefficients, vectors, channels, act, slope,
+        reinterpret_cast<__nv_bfloat16*>(dx));
+    return launch_status();
 }
 
 }  // extern "C"

@@ -66,6 +66,18 @@ int gan4j_batchnorm_train_backward(const float* x, const float* y, const float* 
                                    const float* save_mean, const float* save_inv_std, int n, int channels,
                                    int spatial, enum gan4j_activation act, float slope, float* dx, float* dgamma,
                                    float* dbeta, double* scratch, void* stream);
+/* Precision.BF16's resident activations: x, y, dy, dx bfloat16 NHWC (rows = n*H*W, channels), channels a multiple
+ * of 8, every pointer 16-byte aligned (else cudaErrorInvalidValue); statistics, sums, gamma/beta and their gradients
+ * float32 as above; y and dx rounded to bf16 once (to nearest even). */
+int gan4j_batchnorm_train_forward_bf16_nhwc(const uint16_t* x, const float* gamma, const float* beta, long long rows,
+                                            int channels, float eps, float momentum, enum gan4j_activation act,
+                                            float slope, float* running_mean, float* running_var, uint16_t* y,
+                                            float* save_mean, float* save_inv_std, double* scratch, void* stream);
+int gan4j_batchnorm_train_backward_bf16_nhwc(const uint16_t* x, const uint16_t* y, const uint16_t* dy,
+                                             const float* gamma, const float* save_mean, const float* save_inv_std,
+                                             long long rows, int channels, enum gan4j_activation act, float slope,
+                                             uint16_t* dx, float* dgamma, float* dbeta, double* scratch,
+                                             void* stream);
 int gan4j_batchnorm_eval_forward(const float* x, const float* gamma, const float* beta, const float* running_mean,
                                  const float* running_var, int n, int channels, int spatial, float eps,
                                  enum gan4j_activation act, float slope, float* y, void* stream);

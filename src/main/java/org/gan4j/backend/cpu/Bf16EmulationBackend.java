@@ -29,9 +29,17 @@ import org.gan4j.tensor.Tensor;
  *   <li>matrix product: {@code a} and {@code b} rounded, {@code c = alpha a b + beta c} in float32 (outputs of
  *       linear layers stay float32: unlike autocast, which stores them bf16; they are rounded when a convolution
  *       reads them).</li>
+ *   <li>batch norm, training forward (fused with its activation): statistics in float32 (double here) from the
+ *       stored values, {@code y} rounded (the stored activation is bf16: on CUDA it stays bf16 NHWC between a
+ *       convolution and the next one);</li>
+ *   <li>batch norm, training backward: {@code dgamma}, {@code dbeta} in float32, {@code dx} rounded (the stored
+ *       gradient is bf16, read by the convolution before it).</li>
  * </ul>
- * Everything else (bias, activations, batch norm with its float32 statistics, losses, Adam, random numbers) is the
+ * Everything else (bias, activations on their own, batch norm in eval mode, losses, Adam, random numbers) is the
  * CPU backend's float32 arithmetic on the stored values: as in autocast, where these run in float32 internally.
+ * Rounding a batch norm's {@code y} and {@code dx} where they are stored changes no result for a convolution or a
+ * product that reads them (those round their operands anyway); it does for other readers (a loss, or a
+ * tanh/sigmoid derivative taken from {@code y}), which then see the same bf16 values as CUDA's.
  *
  * <p><b>Threads.</b> As {@link CpuBackend}: one thread at a time; {@link #close()} closes the wrapped backend.
  */
@@ -219,12 +227,14 @@ public final class Bf16EmulationBackend extends Backend {
             Activation act, Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
         cpu.doBatchNormTrainForward(x, gamma, beta, eps, momentum, act, runningMean, runningVar, y, saveMean,
                 saveInvStd);
+        roundInPlace(y);
     }
 
     @Override
     protected void doBatchNormTrainBackward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor saveMean,
             Tensor saveInvStd, Activation act, Tensor dx, Tensor dgamma, Tensor dbeta) {
         cpu.doBatchNormTrainBackward(x, y, dy, gamma, saveMean, saveInvStd, act, dx, dgamma, dbeta);
+        roundInPlace(dx);
     }
 
     @Override

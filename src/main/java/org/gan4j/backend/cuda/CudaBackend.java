@@ -8,11 +8,14 @@ import static org.gan4j.backend.cuda.CudaException.checkCuda;
 import static org.gan4j.backend.cuda.CudaException.checkCudnn;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUgraphExec_st;
@@ -49,13 +52,19 @@ import org.gan4j.tensor.Tensor;
  *   <li>Precision ({@link Precision}, chosen at creation): TF32 (the default, as PyTorch's
  *       {@code torch.backends.cudnn.allow_tf32}; {@code -Dgan4j.tf32=false} makes it FP32), FP32, or BF16.</li>
  *   <li>Convolutions: cuDNN (legacy API), algorithm per shape and direction measured once with
- *       {@code cudnnFind*} and cached. FP32/TF32: float32 NCHW. BF16: each operand is converted (one kernel,
- *       rounding to nearest even) from the float32 NCHW tensor to a bfloat16 NHWC staging buffer, cuDNN runs with
- *       bfloat16 NHWC descriptors, float32 accumulation and {@code CUDNN_TENSOR_OP_MATH} (tensor cores), and the
- *       bfloat16 result is widened back into the float32 NCHW output (weight gradients: added to it). Tensors
- *       between ops stay float32 NCHW: the convolution outputs hold bf16 values, the rest (batch norm, activations,
- *       losses, Adam) is float32, exactly the rounding points of the CPU reference
- *       {@link org.gan4j.backend.cpu.Bf16EmulationBackend}.</li>
+ *       {@code cudnnFind*} and cached. FP32/TF32: float32 NCHW. BF16: cuDNN runs with bfloat16 NHWC descriptors,
+ *       float32 accumulation and {@code CUDNN_TENSOR_OP_MATH} (tensor cores). Its outputs (forward {@code y},
+ *       backward-data {@code dx}) stay <em>resident</em> as bfloat16 NHWC in a second buffer of the tensor's
+ *       storage (see {@link CudaStorage}); a training batch norm (fused with its activation) whose input is resident
+ *       reads it and writes its {@code y} (forward) or {@code dx} (backward) resident too, with float32 statistics
+ *       (channels a multiple of 8: 16-byte vector kernels in batchnorm.cu); a convolution reads a resident operand
+ *       directly. So a conv -> batch norm + activation -> conv chain runs with no conversion pass. Any other op
+ *       reading such a tensor first converts it back to float32 NCHW (one pass, then the copy is dropped); operands
+ *       that are not resident (weights, images, linear-layer outputs) are converted to a bfloat16 NHWC staging
+ *       buffer (rounding to nearest even) for each convolution, and weight gradients are widened and added to the
+ *       float32 {@code dw}. The rounding points are those of the CPU reference
+ *       {@link org.gan4j.backend.cpu.Bf16EmulationBackend} (batch norm's {@code y}, {@code dx} rounded also where
+ *       the float32 kernels run).</li>
  *   <li>gemm: cuBLAS {@code sgemm}, row-major through the transposition identity
  *       {@code C^T = op(B)^T op(A)^T}; TF32 likewise ({@code CUBLAS_TF32_TENSOR_OP_MATH}); BF16: operands converted
  *       to bfloat16, {@code cublasGemmEx} with float32 accumulation and a float32 result.</li>
@@ -118,6 +127,10 @@ public final class CudaBackend extends Backend {
     private final List<CudaGraph> graphs = new ArrayList<>();
     /** Scratch and workspaces replaced while a graph lived: freed once no graph can use them. */
     private final List<DeviceBuffer> retired = new ArrayList<>();
+    /** Storages given a resident bf16 copy (BF16), weakly: what a captured graph's replay marks (checkReplay). */
+    private final Set<CudaStorage> mirrored = Collections.newSetFromMap(new WeakHashMap<>());
+    /** Per live graph: each mirrored storage's resident region as the captured iteration left it. */
+    private final Map<CudaGraph, Map<CudaStorage, CudaStorage.Mirror>> graphMirrors = new IdentityHashMap<>();
     private boolean capturing;
     private boolean closed;
 
@@ -350,6 +363,7 @@ public final class CudaBackend extends Backend {
         convPlans.clear();
         resources.closeAll(all);
         graphs.clear();
+        graphMirrors.clear();
     }
 
     private void ensureOpen() {
@@ -424,6 +438,11 @@ public final class CudaBackend extends Backend {
         }
         CudaGraph g = new CudaGraph(this, graph, exec, nodes);
         graphs.add(g);
+        Map<CudaStorage, CudaStorage.Mirror> after = new IdentityHashMap<>();
+        for (CudaStorage s : mirrored) {
+            after.put(s, s.mirror());
+        }
+        graphMirrors.put(g, after);
         return g;
     }
 
@@ -441,14 +460,20 @@ public final class CudaBackend extends Backend {
         return stream;
     }
 
-    void checkReplay() {
+    /**
+     * Before {@code g} replays: open, not capturing; the resident bf16 copies are marked as the captured iteration
+     * leaves them (eager ops since the capture may have changed the marks, not what the replay does).
+     */
+    void checkReplay(CudaGraph g) {
         ensureOpen();
         notCapturing("replaying a CUDA graph");
+        graphMirrors.getOrDefault(g, Map.of()).forEach(CudaStorage::mirror);
     }
 
     /** Called by {@link CudaGraph#close()}: buffers retired while graphs lived are freed when the last one goes. */
     void graphClosed(CudaGraph g) {
         graphs.remove(g);
+        graphMirrors.remove(g);
         if (graphs.isEmpty() && !retired.isEmpty() && !closed) {
             checkCuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
             for (DeviceBuffer b : retired) {
@@ -491,7 +516,7 @@ public final class CudaBackend extends Backend {
             buffer.close();
             throw e;
         }
-        return new CudaStorage(buffer, elements);
+        return new CudaStorage(buffer, elements, this::materialise);
     }
 
     /**
@@ -573,8 +598,77 @@ public final class CudaBackend extends Backend {
     }
 
     /** Device pointer to element 0 of {@code t}; null for a null tensor. */
+    /**
+     * The float32 elements of {@code t} for any op (read or write): a resident bf16 copy of its storage is first
+     * converted back when it alone holds the value, and dropped (see {@link CudaStorage}).
+     */
     static DevicePointer ptr(Tensor t) {
-        return t == null ? null : new DevicePointer(((CudaStorage) t.storage()).address(t.offset()));
+        if (t == null) {
+            return null;
+        }
+        CudaStorage s = (CudaStorage) t.storage();
+        s.floatAccess();
+        return new DevicePointer(s.address(t.offset()));
+    }
+
+    // ---------------------------------------------------------------- resident bf16 NHWC activations (BF16)
+
+    /** {@code t}'s resident bf16 NHWC copy (see {@link CudaStorage}), or null when its float32 elements hold it. */
+    private DevicePointer resident(Tensor t) {
+        if (precision != Precision.BF16 || t.shape().rank() != 4) {
+            return null;
+        }
+        CudaStorage s = (CudaStorage) t.storage();
+        return s.mirrors(t.offset(), t.shape()) ? new DevicePointer(s.bf16Address(t.offset())) : null;
+    }
+
+    /** Convolution operand {@code t} (N, C, H, W) as bf16 NHWC: its resident copy, or converted into {@code slot}. */
+    private DevicePointer bf16Input(Tensor t, int slot) {
+        DevicePointer r = resident(t);
+        return r != null ? r : toNhwc(t, slot);
+    }
+
+    /**
+     * Where an op writes {@code t} (N, C, H, W) as bf16 NHWC: its storage's bf16 copy, which becomes {@code t}'s
+     * value (its float32 elements stale until some op reads them through {@link #ptr}). Makes the copy's buffer on
+     * first use (plan time).
+     */
+    private DevicePointer residentOutput(Tensor t) {
+        CudaStorage s = (CudaStorage) t.storage();
+        if (!s.mirrors(t.offset(), t.shape())) {
+            s.floatAccess(); // another region of this storage may be stale: bring it up to date first
+        }
+        if (!s.hasBf16()) {
+            notCapturing("allocating a resident bf16 activation (" + t.shape() + ")");
+            s.attachBf16(DeviceBuffer.allocate(2L * s.capacity(), "a resident bf16 activation", deviceBytes));
+            mirrored.add(s);
+        }
+        s.mirror(new CudaStorage.Mirror(t.offset(), t.shape(), true));
+        return new DevicePointer(s.bf16Address(t.offset()));
+    }
+
+    /** Converts the stale bf16 NHWC region of {@code s} back into its float32 NCHW elements (stream order). */
+    private void materialise(CudaStorage s) {
+        CudaStorage.Mirror m = s.mirror();
+        Shape sh = m.shape();
+        launched(CudaKernels.gan4j_from_bf16_nhwc(new DevicePointer(s.bf16Address(m.offset())), sh.dim(0), sh.dim(1),
+                sh.dim(2) * sh.dim(3), 0, new DevicePointer(s.address(m.offset())), stream), "gan4j_from_bf16_nhwc");
+    }
+
+    /**
+     * Whether the batch norm of {@code x} (and the tensors beside it) runs on the resident bf16 NHWC kernels: BF16,
+     * {@code x} resident, rank 4, channels a multiple of 8 and every operand 16-byte aligned (offsets multiples of 8).
+     */
+    private boolean bf16BatchNorm(Tensor x, Tensor... others) {
+        if (resident(x) == null || x.dim(1) % 8 != 0 || x.offset() % 8 != 0) {
+            return false;
+        }
+        for (Tensor t : others) {
+            if (t.offset() % 8 != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Reduction scratch big enough for per-channel ops over {@code channels} channels (grows at plan time). */
@@ -798,9 +892,20 @@ public final class CudaBackend extends Backend {
             Activation act, Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd) {
         ensureOpen();
         Layout l = Layout.of(x);
+        if (bf16BatchNorm(x, y)) { // bf16 NHWC in and out, float32 statistics
+            DevicePointer xb = resident(x);
+            launched(CudaKernels.gan4j_batchnorm_train_forward_bf16_nhwc(xb, ptr(gamma), ptr(beta),
+                    (long) l.n * l.spatial, l.channels, eps, momentum, kind(act), act.slope(), ptr(runningMean),
+                    ptr(runningVar), residentOutput(y), ptr(saveMean), ptr(saveInvStd), scratch(l.channels), stream),
+                    "gan4j_batchnorm_train_forward_bf16_nhwc");
+            return;
+        }
         launched(CudaKernels.gan4j_batchnorm_train_forward(ptr(x), ptr(gamma), ptr(beta), l.n, l.channels, l.spatial,
                 eps, momentum, kind(act), act.slope(), ptr(runningMean), ptr(runningVar), ptr(y), ptr(saveMean),
                 ptr(saveInvStd), scratch(l.channels), stream), "gan4j_batchnorm_train_forward");
+        if (precision == Precision.BF16) { // the stored activation is bf16 (Bf16EmulationBackend's rounding point)
+            roundInPlace(ptr(y), y.size());
+        }
     }
 
     @Override
@@ -808,9 +913,19 @@ public final class CudaBackend extends Backend {
             Tensor saveInvStd, Activation act, Tensor dx, Tensor dgamma, Tensor dbeta) {
         ensureOpen();
         Layout l = Layout.of(x);
+        if (bf16BatchNorm(x, y, dy, dx) && resident(y) != null && resident(dy) != null) { // bf16 NHWC x, y, dy, dx
+            launched(CudaKernels.gan4j_batchnorm_train_backward_bf16_nhwc(resident(x), resident(y), resident(dy),
+                    ptr(gamma), ptr(saveMean), ptr(saveInvStd), (long) l.n * l.spatial, l.channels, kind(act),
+                    act.slope(), residentOutput(dx), ptr(dgamma), ptr(dbeta), scratch(l.channels), stream),
+                    "gan4j_batchnorm_train_backward_bf16_nhwc");
+            return;
+        }
         launched(CudaKernels.gan4j_batchnorm_train_backward(ptr(x), ptr(y), ptr(dy), ptr(gamma), ptr(saveMean),
                 ptr(saveInvStd), l.n, l.channels, l.spatial, kind(act), act.slope(), ptr(dx), ptr(dgamma), ptr(dbeta),
                 scratch(l.channels), stream), "gan4j_batchnorm_train_backward");
+        if (precision == Precision.BF16) { // the stored gradient is bf16 (Bf16EmulationBackend's rounding point)
+            roundInPlace(ptr(dx), dx.size());
+        }
     }
 
     @Override
@@ -860,12 +975,10 @@ public final class CudaBackend extends Backend {
             return;
         }
         ConvPlan.Algo algo = plan.forward(cudnn);
-        if (precision == Precision.BF16) { // x, w to bf16 NHWC; y = bf16 result back in float32 NCHW
-            DevicePointer yb = stage(2, 2L * y.size());
-            checkCudnn(cudnnConvolutionForward(cudnn, one, plan.x, toNhwc(x, 0), plan.w, toNhwc(w, 1),
+        if (precision == Precision.BF16) { // x (resident or converted), w to bf16 NHWC; y stays resident bf16
+            checkCudnn(cudnnConvolutionForward(cudnn, one, plan.x, bf16Input(x, 0), plan.w, toNhwc(w, 1),
                     plan.forwardConv, algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero,
-                    plan.y, yb), "cudnnConvolutionForward(bf16)");
-            fromNhwc(yb, y, false);
+                    plan.y, residentOutput(y)), "cudnnConvolutionForward(bf16)");
             return;
         }
         checkCudnn(cudnnConvolutionForward(cudnn, one, plan.x, ptr(x), plan.w, ptr(w), plan.forwardConv, algo.algo(),
@@ -899,12 +1012,10 @@ public final class CudaBackend extends Backend {
             return;
         }
         ConvPlan.Algo algo = plan.backwardData(cudnn);
-        if (precision == Precision.BF16) { // dy, w to bf16 NHWC; dx = bf16 result back in float32 NCHW
-            DevicePointer dxb = stage(2, 2L * dx.size());
-            checkCudnn(cudnnConvolutionBackwardData(cudnn, one, plan.w, toNhwc(w, 1), plan.y, toNhwc(dy, 0),
+        if (precision == Precision.BF16) { // dy (resident or converted), w to bf16 NHWC; dx stays resident bf16
+            checkCudnn(cudnnConvolutionBackwardData(cudnn, one, plan.w, toNhwc(w, 1), plan.y, bf16Input(dy, 0),
                     plan.backwardDataConv, algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero,
-                    plan.x, dxb), "cudnnConvolutionBackwardData(bf16)");
-            fromNhwc(dxb, dx, false);
+                    plan.x, residentOutput(dx)), "cudnnConvolutionBackwardData(bf16)");
             return;
         }
         checkCudnn(cudnnConvolutionBackwardData(cudnn, one, plan.w, ptr(w), plan.y, ptr(dy), plan.backwardDataConv,
@@ -930,7 +1041,7 @@ public final class CudaBackend extends Backend {
         ConvPlan.Algo algo = plan.backwardFilter(cudnn);
         if (precision == Precision.BF16) { // x, dy to bf16 NHWC; this call's bf16 gradient, then dw += it in float32
             DevicePointer dwb = stage(2, 2L * dw.size());
-            checkCudnn(cudnnConvolutionBackwardFilter(cudnn, one, plan.x, toNhwc(x, 0), plan.y, toNhwc(dy, 1),
+            checkCudnn(cudnnConvolutionBackwardFilter(cudnn, one, plan.x, bf16Input(x, 0), plan.y, bf16Input(dy, 1),
                     plan.backwardFilterConv, algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(),
                     zero, plan.w, dwb), "cudnnConvolutionBackwardFilter(bf16)");
             fromNhwc(dwb, dw, true);

@@ -40,7 +40,7 @@ public final class CudaGraph implements CapturedStep {
         if (closed) {
             throw new IllegalStateException("this CUDA graph is closed; capture a new one with captureGraph");
         }
-        backend.checkReplay();
+        backend.checkReplay(this);
         checkCuda(cudaGraphLaunch(exec, backend.stream()), "cudaGraphLaunch");
     }
 

@@ -88,6 +88,18 @@ final class CudaKernels {
             ActivationKind act, float slope, FloatPointer dx, FloatPointer dgamma, FloatPointer dbeta,
             DoublePointer scratch, Pointer stream);
 
+    /** bf16 NHWC (rows = n*H*W, channels % 8 == 0, 16-byte aligned): see gan4j_kernels.h. */
+    static native int gan4j_batchnorm_train_forward_bf16_nhwc(@Cast("const uint16_t*") Pointer x, FloatPointer gamma,
+            FloatPointer beta, long rows, int channels, float eps, float momentum, ActivationKind act, float slope,
+            FloatPointer runningMean, FloatPointer runningVar, @Cast("uint16_t*") Pointer y, FloatPointer saveMean,
+            FloatPointer saveInvStd, DoublePointer scratch, Pointer stream);
+
+    static native int gan4j_batchnorm_train_backward_bf16_nhwc(@Cast("const uint16_t*") Pointer x,
+            @Cast("const uint16_t*") Pointer y, @Cast("const uint16_t*") Pointer dy, FloatPointer gamma,
+            FloatPointer saveMean, FloatPointer saveInvStd, long rows, int channels, ActivationKind act, float slope,
+            @Cast("uint16_t*") Pointer dx, FloatPointer dgamma, FloatPointer dbeta, DoublePointer scratch,
+            Pointer stream);
+
     static native int gan4j_batchnorm_eval_forward(FloatPointer x, FloatPointer gamma, FloatPointer beta,
             FloatPointer runningMean, FloatPointer runningVar, int n, int channels, int spatial, float eps,
             ActivationKind act, float slope, FloatPointer y, Pointer stream);

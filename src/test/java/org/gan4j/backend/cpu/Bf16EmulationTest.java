@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import org.gan4j.backend.Activation;
 import org.gan4j.backend.Backend;
 import org.gan4j.backend.BackendOptions;
 import org.gan4j.backend.Backends;
@@ -177,6 +178,47 @@ class Bf16EmulationTest {
             for (int i = 0; i < got.length; i++) {
                 assertEquals((float) ((float) start[i] + (float) once[i]), got[i], 0.0, "dw[" + i + "]");
             }
+        }
+    }
+
+    /**
+     * Batch norm in training: {@code y} and {@code dx} are the float32 backend's results rounded to bf16 (the stored
+     * activation and gradient, CUDA's resident bf16 NHWC values), the statistics and dgamma/dbeta are not rounded.
+     */
+    @Test
+    void batchNormStoresBf16OutputsAndFloat32Statistics() {
+        Shape xs = Shape.of(4, 8, 3, 3);
+        Shape cs = Shape.of(8);
+        double[] x = gauss(9, xs.size(), 2);
+        double[] dy = gauss(10, xs.size(), 1);
+        double[] gamma = gauss(11, cs.size(), 0.3);
+        double[][] emulatedOut = batchNorm(bf16, x, dy, gamma, xs, cs);
+        double[][] single = batchNorm(f32, x, dy, gamma, xs, cs);
+        for (int k = 0; k < single.length; k++) {
+            boolean rounded = k < 2; // y, dx
+            int differ = 0;
+            for (int i = 0; i < single[k].length; i++) {
+                double want = rounded ? BFloat16.round((float) single[k][i]) : single[k][i];
+                assertEquals(want, emulatedOut[k][i], 0.0, "output " + k + " [" + i + "]");
+                differ += emulatedOut[k][i] != single[k][i] ? 1 : 0;
+            }
+            if (rounded) {
+                assertTrue(differ > single[k].length / 2, "output " + k + " rounded: " + differ + " differ");
+            }
+        }
+    }
+
+    /** y, dx, mean, invStd, dgamma, dbeta of a training batch norm (leaky ReLU) on {@code b}. */
+    private static double[][] batchNorm(Backend b, double[] x, double[] dy, double[] gamma, Shape xs, Shape cs) {
+        Activation act = Activation.leakyRelu(0.2f);
+        try (Tensor tx = on(b, x, xs); Tensor tdy = on(b, dy, xs); Tensor tg = on(b, gamma, cs);
+                Tensor beta = b.allocate(cs); Tensor y = b.allocate(xs); Tensor mean = b.allocate(cs);
+                Tensor invStd = b.allocate(cs); Tensor dx = b.allocate(xs); Tensor dgamma = b.allocate(cs);
+                Tensor dbeta = b.allocate(cs)) {
+            b.batchNormTrainForward(tx, tg, beta, 1e-5f, 0.1f, act, null, null, y, mean, invStd);
+            b.batchNormTrainBackward(tx, y, tdy, tg, mean, invStd, act, dx, dgamma, dbeta);
+            return new double[][] {y.toDoubleArray(), dx.toDoubleArray(), mean.toDoubleArray(),
+                invStd.toDoubleArray(), dgamma.toDoubleArray(), dbeta.toDoubleArray()};
         }
     }
 }

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.TestFactory;
  * CUDA's {@link Precision#BF16} path (bf16 NHWC cuDNN convolutions on tensor cores, {@code cublasGemmEx} with bf16
  * operands) against its CPU reference, {@link Bf16EmulationBackend}, which rounds at the same points: every
  * convolution geometry of both DCGANs in its three directions at batch 1 and 64, the products of the linear layers,
- * 20 training steps of the 28x28 DCGAN, graph replay against eager steps, and the algorithms cuDNN chose (tensor
+ * batch norm fused with its activation on resident bf16 NHWC activations (every DCGAN batch-norm layer), 20
+ * training steps of the 28x28 DCGAN, graph replay against eager steps, and the algorithms cuDNN chose (tensor
  * cores). GPU only ({@link GpuTests#assumeGpu()}); run by {@code scripts/gpu-check.sh run}. Not yet run on a GPU when
  * written (no GPU in that session): the op tolerances below are reasoned; the training one is calibrated on the CPU.
  *
@@ -203,6 +204,114 @@ class CudaBf16ParityTest {
     @TestFactory
     Stream<DynamicTest> opsMatchTheCpuEmulation() {
         return opCases().stream();
+    }
+
+    /**
+     * A batch-norm layer of the DCGANs: channels, H = W, its fused activation, and whether its input is a convolution
+     * output (CUDA keeps it resident in bf16 NHWC; false: a float32 input, the fallback kernels).
+     */
+    record Norm(String layer, int channels, int hw, org.gan4j.backend.Activation act, boolean afterConv) {
+    }
+
+    static final org.gan4j.backend.Activation LEAKY = org.gan4j.backend.Activation.leakyRelu(0.2f);
+    static final List<Norm> NORMS = List.of(
+            new Norm("dcgan64 G bn1", 512, 4, org.gan4j.backend.Activation.RELU, true),
+            new Norm("dcgan64 G bn2", 256, 8, org.gan4j.backend.Activation.RELU, true),
+            new Norm("dcgan64 G bn3", 128, 16, org.gan4j.backend.Activation.RELU, true),
+            new Norm("dcgan64 G bn4", 64, 32, org.gan4j.backend.Activation.RELU, true),
+            new Norm("dcgan64 D bn2", 128, 16, LEAKY, true),
+            new Norm("dcgan64 D bn3", 256, 8, LEAKY, true),
+            new Norm("dcgan64 D bn4", 512, 4, LEAKY, true),
+            new Norm("dcgan28 G bn2", 64, 14, org.gan4j.backend.Activation.RELU, true),
+            new Norm("dcgan28 D bn2", 128, 7, LEAKY, true),
+            new Norm("dcgan28 G bn1 (after the linear layer)", 128, 7, org.gan4j.backend.Activation.RELU, false),
+            new Norm("12 channels (not a multiple of 8: fallback)", 12, 9, org.gan4j.backend.Activation.TANH, true));
+
+    /**
+     * {@code src} through a 1x1 convolution with identity weights: the same values rounded to bf16 on both backends
+     * (each output is one exact product {@code x * 1} plus exact zeros), and on CUDA a convolution output, which the
+     * bf16 path keeps resident in bf16 NHWC: the batch-norm kernels below then read bit-identical inputs.
+     */
+    private static Tensor convOutput(Backend b, Tensor src) {
+        int c = src.dim(1);
+        float[] eye = new float[c * c];
+        for (int i = 0; i < c; i++) {
+            eye[i * c + i] = 1f;
+        }
+        try (Tensor w = b.allocate(Shape.of(c, c, 1, 1))) {
+            b.copyFromHost(eye, w);
+            Tensor y = b.allocate(src.shape());
+            b.convForward(src, w, org.gan4j.backend.ConvParams.of(1, 0), y);
+            return y;
+        }
+    }
+
+    /** The outputs of a training forward and backward of {@code g}'s batch norm at batch {@code n} on {@code b}. */
+    private static List<double[]> batchNorm(Backend b, Norm g, int n) {
+        Shape xs = Shape.of(n, g.channels(), g.hw(), g.hw());
+        Shape cs = Shape.of(g.channels());
+        try (Tensor x0 = gauss(b, 70, 2, xs); Tensor dy0 = gauss(b, 71, 1, xs); Tensor gamma = gauss(b, 72, 0.2, cs);
+                Tensor beta = gauss(b, 73, 0.2, cs); Tensor rm = gauss(b, 74, 0.1, cs); Tensor rv = b.allocate(cs);
+                Tensor x = g.afterConv() ? convOutput(b, x0) : b.allocate(xs);
+                Tensor dy = g.afterConv() ? convOutput(b, dy0) : b.allocate(xs);
+                Tensor y = b.allocate(xs); Tensor mean = b.allocate(cs); Tensor invStd = b.allocate(cs);
+                Tensor dx = b.allocate(xs); Tensor dgamma = b.allocate(cs); Tensor dbeta = b.allocate(cs)) {
+            if (!g.afterConv()) {
+                b.copy(x0, x);
+                b.copy(dy0, dy);
+            }
+            b.fill(1f, rv);
+            b.batchNormTrainForward(x, gamma, beta, 1e-5f, 0.1f, g.act(), rm, rv, y, mean, invStd);
+            b.batchNormTrainBackward(x, y, dy, gamma, mean, invStd, g.act(), dx, dgamma, dbeta);
+            boolean resident = b instanceof CudaBackend && ((CudaStorage) dx.storage()).mirror() != null;
+            double[] path = {resident ? 1 : 0};
+            return List.of(y.toDoubleArray(), dx.toDoubleArray(), mean.toDoubleArray(), invStd.toDoubleArray(),
+                    rm.toDoubleArray(), rv.toDoubleArray(), dgamma.toDoubleArray(), dbeta.toDoubleArray(), path);
+        }
+    }
+
+    /**
+     * Batch norm (training forward fused with its activation, and backward) of every DCGAN batch-norm layer at batch
+     * 64 (and 2) against the emulation: on CUDA the bf16 NHWC kernels where the input is a convolution output with
+     * channels a multiple of 8 (checked: the result stayed resident), the float32 kernels plus rounding elsewhere.
+     *
+     * <p>Tolerances: the inputs are bit-identical bf16 values ({@link #convOutput}). Statistics (mean, inv_std,
+     * running mean and variance) and dgamma/dbeta are sums in double (CPU: two passes in double; CUDA: double
+     * partial sums of float products, xhat in float), so they differ by float32 rounding of the terms, far under
+     * {@link #ACCUMULATION} ({@code 2^-12} of the largest value). {@code y} and {@code dx} are float32 results of
+     * those (a few float32 ulps apart, {@code 2^-22} relative) rounded to bf16: equal but for rare one-ulp flips
+     * where the float32 values straddle a rounding boundary (probability about {@code 2^-22 / 2^-8}, far under
+     * {@link #MAX_FLIPS}). The backward reads {@code y}, which may carry such a flip: for ReLU and leaky ReLU only
+     * its sign matters, which a flip keeps; the tanh case (fallback geometry) sees {@code 1 - y^2} move by
+     * {@code 2 |y| 2^-8} in those rare elements, inside one bf16 ulp of dx plus the accumulation allowance.
+     */
+    @TestFactory
+    Stream<DynamicTest> batchNormOnResidentBf16MatchesTheCpuEmulation() {
+        List<DynamicTest> tests = new ArrayList<>();
+        String[] parts = {"y", "dx", "saveMean", "saveInvStd", "runningMean", "runningVar", "dgamma", "dbeta"};
+        for (int n : new int[] {64, 2}) {
+            for (Norm g : NORMS) {
+                tests.add(dynamicTest("batchNorm " + g.layer() + " N " + n, () -> {
+                    GpuTests.assumeGpu();
+                    List<double[]> ref = batchNorm(emulated, g, n);
+                    List<double[]> got = batchNorm(cuda, g, n);
+                    boolean expectResident = g.afterConv() && g.channels() % 8 == 0;
+                    assertEquals(expectResident ? 1.0 : 0.0, got.get(parts.length)[0],
+                            "CUDA's dx stayed resident in bf16 NHWC (the bf16 NHWC kernels ran)");
+                    StringBuilder report = new StringBuilder();
+                    for (int k = 0; k < parts.length; k++) {
+                        String r = compare(ref.get(k), got.get(k), k < 2); // y, dx rounded to bf16
+                        if (!r.isEmpty()) {
+                            report.append(parts[k]).append(": ").append(r);
+                        }
+                    }
+                    if (report.length() > 0) {
+                        fail(g.layer() + " N " + n + " (bf16, CUDA vs the CPU emulation):\n" + report);
+                    }
+                }));
+            }
+        }
+        return tests.stream();
     }
 
     /**
