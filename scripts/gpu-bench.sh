@@ -10,6 +10,11 @@
 #   scripts/gpu-bench.sh check    # here: runs the bundle's CPU-side part (JRE, JMH listing, FLOP counts, the
 #                                 #       clean failure of the CUDA benchmark without a GPU, the script's parser)
 #   scripts/gpu-bench.sh run      # on the GPU machine, called by `scripts/gpu-check.sh run` after the GPU tests
+#   scripts/gpu-bench.sh ops      # on the GPU machine (scripts/gpu-check.sh's `ops` part): the batch-norm op
+#                                 #       benchmarks, float32 (TF32 backend) and bf16 NHWC (BF16 backend), at the
+#                                 #       DCGAN layers whose input is a convolution output, batch OP_BATCHES (default
+#                                 #       128), GB/s beside the card's HBM bandwidth (HBM_GBS, known for H100/H200/A100
+#                                 #       by name); about a minute
 #
 # The one device call (tests, CLI runs, then these benchmarks) is scripts/gpu-check.sh's:
 #   run(command="bash scripts/gpu-check.sh run", carry=["build/gpu", "build/gpu-bench"], timeout_s=590)
@@ -37,6 +42,39 @@ classpath() {
     else
         CP=
     fi
+}
+
+# The HBM bandwidth in GB/s of the card named $1 (nvidia-smi's name), or nothing when not known: the vendors' data
+# sheets (H200 4.8 TB/s, H100 SXM 3.35 TB/s, H100 PCIe 2.0 TB/s, A100 80GB 2.04 TB/s, A100 40GB 1.56 TB/s).
+hbm_gbs() {
+    case "$1" in
+        *H200*) echo 4800 ;;
+        *H100*PCIe*) echo 2000 ;;
+        *H100*) echo 3350 ;;
+        *A100*80GB*) echo 2039 ;;
+        *A100*) echo 1555 ;;
+        *) echo "" ;;
+    esac
+}
+
+# Sets JAVA, JAVA_OPTS, FORK_OPTS, LD_LIBRARY_PATH for a run on the GPU machine, writes the card to $OUT/gpu.txt and
+# HBM_GBS (unless set) from it.
+setup_run() {
+    OUT=${OUT:-build/gpu-bench-out}
+    mkdir -p "$OUT"
+    classpath
+    unpack_jre "$BUNDLE"
+    JAVA="$BUNDLE/jre/bin/java"
+    # JavaCPP unpacks its natives under user.home: keep that inside the bundle (the fork gets it too).
+    HOME_DIR="$PWD/$BUNDLE/home" && mkdir -p "$HOME_DIR"
+    JAVA_OPTS=(-Duser.home="$HOME_DIR" -Dorg.bytedeco.javacpp.maxPhysicalBytes=0)
+    FORK_OPTS=(-jvmArgsAppend "-Xmx8g -Djava.awt.headless=true -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Duser.home=$HOME_DIR")
+    export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee "$OUT/gpu.txt" || true
+    HBM_GBS=${HBM_GBS:-$(hbm_gbs "$(head -1 "$OUT/gpu.txt")")}
+    REPORT_OPTS=()
+    [ -n "$HBM_GBS" ] && REPORT_OPTS=(-Dgan4j.bench.hbmGBs="$HBM_GBS")
+    return 0
 }
 
 # The JRE of build/gpu (xz-packed; Python's tarfile where the xz program is missing) into folder $1.
@@ -86,18 +124,22 @@ check)
     fi
     python3 "$BUNDLE/compare-pytorch.py" --help > /dev/null && echo "compare-pytorch.py parses"
     ;;
+ops)
+    setup_run
+    # float32 (the TF32 backend's kernels on float32 NCHW) and bf16 NHWC batch norms at the same layers and batch
+    # shellcheck disable=SC2086
+    "$JAVA" "${JAVA_OPTS[@]}" -cp "$CP" org.openjdk.jmh.Main '\.OpBenchmark\.batchNorm(Forward|Backward)(Bf16)?$' \
+        -p backend=cuda -p threads=1 -p batch="${OP_BATCHES:-128}" \
+        -p layer=g28.bn2,d28.bn,g64.bn1,g64.bn2,g64.bn3,g64.bn4,d64.bn2,d64.bn3,d64.bn4 \
+        ${OP_JMH_ARGS:--f 1 -wi 1 -i 2 -w 500ms -r 500ms} "${FORK_OPTS[@]}" -rf json -rff "$OUT/ops.json" \
+        > "$OUT/ops.log" 2>&1 || echo "op benchmark failed: see ops.log" | tee -a "$OUT/ops.log"
+    tail -n 5 "$OUT/ops.log"
+    [ -f "$OUT/ops.json" ] && "$JAVA" "${REPORT_OPTS[@]}" -cp "$CP" org.gan4j.bench.BenchReport "$OUT/ops.json" \
+        > "$OUT/ops.md" && cat "$OUT/ops.md"
+    echo "HBM bandwidth used for the shares: ${HBM_GBS:-unknown card} GB/s"
+    ;;
 run)
-    OUT=${OUT:-build/gpu-bench-out}
-    mkdir -p "$OUT"
-    classpath
-    unpack_jre "$BUNDLE"
-    JAVA="$BUNDLE/jre/bin/java"
-    # JavaCPP unpacks its natives under user.home: keep that inside the bundle (the fork gets it too).
-    HOME_DIR="$PWD/$BUNDLE/home" && mkdir -p "$HOME_DIR"
-    JAVA_OPTS=(-Duser.home="$HOME_DIR" -Dorg.bytedeco.javacpp.maxPhysicalBytes=0)
-    FORK_OPTS=(-jvmArgsAppend "-Xmx8g -Djava.awt.headless=true -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Duser.home=$HOME_DIR")
-    export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
-    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee "$OUT/gpu.txt" || true
+    setup_run
     # shellcheck disable=SC2086
     "$JAVA" "${JAVA_OPTS[@]}" -cp "$CP" org.openjdk.jmh.Main '\.IterationBenchmark\.' -p backend=cuda \
         -p threads=1 -p config="$CONFIGS" -p precision="$PRECISIONS" -p graph="$GRAPH" $JMH_ARGS "${FORK_OPTS[@]}" -rf json -rff "$OUT/gan4j.json" \
@@ -118,7 +160,7 @@ run)
         "$JAVA" "${JAVA_OPTS[@]}" -cp "$CP" org.openjdk.jmh.Main '\.OpBenchmark\.' -p backend=cuda \
             -p threads=1 -f 1 -wi 2 -i 3 -w 1 -r 1 "${FORK_OPTS[@]}" -rf json -rff "$OUT/ops.json" \
             > "$OUT/ops.log" 2>&1 || echo "op benchmark failed: see ops.log"
-        [ -f "$OUT/ops.json" ] && "$JAVA" -cp "$CP" org.gan4j.bench.BenchReport \
+        [ -f "$OUT/ops.json" ] && "$JAVA" "${REPORT_OPTS[@]}" -cp "$CP" org.gan4j.bench.BenchReport \
             "$OUT/ops.json" > "$OUT/ops.md"
     fi
     [ -f "$OUT/gan4j.json" ] && "$JAVA" -cp "$CP" org.gan4j.bench.BenchReport \

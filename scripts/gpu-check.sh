@@ -9,7 +9,8 @@
 # The device call, exactly (after `bundle` here):
 #   run(command="bash scripts/gpu-check.sh run", carry=["build/gpu", "build/gpu-bench"], timeout_s=590)
 # PARTS="tests bench ncu" (the default) picks what `run` does; add cli (about a minute more), e.g. PARTS="tests cli"
-# then PARTS="bench ncu" in two calls.
+# then PARTS="bench ncu" in two calls; ops (about a minute: the float32 and bf16 NHWC batch-norm op benchmarks with
+# GB/s beside the card's HBM bandwidth) fits beside tests or ncu, e.g. PARTS="tests ops".
 #
 # bundle: one Maven build, `mvn -q -B -DskipTests -f benchmarks/reactor.xml package` (gan4j and its benchmarks in
 #   one reactor: no `mvn install`, so nothing beyond what that build itself resolves; the `cuda` profile compiles
@@ -32,7 +33,7 @@
 #   last a table: card, date, tests run/failed/skipped, each CLI run's images/s and files, the benchmark's state.
 #   Logs go to $OUT (build/gpu/out when unset) and are packed at the end into one archive, $OUT/gpu-check.tar.gz
 #   (if the call is cut short, the loose logs are there instead). Estimated time on an H200 (not yet measured with
-#   the bf16 rows): tests ~2 min (the bf16 parity suite adds 82 tests), bench ~5-6 min (IterationBenchmark 20 trials
+#   the bf16 rows): tests ~2 min (the bf16 parity suite adds 104 tests), bench ~5-6 min (IterationBenchmark 20 trials
 #   ~3 min, PyTorch 25 runs ~2.5 min), ncu ~1 min; cli ~1 min when asked for.
 #   `GAN4J_GPU_REQUIRED=false bash scripts/gpu-check.sh run` checks the bundle here first: every GPU test skips.
 set -euo pipefail
@@ -236,6 +237,19 @@ run() {
         ncu_state=$(ncu_pass "$logs")
     fi
 
+    # The batch-norm op benchmarks (float32 and bf16 NHWC), GB/s beside the card's HBM bandwidth.
+    local ops="not run"
+    if [[ " $parts " == *" ops "* ]]; then
+        ops="not run (no build/gpu-bench: run 'bundle' here first)"
+        if [[ -d "$root/build/gpu-bench" ]]; then
+            echo "== batch-norm op benchmarks (float32 and bf16 NHWC)"
+            local ops_rc=0
+            OUT="$logs/ops" bash scripts/gpu-bench.sh ops > "$logs/ops.log" 2>&1 || ops_rc=$?
+            tail -n 45 "$logs/ops.log"
+            ops="rc $ops_rc; table in ops/ops.md"
+        fi
+    fi
+
     # The benchmarks: gan4j's CUDA iteration, the CLI pipeline, the same network in PyTorch (scripts/gpu-bench.sh).
     local bench="not run"
     if [[ " $parts " == *" bench "* ]]; then
@@ -261,6 +275,7 @@ run() {
         echo "| CLI ring on CUDA | $cli_ring |"
         echo "| benchmark | $bench |"
         echo "| Nsight Compute kernels | $ncu_state |"
+        echo "| batch-norm op benchmarks | $ops |"
     } | tee "$logs/summary.md"
     # one archive of every log (the loose files stay only if packing fails)
     tar -C "$out" -czf "$out/gpu-check.tar.gz" logs && rm -rf "$logs"

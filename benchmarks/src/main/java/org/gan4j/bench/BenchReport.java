@@ -27,6 +27,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * <p>Usage: {@code java -cp benchmarks.jar org.gan4j.bench.BenchReport result.json}
  */
 public final class BenchReport {
+    /**
+     * System property: the card's HBM bandwidth in GB/s (scripts/gpu-bench.sh sets it from the card's name); the GB/s
+     * of GPU memory-bound ops are then also given as a share of it.
+     */
+    static final String HBM_PROPERTY = "gan4j.bench.hbmGBs";
     private BenchReport() {
     }
 
@@ -139,6 +144,10 @@ public final class BenchReport {
                     }
                 } else if (work >= 0) {
                     gbs = String.format("%.1f", work / s / 1e9);
+                    double hbm = Double.parseDouble(System.getProperty(HBM_PROPERTY, "NaN"));
+                    if (!Double.isNaN(hbm) && !"cpu".equals(r.params().get("backend"))) {
+                        ofPeak = String.format("%.0f%% of HBM %.0f GB/s", 100 * work / s / 1e9 / hbm, hbm);
+                    }
                 }
             } else if (r.benchmark().equals("PeakBenchmark")) {
                 gflops = String.format("%.1f", PeakBenchmark.flops() / s / 1e9);

@@ -161,6 +161,72 @@ public class OpBenchmark {
         }
     }
 
+    /**
+     * A batch norm on {@link org.gan4j.backend.Precision#BF16}'s resident activations: its own BF16 backend (the
+     * CPU's is the emulation), {@code x} and {@code dy} made as convolution outputs (a 1x1 convolution), so that on
+     * CUDA they, {@code y} and {@code dx} stay bf16 NHWC and the bf16 NHWC kernels run (layers whose input is a
+     * convolution output, channels a multiple of 8).
+     */
+    @State(Scope.Benchmark)
+    public static class Bf16NormState {
+        @Param({"g28.bn2", "d28.bn", "g64.bn1", "g64.bn2", "g64.bn3", "g64.bn4", "d64.bn2", "d64.bn3", "d64.bn4"})
+        public String layer;
+
+        @Param({"64", "256"})
+        public int batch;
+
+        Backend b;
+        OpCases.Norm c;
+        Tensor[] all;
+
+        @Setup(Level.Trial)
+        public void setUp(BackendState s) {
+            b = BenchBackends.create(s.backend, s.threads, org.gan4j.backend.Precision.BF16);
+            c = OpCases.lookup(OpCases.BATCH_NORM, layer);
+            Shape xs = c.x(batch);
+            Shape cs = Shape.of(c.channels());
+            RandomState rng = b.newRandom(8);
+            all = new Tensor[15]; // x0 dy0 x dy y dx | w | gamma beta rmean rvar mean invStd dgamma dbeta
+            for (int i = 0; i < all.length; i++) {
+                all[i] = b.allocate(i < 6 ? xs : i == 6 ? Shape.of(c.channels(), c.channels(), 1, 1) : cs);
+            }
+            for (int i : new int[] {0, 1, 6, 7, 8}) { // x0, dy0, w, gamma, beta
+                b.randomUniform(rng, -1f, 1f, all[i]);
+            }
+            rng.close();
+            b.fill(1f, all[10]);
+            b.convForward(all[0], all[6], org.gan4j.backend.ConvParams.of(1, 0), x()); // resident on CUDA
+            b.convForward(all[1], all[6], org.gan4j.backend.ConvParams.of(1, 0), dy());
+            forward();
+            b.synchronize();
+        }
+
+        Tensor x() {
+            return all[2];
+        }
+
+        Tensor dy() {
+            return all[3];
+        }
+
+        void forward() {
+            b.batchNormTrainForward(x(), all[7], all[8], 1e-5f, 0.1f, c.act(), all[9], all[10], all[4], all[11],
+                    all[12]);
+        }
+
+        void backward() {
+            b.batchNormTrainBackward(x(), all[4], dy(), all[7], all[11], all[12], c.act(), all[5], all[13], all[14]);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            for (Tensor t : all) {
+                t.close();
+            }
+            b.close();
+        }
+    }
+
     /** The tensors of a bias + activation op (a convolution's fused activation). */
     @State(Scope.Benchmark)
     public static class ActState {
@@ -291,6 +357,20 @@ public class OpBenchmark {
         s.b.batchNormTrainBackward(n.x, n.y, n.dy, n.gamma, n.saveMean, n.saveInvStd, n.c.act(), n.dx, n.dgamma,
                 n.dbeta);
         s.b.synchronize();
+    }
+
+    /** Training batch norm forward on bf16 NHWC activations (BF16; see {@link Bf16NormState}). */
+    @Benchmark
+    public void batchNormForwardBf16(Bf16NormState n) {
+        n.forward();
+        n.b.synchronize();
+    }
+
+    /** Its backward (dgamma, dbeta accumulate into scratch tensors). */
+    @Benchmark
+    public void batchNormBackwardBf16(Bf16NormState n) {
+        n.backward();
+        n.b.synchronize();
     }
 
     @Benchmark

@@ -21,8 +21,10 @@ import org.gan4j.tensor.Shape;
  * <p><b>Memory-bound ops</b> count the bytes an ideal fused kernel moves (F32): batch norm forward reads x and writes
  * y ({@code 8 n}); its backward reads x, y, dy and writes dx ({@code 16 n}); bias+activation forward {@code 8 n},
  * backward (reads y, dy, writes dx) {@code 12 n}; BCE-with-logits (reads logits and targets, writes the gradient)
- * {@code 12 n}; Adam (reads grad, param, m, v, writes param, m, v) {@code 28 n}. An implementation that makes more
- * passes shows a lower GB/s, which is the point.
+ * {@code 12 n}; Adam (reads grad, param, m, v, writes param, m, v) {@code 28 n}. The bf16 batch norms
+ * ({@code batchNormForwardBf16}, {@code batchNormBackwardBf16}: bf16 NHWC activations, float32 statistics) move
+ * half of that: {@code 4 n} and {@code 8 n}. An implementation that makes more passes shows a lower GB/s, which is
+ * the point (gan4j's batch norms read their inputs twice: statistics, then the elementwise pass).
  */
 public final class OpCases {
     private OpCases() {
@@ -130,6 +132,12 @@ public final class OpCases {
             }
             case "batchNormBackward" -> {
                 return 16L * lookup(BATCH_NORM, params.get("layer")).x(n).size();
+            }
+            case "batchNormForwardBf16" -> {
+                return 4L * lookup(BATCH_NORM, params.get("layer")).x(n).size();
+            }
+            case "batchNormBackwardBf16" -> {
+                return 8L * lookup(BATCH_NORM, params.get("layer")).x(n).size();
             }
             case "biasActivationForward" -> {
                 return 8L * lookup(BIAS_ACTIVATION, params.get("layer")).x(n).size();

@@ -37,6 +37,24 @@ class BenchReportTest {
     }
 
     @Test
+    void givesGpuBandwidthAsShareOfHbm() throws IOException {
+        // bf16 batch norm backward at d64.bn2, batch 128: 8 bytes * 128*128*16*16 elements = 33.55 MB in 10 us =
+        // 3355 GB/s = 70% of 4800 GB/s.
+        String json = "[" + row("org.gan4j.bench.OpBenchmark.batchNormBackwardBf16",
+                "{\"backend\":\"cuda\",\"threads\":\"1\",\"layer\":\"d64.bn2\",\"batch\":\"128\"}", 10,
+                "us/op", 0) + "]";
+        File f = dir.resolve("h.json").toFile();
+        Files.writeString(f.toPath(), json);
+        System.setProperty(BenchReport.HBM_PROPERTY, "4800");
+        try {
+            String report = BenchReport.report(BenchReport.read(f));
+            assertTrue(report.contains("| 70% of HBM 4800 GB/s | 3355.4 |"), report);
+        } finally {
+            System.clearProperty(BenchReport.HBM_PROPERTY);
+        }
+    }
+
+    @Test
     void comparesTheCliPipelineWithTheStepLoop() throws IOException {
         // dcgan64-128: step loop 5 ms (25600 images/s), graph 4 ms (32000), CLI 5 ms (25600): 0.80x of the best
         String p = "{\"backend\":\"cuda\",\"config\":\"dcgan64-128\",\"threads\":\"2\"}";
