@@ -241,6 +241,7 @@ channel_reduce_nhwc8_kernel(Op op, long long rows, int channels, int group_threa
     double b[kVec] = {};
     const bool active = c0 < channels && lane < lanes;
     if (active) {
+#pragma unroll 4 /* four rows' loads in flight per thread */
         for (long long r = r0 + lane; r < r1; r += lanes) {
             op.element8(r * channels + c0, c0, a, b);
         }
@@ -271,22 +272,26 @@ channel_reduce_nhwc8_kernel(Op op, long long rows, int channels, int group_threa
     }
 }
 
+/* Blocks of at most 16 channel groups (128 channels) by >= 16 lanes, about 4 blocks per SM in all. Partials in the
+ * scratch's wide region (wide_partials), so that many splits fit at 512 channels. */
 template <class Op>
 int launch_channel_reduce_nhwc8(const Op& op, long long rows, int channels, double* scratch, cudaStream_t stream) {
+    constexpr int kMaxGroupsPerBlock = 16;
     const int groups = channels / kVec;
-    const int group_threads = groups < kThreads ? groups : kThreads;
+    const int group_threads = groups < kMaxGroupsPerBlock ? groups : kMaxGroupsPerBlock;
     const int lanes = kThreads / group_threads;
     const long long blocks_x = (groups + group_threads - 1) / group_threads;
     long long splits = (4LL * sm_count() + blocks_x - 1) / blocks_x;
     const long long by_rows = rows / (4LL * lanes); /* >= 4 rows per lane */
     if (splits > by_rows) splits = by_rows;
-    if (splits > kChannelPartials / channels) splits = kChannelPartials / channels;
+    if (splits > kWidePartials / channels) splits = kWidePartials / channels;
     if (splits > 65535) splits = 65535;
     if (splits < 1) splits = 1;
+    double* partials = wide_partials(scratch, channels);
     channel_reduce_nhwc8_kernel<Op><<<dim3((unsigned)blocks_x, (unsigned)splits), kThreads, 0, stream>>>(
-        op, rows, channels, group_threads, (int)splits, scratch);
+        op, rows, channels, group_threads, (int)splits, partials);
     if (splits > 1) {
-        channel_finish_kernel<Op><<<grid_for(channels), kThreads, 0, stream>>>(op, channels, (int)splits, scratch);
+        channel_finish_kernel<Op><<<grid_for(channels), kThreads, 0, stream>>>(op, channels, (int)splits, partials);
     }
     return launch_status();
 }

@@ -97,7 +97,8 @@ struct SumOfSquaresOp {
 extern "C" {
 
 long long gan4j_scratch_bytes(long long channels) {
-    return (long long)sizeof(double) * (2 * kChannelPartials + kChannelSlots * (channels < 1 ? 1 : channels));
+    return (long long)sizeof(double)
+        * (2 * kChannelPartials + kChannelSlots * (channels < 1 ? 1 : channels) + 2 * kWidePartials);
 }
 
 int gan4j_fill(float value, float* dst, long long n, void* stream) {

@@ -31,6 +31,12 @@ constexpr long long kChannelSlots = 4;
 inline double* channel_coefficients(double* scratch) {
     return scratch + 2 * kChannelPartials;
 }
+/* Most (channel, split) partial pairs of a bf16 NHWC per-channel reduction (batchnorm.cu), after the coefficients:
+ * enough splits to fill the GPU at 512 channels. */
+constexpr long long kWidePartials = 65536;
+inline double* wide_partials(double* scratch, long long channels) {
+    return channel_coefficients(scratch) + kChannelSlots * channels;
+}
 
 /* ---------------------------------------------------------------- launch geometry (host) */
 

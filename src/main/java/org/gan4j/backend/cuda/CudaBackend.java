@@ -631,9 +631,13 @@ public final class CudaBackend extends Backend {
     /**
      * Where an op writes {@code t} (N, C, H, W) as bf16 NHWC: its storage's bf16 copy, which becomes {@code t}'s
      * value (its float32 elements stale until some op reads them through {@link #ptr}). Makes the copy's buffer on
-     * first use (plan time).
+     * first use (plan time). Null when {@code t} cannot be resident (not rank 4, or its offset not a multiple of 8
+     * elements, which would leave the copy off 16-byte alignment): the caller converts as before.
      */
     private DevicePointer residentOutput(Tensor t) {
+        if (t.shape().rank() != 4 || t.offset() % 8 != 0) {
+            return null;
+        }
         CudaStorage s = (CudaStorage) t.storage();
         if (!s.mirrors(t.offset(), t.shape())) {
             s.floatAccess(); // another region of this storage may be stale: bring it up to date first
@@ -976,9 +980,14 @@ public final class CudaBackend extends Backend {
         }
         ConvPlan.Algo algo = plan.forward(cudnn);
         if (precision == Precision.BF16) { // x (resident or converted), w to bf16 NHWC; y stays resident bf16
+            DevicePointer resident = residentOutput(y);
+            DevicePointer yb = resident != null ? resident : stage(2, 2L * y.size());
             checkCudnn(cudnnConvolutionForward(cudnn, one, plan.x, bf16Input(x, 0), plan.w, toNhwc(w, 1),
                     plan.forwardConv, algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero,
-                    plan.y, residentOutput(y)), "cudnnConvolutionForward(bf16)");
+                    plan.y, yb), "cudnnConvolutionForward(bf16)");
+            if (resident == null) {
+                fromNhwc(yb, y, false);
+            }
             return;
         }
         checkCudnn(cudnnConvolutionForward(cudnn, one, plan.x, ptr(x), plan.w, ptr(w), plan.forwardConv, algo.algo(),
@@ -1013,9 +1022,14 @@ public final class CudaBackend extends Backend {
         }
         ConvPlan.Algo algo = plan.backwardData(cudnn);
         if (precision == Precision.BF16) { // dy (resident or converted), w to bf16 NHWC; dx stays resident bf16
+            DevicePointer resident = residentOutput(dx);
+            DevicePointer dxb = resident != null ? resident : stage(2, 2L * dx.size());
             checkCudnn(cudnnConvolutionBackwardData(cudnn, one, plan.w, toNhwc(w, 1), plan.y, bf16Input(dy, 0),
                     plan.backwardDataConv, algo.algo(), workspace(algo.workspaceBytes()), algo.workspaceBytes(), zero,
-                    plan.x, residentOutput(dx)), "cudnnConvolutionBackwardData(bf16)");
+                    plan.x, dxb), "cudnnConvolutionBackwardData(bf16)");
+            if (resident == null) {
+                fromNhwc(dxb, dx, false);
+            }
             return;
         }
         checkCudnn(cudnnConvolutionBackwardData(cudnn, one, plan.w, ptr(w), plan.y, ptr(dy), plan.backwardDataConv,
