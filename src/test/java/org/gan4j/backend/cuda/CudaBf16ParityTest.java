@@ -315,6 +315,36 @@ class CudaBf16ParityTest {
     }
 
     /**
+     * The resident bf16 copy never hides a float32 write: a convolution output (resident), overwritten by a float32
+     * op (fill), then read by a convolution and by the host, gives the filled values; a resident output read by the
+     * host first is its convolution's result (the copy converted back).
+     */
+    @Test
+    void residentCopyFollowsFloat32Writes() {
+        GpuTests.assumeGpu();
+        Shape xs = Shape.of(2, 16, 5, 5);
+        try (Tensor x0 = gauss(cuda, 60, 1, xs); Tensor y = convOutput(cuda, x0)) {
+            assertTrue(((CudaStorage) y.storage()).mirror() != null, "a convolution output is resident");
+            float[] want = x0.toFloatArray();
+            for (int i = 0; i < want.length; i++) {
+                want[i] = org.gan4j.tensor.BFloat16.round(want[i]);
+            }
+            assertArrayEquals(want, y.toFloatArray(), "identity convolution of x0, read back");
+            assertTrue(((CudaStorage) y.storage()).mirror() == null, "a float32 read drops the copy");
+            try (Tensor z = convOutput(cuda, y)) {
+                assertTrue(((CudaStorage) z.storage()).mirror() != null, "z is resident");
+                cuda.fill(3f, z); // a float32 write over a resident tensor
+                try (Tensor u = convOutput(cuda, z)) {
+                    float[] threes = new float[want.length];
+                    java.util.Arrays.fill(threes, 3f);
+                    assertArrayEquals(threes, u.toFloatArray(), "a convolution reads the float32 write");
+                    assertArrayEquals(want, y.toFloatArray(), "the earlier output is untouched");
+                }
+            }
+        }
+    }
+
+    /**
      * Allowed |cuda - emulated| for a metric of step {@code s}, relative to max(1, |emulated|).
      *
      * <p>Step 1: a loss or D output averages many logits, each within one bf16 ulp ({@code 2^-7}) in at most 1% of
