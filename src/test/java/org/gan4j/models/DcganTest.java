@@ -7,34 +7,16 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import org.gan4j.backend.Backend;
-import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.nn.Init;
 import org.gan4j.nn.Model;
 import org.gan4j.nn.Sequential;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 import org.gan4j.testing.GradCheck;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.gan4j.testing.CpuAndReference;
 
-class DcganTest {
-    private static CpuBackend f32;
-    private static ReferenceBackend f64;
-
-    @BeforeAll
-    static void open() {
-        f32 = CpuBackend.create(1);
-        f64 = ReferenceBackend.create();
-    }
-
-    @AfterAll
-    static void close() {
-        f32.close();
-        f64.close();
-    }
-
+class DcganTest extends CpuAndReference {
     private static Tensor randomInput(Backend b, long seed, int... dims) {
         Tensor t = b.allocate(dims);
         b.copyFromHost(GradCheck.gaussian(new SplittableRandom(seed), t.size()), t);

@@ -9,31 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.function.Supplier;
 
-import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 import org.gan4j.testing.GradCheck;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.gan4j.testing.CpuAndReference;
 
-class ActivationLayerTest {
-    private static CpuBackend f32;
-    private static ReferenceBackend f64;
-
-    @BeforeAll
-    static void open() {
-        f32 = CpuBackend.create(1);
-        f64 = ReferenceBackend.create();
-    }
-
-    @AfterAll
-    static void close() {
-        f32.close();
-        f64.close();
-    }
-
+class ActivationLayerTest extends CpuAndReference {
     private static final double[] X = {-2, -0.5, 0, 0.5, 3};
 
     /** Forward of {@code layer} on X, and backward of dy = 1 (giving the derivative), in F64. */

@@ -8,32 +8,14 @@ import static org.gan4j.nn.NnTesting.set;
 import static org.gan4j.nn.NnTesting.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 import org.gan4j.testing.GradCheck;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.gan4j.testing.CpuAndReference;
 
 /** {@link ClassEmbedding} and {@link ClassProjection}: hand values on the CPU backend, gradients in double. */
-class ClassConditionalTest {
-    private static CpuBackend f32;
-    private static ReferenceBackend f64;
-
-    @BeforeAll
-    static void open() {
-        f32 = CpuBackend.create(1);
-        f64 = ReferenceBackend.create();
-    }
-
-    @AfterAll
-    static void close() {
-        f32.close();
-        f64.close();
-    }
-
+class ClassConditionalTest extends CpuAndReference {
     @Test
     void embeddingAddsTheRowOfEachSamplesClass() {
         ClassEmbedding e = new ClassEmbedding(3, 2);

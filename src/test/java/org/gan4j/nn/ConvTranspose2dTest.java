@@ -8,31 +8,13 @@ import static org.gan4j.nn.NnTesting.set;
 import static org.gan4j.nn.NnTesting.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 import org.gan4j.testing.GradCheck;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.gan4j.testing.CpuAndReference;
 
-class ConvTranspose2dTest {
-    private static CpuBackend f32;
-    private static ReferenceBackend f64;
-
-    @BeforeAll
-    static void open() {
-        f32 = CpuBackend.create(1);
-        f64 = ReferenceBackend.create();
-    }
-
-    @AfterAll
-    static void close() {
-        f32.close();
-        f64.close();
-    }
-
+class ConvTranspose2dTest extends CpuAndReference {
     private static final double[] X = {1, 2, 3, 4};
     private static final double[] W3 = {1, 2, 3, 4, 5, 6, 7, 8, 9};
 

@@ -9,31 +9,13 @@ import static org.gan4j.nn.NnTesting.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 import org.gan4j.testing.GradCheck;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.gan4j.testing.CpuAndReference;
 
-class LinearTest {
-    private static CpuBackend f32;
-    private static ReferenceBackend f64;
-
-    @BeforeAll
-    static void open() {
-        f32 = CpuBackend.create(1);
-        f64 = ReferenceBackend.create();
-    }
-
-    @AfterAll
-    static void close() {
-        f32.close();
-        f64.close();
-    }
-
+class LinearTest extends CpuAndReference {
     // W = [[1, 2, 3], [-1, 0.5, 2]], b = [0.5, -1], x = [[1, 0, -1], [2, 1, 0.5]]
     private static final double[] W = {1, 2, 3, -1, 0.5, 2};
     private static final double[] B = {0.5, -1};

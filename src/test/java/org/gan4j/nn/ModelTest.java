@@ -14,30 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.gan4j.testing.CpuAndReference;
 
-class ModelTest {
-    private static CpuBackend f32;
-    private static ReferenceBackend f64;
-
-    @BeforeAll
-    static void open() {
-        f32 = CpuBackend.create(1);
-        f64 = ReferenceBackend.create();
-    }
-
-    @AfterAll
-    static void close() {
-        f32.close();
-        f64.close();
-    }
-
+class ModelTest extends CpuAndReference {
     /** 0: Linear(3, 5) [15 + 5], 1: BatchNorm1d(5) [5 + 5, buffers 5 + 5], 2: ReLU, 3: Linear(5, 2, no bias) [10]. */
     private static Sequential smallNet() {
         return new Sequential(new Linear(3, 5), new BatchNorm1d(5), new ReLU(), new Linear(5, 2, false));

@@ -7,31 +7,13 @@ import static org.gan4j.nn.NnTesting.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 import org.gan4j.testing.GradCheck;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.gan4j.testing.CpuAndReference;
 
-class ReshapeFlattenTest {
-    private static CpuBackend f32;
-    private static ReferenceBackend f64;
-
-    @BeforeAll
-    static void open() {
-        f32 = CpuBackend.create(1);
-        f64 = ReferenceBackend.create();
-    }
-
-    @AfterAll
-    static void close() {
-        f32.close();
-        f64.close();
-    }
-
+class ReshapeFlattenTest extends CpuAndReference {
     private static final double[] V = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
 
     @Test

@@ -11,14 +11,11 @@ import java.util.function.Supplier;
 
 import org.gan4j.backend.Activation;
 import org.gan4j.backend.Backend;
-import org.gan4j.backend.cpu.CpuBackend;
-import org.gan4j.backend.cpu.ReferenceBackend;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 import org.gan4j.testing.GradCheck;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.gan4j.testing.CpuAndReference;
 
 /**
  * Fusion gives the same numbers as separate layers. In F64 both paths evaluate the same formulas in double, so they
@@ -26,22 +23,7 @@ import org.junit.jupiter.api.Test;
  * to float while the separate path rounds it first, so they may differ by ~1 ulp of the activation's input times
  * its slope (<= 1): relative 2.4e-7 of the value; gradients likewise. Tolerance 1e-6 relative + 1e-6 absolute.
  */
-class SequentialFusionTest {
-    private static CpuBackend f32;
-    private static ReferenceBackend f64;
-
-    @BeforeAll
-    static void open() {
-        f32 = CpuBackend.create(1);
-        f64 = ReferenceBackend.create();
-    }
-
-    @AfterAll
-    static void close() {
-        f32.close();
-        f64.close();
-    }
-
+class SequentialFusionTest extends CpuAndReference {
     private static final List<Supplier<ActivationLayer>> ACTIVATIONS = List.of(ReLU::new,
             () -> new LeakyReLU(0.2f), Tanh::new, Sigmoid::new);
 
