@@ -72,7 +72,7 @@ class KillResumeTest {
         List<String> log = new ArrayList<>();
         while (kills < KILLS) {
             boolean atTempFile = kills % 2 == 0;
-            List<Path> stale = tempFiles(run.resolve("checkpoints"));
+            List<Path> stale = checkpointTempFiles(run.resolve("checkpoints"));
             Process p = start(run, options, tmp.resolve("child-" + tries + ".log"));
             tries++;
             boolean killed;
@@ -88,7 +88,7 @@ class KillResumeTest {
             if (!killed) {
                 throw new AssertionError("the run ended before it was killed (make it longer): " + log);
             }
-            List<Path> left = tempFiles(run.resolve("checkpoints"));
+            List<Path> left = checkpointTempFiles(run.resolve("checkpoints"));
             left.removeAll(stale);
             boolean duringWrite = !left.isEmpty();
             List<Path> files = Checkpoint.list(run.resolve("checkpoints"));
@@ -174,7 +174,7 @@ class KillResumeTest {
     private static boolean waitForTempFile(Process p, Path dir, List<Path> stale) throws IOException,
             InterruptedException {
         while (p.isAlive()) {
-            List<Path> now = tempFiles(dir);
+            List<Path> now = checkpointTempFiles(dir);
             now.removeAll(stale);
             if (!now.isEmpty()) {
                 return true;
@@ -184,6 +184,23 @@ class KillResumeTest {
         return false;
     }
 
+    /**
+     * The checkpoint temporary files in {@code dir} while a run may be writing there: {@code Files.list} (no stat of
+     * each entry, unlike {@code Files.walk}, which failed when the run deleted a file between listing and stat), and
+     * not the run folder's writability probe ({@code .write-test.*.tmp}), which is no checkpoint being written.
+     */
+    private static List<Path> checkpointTempFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return new ArrayList<>();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(f -> f.getFileName().toString().endsWith(".tmp"))
+                    .filter(f -> !f.getFileName().toString().startsWith(".write-test."))
+                    .collect(Collectors.toCollection(ArrayList::new));
+        }
+    }
+
+    /** Every temporary file under {@code dir}, once no run writes there. */
     private static List<Path> tempFiles(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return new ArrayList<>();
