@@ -26,8 +26,9 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * gan4j's DCGANs ({@code org.gan4j.models.Dcgan28}, {@code Dcgan64}) layer for layer in libtorch, through JavaCPP's
- * {@code org.bytedeco:pytorch} preset, and PyTorch's DCGAN optimiser: shared by {@link LibtorchIterationBenchmark} (the
- * cost of one step) and {@link LibtorchFmnistRecipe} (PyTorch's whole recipe, trained and scored by {@code gan4j eval}).
+ * {@code org.bytedeco:pytorch} preset, and PyTorch's DCGAN optimiser: shared by {@link LibtorchIterationBenchmark}
+ * (the cost of one step) and {@link LibtorchFmnistRecipe} (PyTorch's whole recipe, trained, then scored by
+ * {@code gan4j eval}).
  * Layer {@code i} of a network is registered as {@code "i"}, as {@code nn.Sequential} names it, so parameter names
  * ({@code "0.weight"}, {@code "1.running_mean"}) are gan4j's {@code Model.stateDict()} names.
  */
@@ -118,31 +119,41 @@ final class LibtorchDcgan {
     }
 
     /**
-     * Checks that {@link #adam()} is Adam(2e-4, betas (0.5, 0.999)) by two steps on one parameter p = 0: gradient 1,
-     * then 0. Step 1 moves p by -lr whatever the betas; step 2 by -lr * (b1 / (1 + b1)) / sqrt(b2 / (1 + b2)) (the
-     * bias-corrected moments of the gradients 1, 0): -0.4715 lr for (0.5, 0.999), -0.8656 lr if they were swapped.
+     * Checks that {@link #adam()} is Adam(2e-4, betas (0.5, 0.999)): its {@link #twoStepMove} equals
+     * {@link #expectedTwoStepMove} for those settings to 1e-4 relative (float32 rounding of p).
      *
-     * @throws IllegalStateException if libtorch's step is not the expected one (to 1e-4 relative: float32 rounding)
+     * @throws IllegalStateException if it does not (the betas are not laid out as assumed)
      */
     static void requireDcganBetas() {
+        double expected = expectedTwoStepMove(2e-4, 0.5, 0.999);
+        double got = twoStepMove(adam());
+        if (Math.abs(got - expected) > 1e-4 * Math.abs(expected)) {
+            throw new IllegalStateException("libtorch Adam moved p to " + got + ", expected " + expected
+                    + " for betas (0.5, 0.999): AdamOptions.betas() is not laid out as LibtorchDcgan assumes");
+        }
+    }
+
+    /** Where libtorch's Adam with options {@code o} takes one parameter p = 0 in two steps: gradient 1, then 0. */
+    static double twoStepMove(AdamOptions o) {
         try (PointerScope scope = new PointerScope()) {
             Tensor p = torch.zeros(1).requires_grad_(true);
-            org.bytedeco.pytorch.Adam opt = new org.bytedeco.pytorch.Adam(new org.bytedeco.pytorch.TensorVector(p),
-                    adam());
+            org.bytedeco.pytorch.Adam opt = new org.bytedeco.pytorch.Adam(new org.bytedeco.pytorch.TensorVector(p), o);
             for (double grad : new double[] {1, 0}) {
                 opt.zero_grad();
                 p.mul(new Scalar(grad)).sum().backward();
                 opt.step();
             }
-            double b1 = 0.5;
-            double b2 = 0.999;
-            double expected = -2e-4 * (1 + (b1 / (1 + b1)) / Math.sqrt(b2 / (1 + b2)));
-            double got = p.item_double();
-            if (Math.abs(got - expected) > 1e-4 * Math.abs(expected)) {
-                throw new IllegalStateException("libtorch Adam moved p to " + got + ", expected " + expected
-                        + " for betas (0.5, 0.999): AdamOptions.betas() is not laid out as LibtorchDcgan assumes");
-            }
+            return p.item_double();
         }
+    }
+
+    /**
+     * {@link #twoStepMove} by hand (eps neglected): step 1 moves p by -lr whatever the betas; step 2 by
+     * -lr * (b1 / (1 + b1)) / sqrt(b2 / (1 + b2)), from the bias-corrected moments of the gradients 1, 0:
+     * -0.4715 lr for (0.5, 0.999), -0.8656 lr for (0.999, 0.5).
+     */
+    static double expectedTwoStepMove(double lr, double b1, double b2) {
+        return -lr * (1 + (b1 / (1 + b1)) / Math.sqrt(b2 / (1 + b2)));
     }
 
     static Net generator28() {

@@ -25,8 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The CPU peer of {@link IterationBenchmark}: the same DCGANs ({@link LibtorchDcgan}), layer for layer, and the same
- * iteration (see {@link GanStep}) in libtorch, PyTorch's C++ core, through JavaCPP's {@code org.bytedeco:pytorch} preset:
- * modules in order (as {@code nn::Sequential}), {@code binary_cross_entropy_with_logits},
+ * iteration (see {@link GanStep}) in libtorch, PyTorch's C++ core, through JavaCPP's {@code org.bytedeco:pytorch}
+ * preset: modules in order (as {@code nn::Sequential}), {@code binary_cross_entropy_with_logits},
  * {@code torch::optim::Adam} (lr 2e-4, betas 0.5/0.999), eager mode, F32, {@code torch::set_num_threads(threads)}.
  * Each step's temporaries are freed by a {@link PointerScope}. The real batch is made once; the latent batch is drawn
  * each step, as in gan4j. (gan4j's trainer also keeps device-side metrics: the means of D's outputs, the loss sum and
