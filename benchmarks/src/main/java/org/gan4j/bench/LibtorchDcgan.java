@@ -1,7 +1,11 @@
 package org.gan4j.bench;
 
+import static org.bytedeco.pytorch.global.torch.binary_cross_entropy_with_logits;
+import static org.bytedeco.pytorch.global.torch.randn;
+
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.BatchNorm1dImpl;
 import org.bytedeco.pytorch.BatchNorm2dImpl;
@@ -111,6 +115,37 @@ final class LibtorchDcgan {
      * Writing {0.5, 0.999} there gave beta1 = 0.999 and beta2 = 0.5 (training then swung between D(G(z)) 0 and 1
      * within a few steps); {@link #requireDcganBetas()} checks the order on an actual Adam step.
      */
+    /**
+     * What one {@link #step} leaves: D's logits on the real and the fake batch (before D's update) and the three
+     * losses, live until the caller's {@link PointerScope} closes.
+     */
+    record StepResult(Tensor realLogits, Tensor fakeLogits, Tensor dReal, Tensor dFake, Tensor g) {
+    }
+
+    /**
+     * One iteration of PyTorch's DCGAN loop (pytorch/examples dcgan/main.py): D's step on the real batch (targets
+     * {@code ones}) and on a fresh fake batch from noise of shape {@code latent} (targets {@code zeros}), then G's step
+     * through the updated D; binary cross-entropy from logits. Call it inside a {@link PointerScope}, which frees the
+     * step's temporaries.
+     */
+    static StepResult step(Net g, Net d, Adam optG, Adam optD, Tensor real, Tensor ones, Tensor zeros, long... latent) {
+        optD.zero_grad();
+        Tensor realLogits = d.forward(real);
+        Tensor errReal = binary_cross_entropy_with_logits(realLogits, ones);
+        errReal.backward();
+        Tensor fake = g.forward(randn(latent));
+        Tensor fakeLogits = d.forward(fake.detach());
+        Tensor errFake = binary_cross_entropy_with_logits(fakeLogits, zeros);
+        errFake.backward();
+        optD.step();
+
+        optG.zero_grad();
+        Tensor errG = binary_cross_entropy_with_logits(d.forward(fake), ones);
+        errG.backward();
+        optG.step();
+        return new StepResult(realLogits, fakeLogits, errReal, errFake, errG);
+    }
+
     static AdamOptions adam() {
         AdamOptions o = new AdamOptions(2e-4);
         o.betas().put(new double[] {0.999, 0.5}); // (beta2, beta1): libstdc++'s tuple layout, see above

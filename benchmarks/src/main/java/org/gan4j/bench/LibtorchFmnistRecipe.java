@@ -1,8 +1,5 @@
 package org.gan4j.bench;
 
-import static org.bytedeco.pytorch.global.torch.binary_cross_entropy_with_logits;
-import static org.bytedeco.pytorch.global.torch.randn;
-
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -110,27 +107,14 @@ public final class LibtorchFmnistRecipe {
                 }
                 real.data_ptr_float().put(batch);
                 try (PointerScope scope = new PointerScope()) {
-                    optD.zero_grad();
-                    Tensor realLogits = d.forward(real);
-                    Tensor errReal = binary_cross_entropy_with_logits(realLogits, ones);
-                    errReal.backward();
-                    Tensor fake = g.forward(randn(BATCH, NZ));
-                    Tensor fakeLogits = d.forward(fake.detach());
-                    Tensor errFake = binary_cross_entropy_with_logits(fakeLogits, zeros);
-                    errFake.backward();
-                    optD.step();
-
-                    optG.zero_grad();
-                    Tensor errG = binary_cross_entropy_with_logits(d.forward(fake), ones);
-                    errG.backward();
-                    optG.step();
+                    LibtorchDcgan.StepResult r = LibtorchDcgan.step(g, d, optG, optD, real, ones, zeros, BATCH, NZ);
                     step++;
                     if (step % logEvery == 0 || i == perEpoch - 1) {
-                        lossD = errReal.item_float() + errFake.item_float();
-                        lossG = errG.item_float();
+                        lossD = r.dReal().item_float() + r.dFake().item_float();
+                        lossG = r.g().item_float();
                         System.out.printf(Locale.ROOT, "epoch %d step %d: loss_D %.4f loss_G %.4f D(x) %.3f"
                                 + " D(G(z)) %.3f  %.0f ms/step%n", epoch, step, lossD, lossG,
-                                realLogits.sigmoid().mean().item_float(), fakeLogits.sigmoid().mean().item_float(),
+                                r.realLogits().sigmoid().mean().item_float(), r.fakeLogits().sigmoid().mean().item_float(),
                                 (System.nanoTime() - w0) / 1e6 / (i + 1));
                     }
                 }

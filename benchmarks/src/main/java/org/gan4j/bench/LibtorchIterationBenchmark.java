@@ -1,6 +1,5 @@
 package org.gan4j.bench;
 
-import static org.bytedeco.pytorch.global.torch.binary_cross_entropy_with_logits;
 import static org.bytedeco.pytorch.global.torch.randn;
 
 import java.util.concurrent.TimeUnit;
@@ -86,19 +85,7 @@ public class LibtorchIterationBenchmark {
     public void iteration(CpuClock clock) {
         clock.start();
         try (PointerScope scope = new PointerScope()) {
-            optD.zero_grad();
-            Tensor errReal = binary_cross_entropy_with_logits(d.forward(real), ones);
-            errReal.backward();
-            Tensor fake = g.forward(randn(latent));
-            Tensor errFake = binary_cross_entropy_with_logits(d.forward(fake.detach()), zeros);
-            errFake.backward();
-            optD.step();
-
-            optG.zero_grad();
-            Tensor errG = binary_cross_entropy_with_logits(d.forward(fake), ones);
-            errG.backward();
-            optG.step();
-            lastLoss = errG.item_float();
+            lastLoss = LibtorchDcgan.step(g, d, optG, optD, real, ones, zeros, latent).g().item_float();
         }
         clock.stop();
     }
