@@ -66,10 +66,12 @@ def read_safetensors(path):
     return out
 
 
-def fashion_images(count):
-    """The first `count` training images as float32 (count, 1, 28, 28) in [-1, 1], as ByteImageDataset.get."""
+def fashion_images(count=None):
+    """The first `count` (default: all) training images as float32 (count, 1, 28, 28) in [-1, 1], as
+    ByteImageDataset.get."""
     with gzip.open(FASHION, "rb") as f:
         magic, n, rows, cols = struct.unpack(">IIII", f.read(16))
+        count = n if count is None else count
         assert magic == 2051 and rows == 28 and cols == 28 and count <= n, (magic, n, rows, cols)
         b = np.frombuffer(f.read(count * 784), dtype=np.uint8)
     return (b.astype(np.float32) / np.float32(127.5) - np.float32(1)).reshape(count, 1, 28, 28)

@@ -22,43 +22,18 @@ Linear layers, and ConvTranspose2d's im2col path) from the system's libblas.so.3
 (libopenblas0-pthread) first, or PyTorch runs on the unoptimised reference BLAS (libblas3), several times slower.
 """
 import argparse
-import gzip
 import json
 import os
 import struct
 import time
 
-import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-FASHION = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
-NZ = 100
-BATCH = 64
-
-
-def fashion_images():
-    """All 60000 training images as float32 (n, 1, 28, 28) in [-1, 1], as gan4j's ByteImageDataset.get."""
-    with gzip.open(FASHION, "rb") as f:
-        magic, n, rows, cols = struct.unpack(">IIII", f.read(16))
-        assert magic == 2051 and rows == 28 and cols == 28, (magic, rows, cols)
-        b = np.frombuffer(f.read(n * 784), dtype=np.uint8)
-    return torch.from_numpy((b.astype(np.float32) / np.float32(127.5) - np.float32(1)).reshape(n, 1, 28, 28))
-
-
-def build():
-    """org.gan4j.models.Dcgan28, layer for layer, so that state_dict names match Model.stateDict()."""
-    g = nn.Sequential(
-        nn.Linear(NZ, 128 * 7 * 7, bias=False), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(),
-        nn.Unflatten(1, (128, 7, 7)),
-        nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-        nn.ConvTranspose2d(64, 1, 4, 2, 1, bias=False), nn.Tanh())
-    d = nn.Sequential(
-        nn.Conv2d(1, 64, 4, 2, 1, bias=False), nn.LeakyReLU(0.2),
-        nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-        nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
-    return g, d
+# The Fashion-MNIST reader and the dcgan28 networks (layer for layer gan4j's, with its state_dict names) are
+# crosscheck_torch's, in this folder.
+from crosscheck_torch import BATCH, NZ, build, fashion_images
 
 
 def weights_init(m):
@@ -128,7 +103,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     metadata = template_metadata(args.template)
 
-    reals = fashion_images()
+    reals = torch.from_numpy(fashion_images())
     g, d = build()
     g.apply(weights_init)
     d.apply(weights_init)
