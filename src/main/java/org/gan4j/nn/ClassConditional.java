@@ -1,7 +1,8 @@
 package org.gan4j.nn;
 
-import java.util.Arrays;
+import java.nio.FloatBuffer;
 
+import org.gan4j.backend.HostStaging;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
 
@@ -11,13 +12,17 @@ import org.gan4j.tensor.Tensor;
  * {@code lead} leading columns of ones followed by the one-hot code of the label ({@code K = numClasses}). The mask
  * turns class look-ups into {@link org.gan4j.backend.Backend#gemm} and {@link org.gan4j.backend.Backend#multiply}
  * calls, so conditional layers need no backend op of their own (a one-hot row times a table is the gather
- * {@code table[y]}; its transpose times a gradient is the scatter-add into the table's rows).
+ * {@code table[y]}; its transpose times a gradient is the scatter-add into the table's rows). The mask is uploaded
+ * through the backend's {@link HostStaging}, two host buffers used in turn: on CUDA an asynchronous copy from pinned
+ * memory, in order with the compute stream, so labels set before every step do not make the host wait for the
+ * device.
  */
 public abstract class ClassConditional extends Layer {
     private final int numClasses;
     private final int lead;
-    private float[] hostMask = new float[0];
     private int batch = -1;
+    private HostStaging staging;
+    private int slot;
 
     /**
      * @param numClasses {@code K >= 1}
@@ -37,7 +42,8 @@ public abstract class ClassConditional extends Layer {
     }
 
     /**
-     * Uploads one label per sample of the next batches (copied to the backend).
+     * Uploads one label per sample of the next batches (to the backend, without waiting for it: see the class
+     * comment).
      *
      * @throws IllegalArgumentException when a label is outside {@code [0, numClasses)} or there are none
      */
@@ -45,22 +51,26 @@ public abstract class ClassConditional extends Layer {
         if (labels == null || labels.length == 0) {
             throw new IllegalArgumentException(this + ": need one class label per sample, got none");
         }
-        int width = lead + numClasses;
-        if (hostMask.length != labels.length * width) {
-            hostMask = new float[labels.length * width];
-        } else {
-            Arrays.fill(hostMask, 0f);
-        }
         for (int i = 0; i < labels.length; i++) {
-            int y = labels[i];
-            if (y < 0 || y >= numClasses) {
-                throw new IllegalArgumentException("class label " + y + " of sample " + i + " is outside [0, "
-                        + numClasses + "): this model knows " + numClasses + " classes");
+            if (labels[i] < 0 || labels[i] >= numClasses) {
+                throw new IllegalArgumentException("class label " + labels[i] + " of sample " + i + " is outside"
+                        + " [0, " + numClasses + "): this model knows " + numClasses + " classes");
             }
-            Arrays.fill(hostMask, i * width, i * width + lead, 1f);
-            hostMask[i * width + lead + y] = 1f;
         }
-        backend().copyFromHost(hostMask, buffer("mask", Shape.of(labels.length, width)));
+        int width = lead + numClasses;
+        if (staging == null || staging.floats() != labels.length * width) {
+            closeStaging();
+            staging = backend().newHostStaging(2, labels.length * width);
+        }
+        slot ^= 1;
+        staging.awaitWritable(slot); // the upload before last has read it
+        FloatBuffer mask = staging.buffer(slot);
+        for (int i = 0; i < labels.length; i++) {
+            for (int c = 0; c < width; c++) {
+                mask.put(i * width + c, c < lead || c == lead + labels[i] ? 1f : 0f);
+            }
+        }
+        staging.upload(slot, buffer("mask", Shape.of(labels.length, width)));
         batch = labels.length;
     }
 
@@ -72,5 +82,19 @@ public abstract class ClassConditional extends Layer {
                     + " sample before forward");
         }
         return buffer("mask", Shape.of(n, lead + numClasses));
+    }
+
+    /** Frees the staging buffers, then the layer's tensors. */
+    @Override
+    public void close() {
+        closeStaging();
+        super.close();
+    }
+
+    private void closeStaging() {
+        if (staging != null) {
+            staging.close();
+            staging = null;
+        }
     }
 }
