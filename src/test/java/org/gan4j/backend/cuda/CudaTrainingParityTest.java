@@ -2,21 +2,35 @@ package org.gan4j.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.gan4j.backend.Backend;
 import org.gan4j.backend.cpu.CpuBackend;
 import org.gan4j.backend.cpu.ReferenceBackend;
+import org.gan4j.backend.cuda.TrainingRun.Setup;
+import org.gan4j.gan.GanLoss;
+import org.gan4j.gan.Labels;
+import org.gan4j.gan.LrSchedule;
 import org.gan4j.gan.StepMetrics;
+import org.gan4j.gan.TrainerConfig;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * Training parity (issue 3): 20 steps of the 28x28 DCGAN ({@code GanArchitecture.DCGAN28}, batch 64) from the same
  * initial weights, the same real batches and the same Philox noise and labels, on the CPU (F32, the reference) and
  * on CUDA (TF32 off); every step's losses, D outputs and gradient norms must agree within {@link #tolerance}.
- * GPU only ({@link GpuTests#assumeGpu()}); {@code -Dgan4j.parity.against=cpu64} runs a CPU F64 backend in CUDA's
- * place, to see the tolerance hold against float-vs-double divergence where there is no GPU.
+ * The same for the class-conditional DCGAN28 and for each stabiliser of issue 13 (spectral norm, hinge, packing, both
+ * learning-rate schedules, R1 on mlp2d, the average of G). GPU only ({@link GpuTests#assumeGpu()});
+ * {@code -Dgan4j.parity.against=cpu64} runs a CPU F64 backend in CUDA's place, to see the tolerance hold against
+ * float-vs-double divergence where there is no GPU ({@code cpu32}: a second F32 CPU backend, a check of the harness).
  */
 class CudaTrainingParityTest {
     static final int STEPS = 20;
@@ -43,35 +57,131 @@ class CudaTrainingParityTest {
 
     @Test
     void twentyDcgan28StepsMatchTheCpu() {
-        checkAgainstCpu(0);
+        checkAgainstCpu(Setup.dcgan28(0));
     }
 
     /** The class-conditional DCGAN28 (class embedding in G, projection D) of 10 classes, under the same bounds. */
     @Test
     void twentyConditionalDcgan28StepsMatchTheCpu() {
-        checkAgainstCpu(10);
+        checkAgainstCpu(Setup.dcgan28(10));
     }
 
-    private static void checkAgainstCpu(int classes) {
+    /**
+     * Each stabiliser of issue 13 on its own, over the same 20 steps and under the same bounds: spectral norm of
+     * every Linear and Conv2d weight of D (its power iteration and backward), the hinge loss (hard labels, as it
+     * requires), PacGAN packing of 2 (D on (32, 2, 28, 28)), both learning-rate schedules through
+     * {@link LrSchedule#factor} as {@code GanTraining} applies them (linear decay from the start, and a step
+     * schedule halving every 5 steps: the Adam rate read from the device changes mid-run), the R1 penalty's second
+     * backward on the mixture recipe's mlp2d (R1 needs a D without batch norm), with and without spectral norm.
+     * The average of G ({@code --ema}) does not change the trajectory: {@link #averageOfGMatchesTheCpu} checks it.
+     */
+    @TestFactory
+    Stream<DynamicTest> eachStabiliserMatchesTheCpu() {
+        Setup dcgan = Setup.dcgan28(0);
+        TrainerConfig hard = dcgan.config().toBuilder().labels(Labels.HARD).build();
+        Setup mlp = Setup.mlp2d();
+        TrainerConfig r1 = mlp.config().toBuilder().r1Gamma(0.1f).build();
+        List<Setup> setups = List.of(
+                dcgan.named("spectral norm").with(dcgan.options().withSpectralNorm(true)),
+                dcgan.named("hinge loss").with(hard.toBuilder().loss(GanLoss.HINGE).build()),
+                dcgan.named("pack 2").with(dcgan.options().withPack(2)),
+                dcgan.named("linear decay").with(LrSchedule.linear(0), STEPS),
+                dcgan.named("step schedule 5:0.5").with(LrSchedule.step(5, 0.5), STEPS),
+                mlp.named("R1 0.1").with(r1),
+                mlp.named("R1 0.1, spectral norm").with(r1).with(mlp.options().withSpectralNorm(true)));
+        return setups.stream().map(s -> dynamicTest(s.name(), () -> checkAgainstCpu(s)));
+    }
+
+    /**
+     * The average of G's weights ({@code TrainerConfig.emaDecay}, decay 0.9 so 20 steps move it well away from the
+     * initial weights) on the DCGAN28, both backends stepped side by side. The average is a convex combination of G's
+     * weights after each step (bias-corrected, see {@code WeightAverage}), so each averaged value can differ between
+     * the backends by at most the largest difference of that weight over the steps, plus the rounding of 20 float
+     * scale-and-add updates and the correction (a few ulps each: 1e-5 of the largest weight); an average that missed
+     * updates or used another decay is off by about the weights' movement, far more.
+     */
+    @Test
+    void averageOfGMatchesTheCpu() {
+        if (AGAINST.equals("cuda")) {
+            GpuTests.assumeGpu();
+        }
+        Setup setup = Setup.dcgan28(0);
+        setup = setup.named("average of G 0.9").with(setup.config().toBuilder().emaDecay(0.9f).build());
+        try (Backend cpu = CpuBackend.create(); Backend b = other();
+                TrainingRun r = new TrainingRun(cpu, setup); TrainingRun g = new TrainingRun(b, setup)) {
+            Map<String, float[]> maxDiff = new TreeMap<>();
+            List<StepMetrics> ref = new ArrayList<>();
+            List<StepMetrics> got = new ArrayList<>();
+            for (int s = 1; s <= STEPS; s++) {
+                ref.add(r.step(s));
+                got.add(g.step(s));
+                Map<String, float[]> a = r.generator.stateDict();
+                Map<String, float[]> c = g.generator.stateDict();
+                for (Map.Entry<String, float[]> e : a.entrySet()) {
+                    float[] m = maxDiff.computeIfAbsent(e.getKey(), k -> new float[e.getValue().length]);
+                    float[] other = c.get(e.getKey());
+                    for (int i = 0; i < m.length; i++) {
+                        m[i] = Math.max(m[i], Math.abs(e.getValue()[i] - other[i]));
+                    }
+                }
+            }
+            String report = compare(ref, got);
+            Map<String, float[]> avgRef = r.trainer.averagedGeneratorState();
+            Map<String, float[]> avgGot = g.trainer.averagedGeneratorState();
+            double largest = 0;
+            for (float[] v : avgRef.values()) {
+                for (float x : v) {
+                    largest = Math.max(largest, Math.abs(x));
+                }
+            }
+            double slack = 1e-5 * largest;
+            StringBuilder bad = new StringBuilder(report);
+            for (Map.Entry<String, float[]> e : avgRef.entrySet()) {
+                float[] want = e.getValue();
+                float[] have = avgGot.get(e.getKey());
+                float[] bound = maxDiff.get(e.getKey());
+                int wrong = 0;
+                for (int i = 0; i < want.length; i++) {
+                    if (!(Math.abs(have[i] - want[i]) <= bound[i] + slack)) {
+                        if (wrong++ == 0) {
+                            bad.append(String.format(Locale.ROOT, "  average %s[%d]: reference %.7g, got %.7g,"
+                                    + " allowed %.3g%n", e.getKey(), i, want[i], have[i], bound[i] + slack));
+                        }
+                    }
+                }
+                if (wrong > 1) {
+                    bad.append("  ... ").append(wrong).append(" values of ").append(e.getKey()).append(" in all\n");
+                }
+            }
+            if (bad.length() > 0) {
+                fail(setup.name() + " on " + AGAINST + " left the CPU's trajectory:\n" + bad);
+            }
+        }
+    }
+
+    private static void checkAgainstCpu(Setup setup) {
         if (AGAINST.equals("cuda")) {
             GpuTests.assumeGpu();
         }
         List<StepMetrics> ref;
         List<StepMetrics> got;
-        try (Backend cpu = CpuBackend.create(); TrainingRun r = new TrainingRun(cpu, classes)) {
+        try (Backend cpu = CpuBackend.create(); TrainingRun r = new TrainingRun(cpu, setup)) {
             ref = r.run(STEPS);
         }
-        try (Backend b = AGAINST.equals("cuda") ? CudaBackend.create(0, false) // TF32 off: parity is about fp32
-                : AGAINST.equals("cpu64") ? ReferenceBackend.create() : CpuBackend.create();
-                TrainingRun r = new TrainingRun(b, classes)) {
+        try (Backend b = other(); TrainingRun r = new TrainingRun(b, setup)) {
             got = r.run(STEPS);
         }
         assertEquals(STEPS, got.size());
         String report = compare(ref, got);
         if (!report.isEmpty()) {
-            fail((classes > 0 ? "conditional " : "") + "DCGAN28 training on " + AGAINST + " left the CPU's"
-                    + " trajectory:\n" + report);
+            fail(setup.name() + " training on " + AGAINST + " left the CPU's trajectory:\n" + report);
         }
+    }
+
+    /** The backend under test: CUDA with TF32 off (parity is about fp32), or the CPU stand-in of {@link #AGAINST}. */
+    private static Backend other() {
+        return AGAINST.equals("cuda") ? CudaBackend.create(0, false)
+                : AGAINST.equals("cpu64") ? ReferenceBackend.create() : CpuBackend.create();
     }
 
     /** Empty when every metric of every step is within {@link #tolerance}; else one line per mismatch. */
