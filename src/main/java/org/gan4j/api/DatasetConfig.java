@@ -171,7 +171,7 @@ public record DatasetConfig(Kind kind, Path path, int size) {
 
     /**
      * Checks that {@code data} can train a class-conditional model of {@code classes} classes: it has labels, of that
-     * many classes, and every class has at least one sample.
+     * many classes (at least 2), and every class has at least one sample.
      *
      * @throws DatasetException naming the problem and the fix
      */
@@ -180,6 +180,11 @@ public record DatasetConfig(Kind kind, Path path, int size) {
             throw new DatasetException(data.description() + ": a class-conditional model needs class labels and"
                     + " this data has none; put train-labels-idx1-ubyte(.gz) beside IDX images, or each class's"
                     + " images in its own sub-folder of an image folder");
+        }
+        if (data.numClasses() < 2) {
+            throw new DatasetException(data.description() + ": the labels name a single class, and a"
+                    + " class-conditional model needs at least 2 (one label value, or one sub-folder of images, per"
+                    + " class); drop --conditional to train on this data");
         }
         if (data.numClasses() != classes) {
             throw new DatasetException(data.description() + ": the labels name " + data.numClasses() + " classes"

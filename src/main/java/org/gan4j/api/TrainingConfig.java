@@ -61,6 +61,12 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
         if (keepCheckpoints < 1) {
             throw new IllegalArgumentException("keep-checkpoints must be >= 1, got " + keepCheckpoints);
         }
+        int pack = model.options().pack();
+        if (trainer.batchSize() % pack != 0) {
+            throw new IllegalArgumentException("batch size " + trainer.batchSize() + " is not a multiple of pack "
+                    + pack + " (PacGAN: D judges " + pack + " samples at once); choose a batch size divisible by "
+                    + pack + " or another pack");
+        }
     }
 
     /** A builder with the defaults: dcgan28 on Fashion-MNIST, 1 epoch, pytorch/examples hyper-parameters. */

@@ -195,6 +195,7 @@ final class TrainCommand implements Callable<Integer> {
         GanTraining training;
         if (resume != null) {
             rejectWithResume();
+            LrSchedule schedule = lrSchedule == null ? null : LrSchedule.parse(lrSchedule); // before any file is read
             Checkpoint c = Checkpoints.read(resume);
             // Into --out, else the checkpoint's own run folder; never the folder named inside the checkpoint.
             TrainingConfig.Builder b = out != null ? GanTraining.resumeConfig(c, out) : GanTraining.resumeConfig(c);
@@ -219,8 +220,8 @@ final class TrainCommand implements Callable<Integer> {
             if (keepCheckpoints != null) {
                 b.keepCheckpoints(keepCheckpoints);
             }
-            if (lrSchedule != null) {
-                b.lrSchedule(LrSchedule.parse(lrSchedule));
+            if (schedule != null) {
+                b.lrSchedule(schedule);
             }
             TrainingConfig config = b.build();
             training = GanTraining.resume(c, config);

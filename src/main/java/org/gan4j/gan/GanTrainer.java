@@ -174,7 +174,7 @@ public final class GanTrainer implements AutoCloseable {
         require(!config.hasR1() || discriminator.supportsR1(), "the R1 penalty needs a discriminator piecewise "
                 + "linear in its input (Linear or Conv2d layers with identity, ReLU or LeakyReLU activations, "
                 + "reshapes; no batch norm, dropout, tanh or sigmoid): this one is not; use mlp2d or turn R1 off "
-                + "(r1Gamma 0)");
+                + "(--r1 0; r1Gamma 0 in TrainerConfig)");
         require(generator.numClasses() == discriminator.numClasses(), "generator and discriminator must both be"
                 + " class-conditional with the same classes or both unconditional: G has " + generator.numClasses()
                 + " classes, D " + discriminator.numClasses());

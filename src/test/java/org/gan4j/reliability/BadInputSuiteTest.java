@@ -798,6 +798,16 @@ class BadInputSuiteTest {
         cli(cases, "--conditional with PacGAN packing", "gan4j: a class-conditional model cannot pack samples (PacGAN):"
                 + " D judges each sample against its own class; drop --pack or --conditional\n", 2, "--dataset",
                 "synthetic", "--conditional", "--pack", "2");
+        cli(cases, "--r1 with a batch-norm discriminator (dcgan28)", "gan4j: the R1 penalty needs a discriminator"
+                + " piecewise linear in its input (Linear or Conv2d layers with identity, ReLU or LeakyReLU"
+                + " activations, reshapes; no batch norm, dropout, tanh or sigmoid): this one is not; use mlp2d or"
+                + " turn R1 off (--r1 0; r1Gamma 0 in TrainerConfig)\n", 2, "--dataset", "synthetic",
+                "--dataset-size", "16", "--batch-size", "4", "--r1", "1");
+        cli(cases, "--pack that does not divide the batch (said Pack(3) and a tensor shape)", "gan4j: batch size 4"
+                + " is not a multiple of pack 3 (PacGAN: D judges 3 samples at once); choose a batch size divisible"
+                + " by 3 or another pack\n", 2, "--pack", "3", "--batch-size", "4");
+        cli(cases, "--lr-schedule with a step of 0", "gan4j: learning-rate schedule 'step:0': step schedule interval"
+                + " must be >= 1 step, got 0\n", 2, "--lr-schedule", "step:0");
         cli(cases, "zero D steps per G step", "gan4j: dStepsPerGStep must be >= 1, got 0\n", 2, "--d-steps", "0");
         cli(cases, "label flip probability 2", "gan4j: labels.flipProbability must be in [0, 1], got 2.0\n", 2,
                 "--label-flip", "2");
@@ -860,6 +870,23 @@ class BadInputSuiteTest {
             Path f = truncatedCheckpoint(d.resolve("step_00000002.safetensors"));
             return cliRun(d, "gan4j: --batch-size cannot be changed when resuming (the checkpoint's settings are"
                     + " used); drop it\n" + help, 2, "train", "--resume", f.toString(), "--batch-size", "4");
+        }));
+        cases.add(new Case("resume with an unknown --lr-schedule (checked before the checkpoint is read)", d -> {
+            Path f = truncatedCheckpoint(d.resolve("step_00000002.safetensors"));
+            return cliRun(d, "gan4j: unknown learning-rate schedule 'cosine'; expected constant, linear[:START]"
+                    + " (START in [0, 1)) or step:EVERY[:GAMMA] (EVERY >= 1 steps, GAMMA in (0, 1], default 0.5)\n",
+                    2, "train", "--resume", f.toString(), "--lr-schedule", "cosine");
+        }));
+        cases.add(new Case("--conditional on an image folder of one class", d -> {
+            Path cat = Files.createDirectories(d.resolve("images").resolve("cat"));
+            Files.write(cat.resolve("1.png"), pngBytes(4, 4));
+            Files.write(cat.resolve("2.png"), pngBytes(4, 4));
+            Path root = cat.getParent();
+            return cliRun(d, "gan4j: images in " + root + ": 2 x (1, 28, 28), 1 class (0 cat): the labels name a"
+                    + " single class, and a class-conditional model needs at least 2 (one label value, or one"
+                    + " sub-folder of images, per class); drop --conditional to train on this data\n", 2, "train",
+                    "--dataset", root.toString(), "--model", "dcgan28", "--conditional", "--batch-size", "2",
+                    "--steps", "1", "--backend", "cpu", "--threads", "1", "--out", d.resolve("run").toString());
         }));
         cases.add(new Case("a path the platform cannot represent (as non-ASCII under LANG=C)", d -> cliRun(d,
                 "gan4j: Invalid value for option '--checkpoint': 'a\0b' is not a usable path (Nul character not"
