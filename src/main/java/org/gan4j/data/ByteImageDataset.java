@@ -15,6 +15,8 @@ import org.gan4j.tensor.Shape;
 public final class ByteImageDataset implements Dataset {
     /** At most this many bytes per chunk (a Java array's practical limit is a little under 2^31). */
     static final int MAX_CHUNK_BYTES = 1 << 30;
+    /** Class names listed in the description before it skips to the last. */
+    private static final int NAMES_SHOWN = 10;
 
     /** {@code b / 127.5f - 1f} for every byte value b, computed once. */
     private static final float[] TO_FLOAT = new float[256];
@@ -94,11 +96,31 @@ public final class ByteImageDataset implements Dataset {
             throw new IllegalArgumentException("numClasses must be 0 without labels, got " + numClasses);
         }
         this.description = name + ": " + size + " x " + sampleShape
-                + (labels == null ? ", no labels" : ", " + numClasses + " classes");
+                + (labels == null ? ", no labels" : ", " + numClasses + (numClasses == 1 ? " class" : " classes")
+                        + namesOf(this.classNames));
         this.size = size;
         this.chunks = chunks;
         this.labels = labels;
         this.numClasses = numClasses;
+    }
+
+    /**
+     * The label of each class name for {@link #description()}, e.g. {@code " (0 ant, 1 cat, 2 dog)"}, the first
+     * {@value #NAMES_SHOWN} and the last when there are more; empty without names.
+     */
+    private static String namesOf(List<String> names) {
+        if (names == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(" (");
+        for (int k = 0; k < names.size(); k++) {
+            if (k == NAMES_SHOWN && k < names.size() - 1) {
+                b.append("..., ");
+                k = names.size() - 1;
+            }
+            b.append(k).append(' ').append(names.get(k)).append(k < names.size() - 1 ? ", " : ")");
+        }
+        return b.toString();
     }
 
     /** Samples per chunk for samples of {@code sampleSize} bytes. */

@@ -192,6 +192,8 @@ class ImageFolderDatasetTest {
         assertEquals(java.util.List.of("ant", "cat", "dog"), ds.classNames());
         assertEquals(java.util.List.of("ant", "cat", "dog"), ImageFolderDataset.classNames(dir));
         assertEquals(3, ds.numClasses());
+        // the mapping a CLI user needs for sample --class K: on the train line and in summary.json
+        assertEquals("images in " + dir + ": 3 x (1, 4, 4), 3 classes (0 ant, 1 cat, 2 dog)", ds.description());
         // files sorted by path: ant/3.png, cat/1.png, dog/deeper/2.png
         assertEquals(30, ds.pixel(0, 0));
         assertEquals(0, ds.label(0));
@@ -210,5 +212,24 @@ class ImageFolderDatasetTest {
                 () -> ImageFolderDataset.classNames(dir));
         assertEquals(dir + ": loose.png lies directly in the folder, so it has no class; for class labels put each"
                 + " class's images in its own sub-folder (dir/<class>/...)", e.getMessage());
+    }
+
+    @Test
+    void theDescriptionNamesTheFirstTenClassesAndTheLast() {
+        int n = 12;
+        byte[] labels = new byte[n];
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            labels[k] = (byte) k;
+            names.add(String.valueOf((char) ('a' + k)));
+        }
+        ByteImageDataset ds = new ByteImageDataset("x", Shape.of(1, 1, 1), n,
+                ByteImageDataset.allocateChunks(n, 1), labels, n, names);
+        assertEquals("x: 12 x (1, 1, 1), 12 classes (0 a, 1 b, 2 c, 3 d, 4 e, 5 f, 6 g, 7 h, 8 i, 9 j, ..., 11 l)",
+                ds.description());
+        ByteImageDataset eleven = new ByteImageDataset("x", Shape.of(1, 1, 1), 11,
+                ByteImageDataset.allocateChunks(11, 1), Arrays.copyOf(labels, 11), 11, names.subList(0, 11));
+        assertEquals("x: 11 x (1, 1, 1), 11 classes (0 a, 1 b, 2 c, 3 d, 4 e, 5 f, 6 g, 7 h, 8 i, 9 j, 10 k)",
+                eleven.description());
     }
 }
