@@ -226,6 +226,23 @@ public final class Checkpoints {
         }
     }
 
+    /**
+     * Writes the average of the generator's weights ({@link Checkpoint#AVERAGED_GENERATOR}: what {@code sample} and
+     * {@code eval} use) as a PyTorch {@code state_dict} like {@link #exportPyTorch}'s generator, loadable into the
+     * same {@code netG}.
+     *
+     * @return false (and nothing written) when the run kept no average
+     */
+    public static boolean exportAveragedGeneratorPyTorch(Checkpoint c, Path out) throws IOException {
+        modelConfig(c);
+        Map<String, TensorData> average = c.group(Checkpoint.AVERAGED_GENERATOR);
+        if (average.isEmpty()) {
+            return false;
+        }
+        Safetensors.write(out, toPyTorch(average, progress(c).generatorSteps()), null);
+        return true;
+    }
+
     private static Map<String, TensorData> toPyTorch(Map<String, TensorData> group, long updates) {
         Map<String, TensorData> out = new LinkedHashMap<>();
         for (TensorData t : group.values()) {

@@ -14,7 +14,8 @@ import org.gan4j.io.Checkpoint;
 /** {@code gan4j export --pytorch}: a checkpoint's networks as PyTorch state_dicts (see {@link Checkpoints}). */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Export a checkpoint's generator and discriminator as PyTorch state_dicts in safetensors,"
-            + " named as pytorch/examples dcgan (main.<i>.<param>, with num_batches_tracked).",
+            + " named as pytorch/examples dcgan (main.<i>.<param>, with num_batches_tracked). A run trained with"
+            + " --ema also gets netG_ema.safetensors: the average of G's weights, which sample and eval use.",
             "In Python: netG.load_state_dict(safetensors.torch.load_file('netG.safetensors'))"})
 final class ExportCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "PATH",
@@ -25,7 +26,8 @@ final class ExportCommand implements Callable<Integer> {
     boolean pytorch;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = ".",
-            description = "Folder for netG.safetensors and netD.safetensors. Default: the current folder.")
+            description = "Folder for netG.safetensors, netD.safetensors (and netG_ema.safetensors). Default: the"
+                    + " current folder.")
     Path out;
 
     @CommandLine.Spec
@@ -38,8 +40,11 @@ final class ExportCommand implements Callable<Integer> {
         boolean hasD = !c.group(Checkpoint.DISCRIMINATOR).isEmpty();
         Path d = hasD ? out.resolve("netD.safetensors") : null;
         Checkpoints.exportPyTorch(c, g, d);
+        Path ema = out.resolve("netG_ema.safetensors");
+        boolean averaged = Checkpoints.exportAveragedGeneratorPyTorch(c, ema);
         PrintWriter stdout = spec.commandLine().getOut();
-        stdout.println("Wrote " + g + (hasD ? " and " + d : " (the checkpoint has no discriminator)"));
+        stdout.println("Wrote " + g + (hasD ? " and " + d : " (the checkpoint has no discriminator)")
+                + (averaged ? ", and " + ema + " (the average of G's weights, which sample and eval use)" : ""));
         stdout.flush();
         return 0;
     }

@@ -14,6 +14,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import javax.imageio.ImageIO;
 
@@ -38,6 +39,8 @@ import org.gan4j.gan.GanLoss;
 import org.gan4j.gan.LrSchedule;
 import org.gan4j.io.Checkpoint;
 import org.gan4j.io.MetricsLog;
+import org.gan4j.io.Safetensors;
+import org.gan4j.io.TensorData;
 
 /** Every subcommand end to end through picocli, into a temporary folder. */
 class MainTest {
@@ -134,6 +137,17 @@ class MainTest {
         assertEquals(0.9, config.get("trainer").get("ema_decay").asDouble(), 1e-7);
         assertEquals("linear:0.0", config.get("lr_schedule").asText());
         assertTrue(Checkpoints.read(run).tensors().containsKey(Checkpoint.AVERAGED_GENERATOR + "0.weight"));
+        // export writes the average beside the trained G, in PyTorch's names
+        Path exp = tmp.resolve("export");
+        ok(run("export", "--checkpoint", run.toString(), "--pytorch", "--out", exp.toString()));
+        Map<String, TensorData> average = Checkpoints.read(run).group(Checkpoint.AVERAGED_GENERATOR);
+        Map<String, TensorData> exported = Safetensors.read(exp.resolve("netG_ema.safetensors")).tensors();
+        assertEquals(average.size(), exported.size(), "no batch norm in mlp2d: no num_batches_tracked");
+        for (TensorData t : average.values()) {
+            assertArrayEquals(t.floats(), exported.get("main." + t.name()).floats(), t.name());
+        }
+        assertFalse(java.util.Arrays.equals(average.get("0.weight").floats(), Safetensors.read(
+                exp.resolve("netG.safetensors")).tensors().get("main.0.weight").floats()), "netG is the trained G");
         ok(run("train", "--resume", run.toString(), "--steps", "30", "--lr-schedule", "step:5:0.5"));
         config = new ObjectMapper().readTree(run.resolve("summary.json").toFile()).get("config");
         assertEquals("step:5:0.5", config.get("lr_schedule").asText());
@@ -200,6 +214,7 @@ class MainTest {
         ok(run("export", "--checkpoint", run.toString(), "--pytorch", "--out", exp.toString()));
         assertTrue(Files.size(exp.resolve("netG.safetensors")) > 0);
         assertTrue(Files.size(exp.resolve("netD.safetensors")) > 0);
+        assertFalse(Files.exists(exp.resolve("netG_ema.safetensors")), "no --ema: no average to export");
     }
 
     @Test
