@@ -77,6 +77,40 @@ class ExactResumeTest {
         assertTrue(moved > 1e-3, "a constant rate moves the weights: " + moved);
     }
 
+    @Test
+    void aScheduleChangedOnResumeSetsTheRatesFromThereOn() throws Exception {
+        TrainingConfig first = Runs.ring(tmp.resolve("first"), 5).build(); // constant rate
+        try (GanTraining t = GanTraining.create(first)) {
+            t.run(new GanTraining.Listener() { });
+        }
+        Checkpoint c = Checkpoints.read(first.output());
+        float[] w5 = c.group(Checkpoint.GENERATOR).get("0.weight").floats();
+        // Resumed to 10 steps with the rate cut a millionfold every step (1e-33 of it by step 6): the generator stays
+        // where step 5 left it, while the same resume at the constant rate moves it (about 5 x 1e-3).
+        Path cutOut = tmp.resolve("cut");
+        Path constantOut = tmp.resolve("constant");
+        for (Path out : List.of(cutOut, constantOut)) {
+            TrainingConfig.Builder rest = GanTraining.resumeConfig(c, out).steps(10);
+            if (out == cutOut) {
+                rest.lrSchedule(LrSchedule.step(1, 1e-6));
+            }
+            try (GanTraining t = GanTraining.resume(c, rest.build())) {
+                t.run(new GanTraining.Listener() { });
+            }
+        }
+        Checkpoint cut = Checkpoints.read(cutOut);
+        assertEquals(10, Checkpoints.progress(cut).step());
+        assertArrayEquals(w5, cut.group(Checkpoint.GENERATOR).get("0.weight").floats(), 1e-6f,
+                "steps 6 to 10 ran at the new schedule's rate");
+        assertEquals(LrSchedule.step(1, 1e-6), Checkpoints.trainingConfig(cut).lrSchedule(), "kept for the next resume");
+        float[] wConstant = Checkpoints.read(constantOut).group(Checkpoint.GENERATOR).get("0.weight").floats();
+        double moved = 0;
+        for (int i = 0; i < w5.length; i++) {
+            moved = Math.max(moved, Math.abs(wConstant[i] - w5[i]));
+        }
+        assertTrue(moved > 1e-3, "the checkpoint's own constant rate moves the weights: " + moved);
+    }
+
     private static void compare(TrainingConfig straight, TrainingConfig firstHalf, long total) throws Exception {
         try (GanTraining t = GanTraining.create(straight)) {
             t.run(new GanTraining.Listener() { });
