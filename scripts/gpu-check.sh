@@ -33,7 +33,8 @@
 #   last a table: card, date, tests run/failed/skipped, each CLI run's images/s and files, the benchmark's state.
 #   Logs go to $OUT (build/gpu/out when unset) and are packed at the end into one archive, $OUT/gpu-check.tar.gz
 #   (if the call is cut short, the loose logs are there instead). Estimated time on an H200 (not yet measured with
-#   the bf16 rows): tests ~2 min (the bf16 parity suite adds 104 tests), bench ~5-6 min (IterationBenchmark 20 trials
+#   the bf16 rows): tests ~2 min (the bf16 parity suite adds 104 tests; CudaTrainingParityTest's 8 stabiliser runs,
+#   20 steps on each backend, perhaps half a minute more), bench ~5-6 min (IterationBenchmark 20 trials
 #   ~3 min, PyTorch 25 runs ~2.5 min), ncu ~1 min; cli ~1 min when asked for.
 #   `GAN4J_GPU_REQUIRED=false bash scripts/gpu-check.sh run` checks the bundle here first: every GPU test skips.
 set -euo pipefail
