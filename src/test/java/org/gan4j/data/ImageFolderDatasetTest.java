@@ -188,6 +188,9 @@ class ImageFolderDatasetTest {
         save(grey(4, 4, 20), "dog/deeper/2.png");
         save(grey(4, 4, 30), "ant/3.png");
         Files.createDirectories(dir.resolve("zebra")); // no images: not a class
+        Files.writeString(dir.resolve("cat/notes.txt"), "not an image"); // other files are ignored
+        Files.createDirectories(dir.resolve("eel"));
+        Files.writeString(dir.resolve("eel/README"), "no images here either"); // so eel is no class
         ByteImageDataset ds = ImageFolderDataset.load(dir, 4, 1);
         assertEquals(java.util.List.of("ant", "cat", "dog"), ds.classNames());
         assertEquals(java.util.List.of("ant", "cat", "dog"), ImageFolderDataset.classNames(dir));
