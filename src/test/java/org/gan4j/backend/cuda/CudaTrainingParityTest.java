@@ -30,7 +30,10 @@ import org.junit.jupiter.api.TestFactory;
  * The same for the class-conditional DCGAN28 and for each stabiliser of issue 13 (spectral norm, hinge, packing, both
  * learning-rate schedules, R1 on mlp2d, the average of G). GPU only ({@link GpuTests#assumeGpu()});
  * {@code -Dgan4j.parity.against=cpu64} runs a CPU F64 backend in CUDA's place, to see the tolerance hold against
- * float-vs-double divergence where there is no GPU ({@code cpu32}: a second F32 CPU backend, a check of the harness).
+ * float-vs-double divergence where there is no GPU ({@code portable}: the CPU backend's portable convolutions,
+ * im2col + OpenBLAS, against its native kernels, float sums in another order as cuDNN's are, and much faster;
+ * {@code cpu32}: a second identical F32 CPU backend, a check of the harness). {@code -Dgan4j.parity.only=TEXT} keeps
+ * the stabiliser cases whose name contains TEXT (the F64 stand-in takes minutes per DCGAN28 case).
  */
 class CudaTrainingParityTest {
     static final int STEPS = 20;
@@ -51,9 +54,26 @@ class CudaTrainingParityTest {
      * linearly too, 5e-4 per step for losses and D outputs and 2e-3 for norms: about twice the measured drift.
      */
     static double tolerance(int metric, int s) {
-        double perStep = TrainingRun.NAMES[metric].startsWith("|grad") ? 2e-3 : 5e-4;
-        return 1e-4 + perStep * s;
+        return tolerance(metric, s, 1);
     }
+
+    /** {@link #tolerance(int, int)} with its per-step growth times {@code drift} (see {@link #HINGE_DRIFT}). */
+    static double tolerance(int metric, int s, double drift) {
+        double perStep = TrainingRun.NAMES[metric].startsWith("|grad") ? 2e-3 : 5e-4;
+        return 1e-4 + perStep * drift * s;
+    }
+
+    /**
+     * Trajectories under the hinge loss part faster: its logits are unbounded (D(x) reaches 2.3 by step 20 on the
+     * DCGAN28, where a sigmoid would saturate) and samples cross its margins at +-1, kinks that switch whole samples'
+     * gradients. DCGAN28 with the {@code portable} stand-in (both float32): 0.55% of loss_G and 2.5% of |grad D| at
+     * step 10, then faster than linearly, 3.6% of D(x) and 7.4% of |grad D| at step 20. The mixture recipe's mlp2d
+     * with R1 (lr 1e-3, Adam (0, 0.9)) against the F64 stand-in: within the plain bounds up to step 13, then fast
+     * apart (|grad D| 48% off at step 17). So the hinge cases compare {@link #HINGE_STEPS} steps at 3 times the
+     * per-step growth: at least 2.4 times the drift seen there.
+     */
+    static final double HINGE_DRIFT = 3;
+    static final int HINGE_STEPS = 10;
 
     @Test
     void twentyDcgan28StepsMatchTheCpu() {
@@ -67,13 +87,16 @@ class CudaTrainingParityTest {
     }
 
     /**
-     * Each stabiliser of issue 13 on its own, over the same 20 steps and under the same bounds: spectral norm of
+     * Each stabiliser of issue 13 on its own, over the same 20 steps and under the same bounds (with the hinge loss,
+     * as the mlp2d cases have too, fewer steps: see {@link #HINGE_DRIFT}): spectral norm of
      * every Linear and Conv2d weight of D (its power iteration and backward), the hinge loss (hard labels, as it
      * requires), PacGAN packing of 2 (D on (32, 2, 28, 28)), both learning-rate schedules through
      * {@link LrSchedule#factor} as {@code GanTraining} applies them (linear decay from the start, and a step
      * schedule halving every 5 steps: the Adam rate read from the device changes mid-run), the R1 penalty's second
      * backward on the mixture recipe's mlp2d (R1 needs a D without batch norm), with and without spectral norm.
      * The average of G ({@code --ema}) does not change the trajectory: {@link #averageOfGMatchesTheCpu} checks it.
+     * Checked without a GPU (2026-11-30): every DCGAN28 case within its bounds against the {@code portable} stand-in,
+     * the mlp2d cases (no convolution, so the same there) against {@code cpu64}.
      */
     @TestFactory
     Stream<DynamicTest> eachStabiliserMatchesTheCpu() {
@@ -83,13 +106,18 @@ class CudaTrainingParityTest {
         TrainerConfig r1 = mlp.config().toBuilder().r1Gamma(0.1f).build();
         List<Setup> setups = List.of(
                 dcgan.named("spectral norm").with(dcgan.options().withSpectralNorm(true)),
-                dcgan.named("hinge loss").with(hard.toBuilder().loss(GanLoss.HINGE).build()),
+                dcgan.named("hinge loss, " + HINGE_STEPS + " steps").with(hard.toBuilder().loss(GanLoss.HINGE).build()),
                 dcgan.named("pack 2").with(dcgan.options().withPack(2)),
                 dcgan.named("linear decay").with(LrSchedule.linear(0), STEPS),
                 dcgan.named("step schedule 5:0.5").with(LrSchedule.step(5, 0.5), STEPS),
-                mlp.named("R1 0.1").with(r1),
-                mlp.named("R1 0.1, spectral norm").with(r1).with(mlp.options().withSpectralNorm(true)));
-        return setups.stream().map(s -> dynamicTest(s.name(), () -> checkAgainstCpu(s)));
+                mlp.named("R1 0.1, " + HINGE_STEPS + " steps").with(r1),
+                mlp.named("R1 0.1, spectral norm, " + HINGE_STEPS + " steps").with(r1)
+                        .with(mlp.options().withSpectralNorm(true)));
+        String only = System.getProperty("gan4j.parity.only", "");
+        return setups.stream().filter(s -> s.name().contains(only)).map(s -> dynamicTest(s.name(), () -> {
+            boolean hinge = s.config().loss() == GanLoss.HINGE;
+            checkAgainstCpu(s, hinge ? HINGE_STEPS : STEPS, hinge ? HINGE_DRIFT : 1);
+        }));
     }
 
     /**
@@ -160,19 +188,24 @@ class CudaTrainingParityTest {
     }
 
     private static void checkAgainstCpu(Setup setup) {
+        checkAgainstCpu(setup, STEPS, 1);
+    }
+
+    /** {@code steps} steps of {@code setup} on both backends, compared under {@link #tolerance(int, int, double)}. */
+    private static void checkAgainstCpu(Setup setup, int steps, double drift) {
         if (AGAINST.equals("cuda")) {
             GpuTests.assumeGpu();
         }
         List<StepMetrics> ref;
         List<StepMetrics> got;
         try (Backend cpu = CpuBackend.create(); TrainingRun r = new TrainingRun(cpu, setup)) {
-            ref = r.run(STEPS);
+            ref = r.run(steps);
         }
         try (Backend b = other(); TrainingRun r = new TrainingRun(b, setup)) {
-            got = r.run(STEPS);
+            got = r.run(steps);
         }
-        assertEquals(STEPS, got.size());
-        String report = compare(ref, got);
+        assertEquals(steps, got.size());
+        String report = compare(ref, got, drift);
         if (!report.isEmpty()) {
             fail(setup.name() + " training on " + AGAINST + " left the CPU's trajectory:\n" + report);
         }
@@ -180,18 +213,27 @@ class CudaTrainingParityTest {
 
     /** The backend under test: CUDA with TF32 off (parity is about fp32), or the CPU stand-in of {@link #AGAINST}. */
     private static Backend other() {
-        return AGAINST.equals("cuda") ? CudaBackend.create(0, false)
-                : AGAINST.equals("cpu64") ? ReferenceBackend.create() : CpuBackend.create();
+        return switch (AGAINST) {
+            case "cuda" -> CudaBackend.create(0, false);
+            case "cpu64" -> ReferenceBackend.create();
+            case "portable" -> CpuBackend.create(Runtime.getRuntime().availableProcessors(), false);
+            default -> CpuBackend.create();
+        };
     }
 
     /** Empty when every metric of every step is within {@link #tolerance}; else one line per mismatch. */
     static String compare(List<StepMetrics> ref, List<StepMetrics> got) {
+        return compare(ref, got, 1);
+    }
+
+    /** As {@link #compare(List, List)} under {@link #tolerance(int, int, double)}. */
+    static String compare(List<StepMetrics> ref, List<StepMetrics> got, double drift) {
         StringBuilder report = new StringBuilder();
         for (int s = 1; s <= ref.size(); s++) {
             double[] r = TrainingRun.values(ref.get(s - 1));
             double[] g = TrainingRun.values(got.get(s - 1));
             for (int k = 0; k < r.length; k++) {
-                double allowed = tolerance(k, s) * Math.max(1, Math.abs(r[k]));
+                double allowed = tolerance(k, s, drift) * Math.max(1, Math.abs(r[k]));
                 if (!(Math.abs(g[k] - r[k]) <= allowed)) {
                     report.append(String.format(Locale.ROOT, "  step %d %s: reference %.7g, got %.7g, diff %.3g, "
                             + "allowed %.3g%n", s, TrainingRun.NAMES[k], r[k], g[k], Math.abs(g[k] - r[k]), allowed));
