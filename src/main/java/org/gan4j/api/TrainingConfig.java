@@ -8,6 +8,7 @@ import org.gan4j.gan.GanLoss;
 import org.gan4j.gan.Labels;
 import org.gan4j.gan.LrSchedule;
 import org.gan4j.gan.TrainerConfig;
+import org.gan4j.io.Checkpoint;
 
 /**
  * Everything a {@link GanTraining} run needs: networks, data, the trainer's hyper-parameters, how long, where and on
@@ -60,6 +61,15 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
         }
         if (keepCheckpoints < 1) {
             throw new IllegalArgumentException("keep-checkpoints must be >= 1, got " + keepCheckpoints);
+        }
+        for (boolean generator : new boolean[] {true, false}) {
+            long values = Checkpoint.stateValues(generator ? model.generator() : model.discriminator());
+            if (values > Checkpoint.MAX_PARAMETERS) {
+                throw new IllegalArgumentException("model " + model.name() + ": its " + (generator ? "generator"
+                        : "discriminator") + " would have " + values + " parameters and buffers, more than the "
+                        + Checkpoint.MAX_PARAMETERS + " (2^28) a gan4j checkpoint holds; use a smaller width, depth"
+                        + " or latent size");
+            }
         }
         int pack = model.options().pack();
         if (trainer.batchSize() % pack != 0) {

@@ -236,16 +236,31 @@ public final class Checkpoint {
             String what) {
         Map<String, Shape> shapes = new LinkedHashMap<>();
         collectShapes("", root, shapes);
-        long count = 0;
-        for (Shape shape : shapes.values()) {
-            count += shape.size();
-        }
+        long count = stateValues(shapes);
         if (count > MAX_PARAMETERS) {
             throw new CheckpointFormatException(file, null, "the " + what + " it describes would have " + count
                     + " parameters and buffers, more than the " + MAX_PARAMETERS + " (2^28) gan4j loads; was the"
                     + " file edited or written by another program?");
         }
         check(shapes, group, ignored, file, what);
+    }
+
+    /**
+     * The values (parameters and buffers) of the network {@code root} describes, counted without allocating it: at
+     * most {@link #MAX_PARAMETERS} for its checkpoints to load.
+     */
+    public static long stateValues(Layer root) {
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        collectShapes("", root, shapes);
+        return stateValues(shapes);
+    }
+
+    private static long stateValues(Map<String, Shape> shapes) {
+        long count = 0;
+        for (Shape shape : shapes.values()) {
+            count += shape.size();
+        }
+        return count;
     }
 
     private static void collectShapes(String prefix, Layer layer, Map<String, Shape> out) {

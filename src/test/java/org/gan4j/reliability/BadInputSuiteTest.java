@@ -806,6 +806,10 @@ class BadInputSuiteTest {
         cli(cases, "--pack that does not divide the batch (said Pack(3) and a tensor shape)", "gan4j: batch size 4"
                 + " is not a multiple of pack 3 (PacGAN: D judges 3 samples at once); choose a batch size divisible"
                 + " by 3 or another pack\n", 2, "--pack", "3", "--batch-size", "4");
+        // mlp2d of width W, depth 3: Linear(2, W), 2 x Linear(W, W), Linear(W, 2): 2 W^2 + 7 W + 2 values
+        cli(cases, "--width 20000 (a model whose checkpoints could not be loaded)", "gan4j: model mlp2d: its"
+                + " generator would have 800140002 parameters and buffers, more than the 268435456 (2^28) a gan4j"
+                + " checkpoint holds; use a smaller width, depth or latent size\n", 2, "--width", "20000");
         cli(cases, "--lr-schedule with a step of 0", "gan4j: learning-rate schedule 'step:0': step schedule interval"
                 + " must be >= 1 step, got 0\n", 2, "--lr-schedule", "step:0");
         cli(cases, "zero D steps per G step", "gan4j: dStepsPerGStep must be >= 1, got 0\n", 2, "--d-steps", "0");
