@@ -173,8 +173,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "PATH", description = "Continue from a checkpoint file or the newest"
             + " checkpoint of a run folder, writing into that run folder (or --out). Resuming from an older checkpoint"
             + " moves the run's later files to superseded/. Only --epochs/--steps, --out, --backend, --threads,"
-            + " --precision,"
-            + " --overwrite and checkpoint options may be given with it.")
+            + " --precision, --lr-schedule, --overwrite and checkpoint options may be given with it.")
     Path resume;
 
     @Option(names = "--overwrite", description = "Replace the files of another run in --out (metrics.csv,"
