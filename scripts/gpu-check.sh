@@ -22,8 +22,9 @@
 # run: LD_LIBRARY_PATH=/usr/local/cuda/lib64; prints card and date first; then
 #   tests: every test class whose name contains Cuda or Gpu (NoGpuTest, which is about machines without one,
 #     excepted) with -Dgan4j.gpu.required=true, so a skip is a failure;
-#   cli:   org.gan4j.cli.Main train --backend cuda on dcgan64 (synthetic 64x64 images, 600 steps, batch 128) and on
-#     the 2-D ring (mlp2d, 3000 steps), and checks each run folder for sample grids, losses.png, metrics.csv,
+#   cli:   org.gan4j.cli.Main train --backend cuda on dcgan64 (synthetic 64x64 images, 600 steps, batch 128), on
+#     the 2-D ring (mlp2d, 3000 steps) and a conditional dcgan28 with spectral norm, --ema and a step schedule
+#     (synthetic shapes, 300 steps), and checks each run folder for sample grids, losses.png, metrics.csv,
 #     summary.json;
 #   bench: scripts/gpu-bench.sh run (gan4j's CUDA iteration in TF32 and bf16, eager and CUDA graph, then PyTorch's
 #     five modes beside it, one table with the ratios; the CLI pipeline benchmark only with PIPELINE=1);
@@ -221,13 +222,16 @@ run() {
         skip_count="$skipped skipped, $aborted aborted"
     fi
 
-    local cli_dcgan="not run" cli_ring="not run"
+    local cli_dcgan="not run" cli_ring="not run" cli_conditional="not run"
     if [[ " $parts " == *" cli "* ]]; then
-        echo "== CLI on CUDA: dcgan64 (synthetic 64x64, 600 steps, batch 128), ring (mlp2d, 3000 steps)"
+        echo "== CLI on CUDA: dcgan64 (synthetic 64x64, 600 steps, batch 128), ring (mlp2d, 3000 steps), conditional"
+        echo "   dcgan28 with spectral norm, an average of G and a step schedule (synthetic shapes, 300 steps)"
         cli_dcgan=$(cli_run "$logs/cli-dcgan64" --model dcgan64 --dataset synthetic --dataset-size 8192 \
             --steps 600 -b 128)
         cli_ring=$(cli_run "$logs/cli-ring" --dataset ring --steps 3000 -b 128 --lr-d 1e-3 --lr-g 1e-3)
-        tail -n 5 "$logs/cli-dcgan64.log" "$logs/cli-ring.log"
+        cli_conditional=$(cli_run "$logs/cli-conditional" --model dcgan28 --dataset synthetic --dataset-size 8192 \
+            --conditional --spectral-norm --ema 0.999 --lr-schedule step:100:0.5 --steps 300)
+        tail -n 5 "$logs/cli-dcgan64.log" "$logs/cli-ring.log" "$logs/cli-conditional.log"
         # the grids and plots themselves stay in the archive; checkpoints are large and prove nothing more here
         find "$logs" -path '*/checkpoints/*' -type f -delete
     fi
@@ -274,6 +278,7 @@ run() {
         echo "| tests run / failed / skipped | $run_count / $fail_count / $skip_count (launcher rc $test_rc) |"
         echo "| CLI dcgan64 on CUDA | $cli_dcgan |"
         echo "| CLI ring on CUDA | $cli_ring |"
+        echo "| CLI conditional dcgan28 + stabilisers on CUDA | $cli_conditional |"
         echo "| benchmark | $bench |"
         echo "| Nsight Compute kernels | $ncu_state |"
         echo "| batch-norm op benchmarks | $ops |"
