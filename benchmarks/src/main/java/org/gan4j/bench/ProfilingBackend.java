@@ -29,12 +29,16 @@ final class ProfilingBackend extends Backend {
         this.inner = inner;
     }
 
-    /** Per key: {calls, wall-clock nanoseconds, CPU nanoseconds of the calling thread}; live view. */
+    /**
+     * Per key: {calls, wall-clock nanoseconds, CPU nanoseconds of the calling thread, CPU nanoseconds of the CPU
+     * backend's pool threads}; live view.
+     */
     Map<String, long[]> times() {
         return times;
     }
 
     void reset() {
+        workers = null;
         times.clear();
     }
 
@@ -43,16 +47,35 @@ final class ProfilingBackend extends Backend {
     }
 
     private void timed(String op, Tensor first, Runnable body) {
+        long w0 = workerCpuTime();
         long c0 = THREADS.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         body.run();
         inner.synchronize();
         long dt = System.nanoTime() - t0;
         long dc = THREADS.getCurrentThreadCpuTime() - c0;
-        long[] e = times.computeIfAbsent(op + " " + (first == null ? "" : first.shape()), k -> new long[3]);
+        long dw = workerCpuTime() - w0;
+        long[] e = times.computeIfAbsent(op + " " + (first == null ? "" : first.shape()), k -> new long[4]);
         e[0]++;
         e[1] += dt;
         e[2] += dc;
+        e[3] += dw;
+    }
+
+    /** Ids of the CPU backend's pool threads ({@code gan4j-cpu-*}), looked up again by {@link #reset()}. */
+    private long[] workers;
+
+    /** CPU nanoseconds the backend's pool threads have used so far (0 on a backend without a pool). */
+    private long workerCpuTime() {
+        if (workers == null) {
+            workers = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("gan4j-cpu-"))
+                    .mapToLong(Thread::getId).toArray();
+        }
+        long sum = 0;
+        for (long id : workers) {
+            sum += Math.max(0, THREADS.getThreadCpuTime(id));
+        }
+        return sum;
     }
 
     @Override
