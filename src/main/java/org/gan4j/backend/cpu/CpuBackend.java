@@ -13,7 +13,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas;
 import org.gan4j.backend.Activation;
 import org.gan4j.backend.Backend;
@@ -72,9 +74,11 @@ public final class CpuBackend extends Backend {
     private CpuStorage workspace;
     /** The native convolution kernels, or null when this backend uses im2col + OpenBLAS for every convolution. */
     private final NativeConv nativeConv;
+    /** Whether batch norm, bias + activation and Adam run through the native loops ({@link CpuLoops}). */
+    private final boolean nativeLoops;
     private boolean closed;
 
-    private CpuBackend(int threads, boolean nativeConvolutions) {
+    private CpuBackend(int threads, boolean nativeConvolutions, boolean nativeLoops) {
         super(DType.F32);
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -90,6 +94,24 @@ public final class CpuBackend extends Backend {
         // worker spins on a core between products while the pool runs the loops around them.
         openblas.blas_set_num_threads(1);
         this.nativeConv = nativeConvolutions && NativeConv.status().usable() ? new NativeConv(this::parallelFor) : null;
+        this.nativeLoops = nativeLoops && LoopsProbe.USABLE;
+    }
+
+    /** Whether the native loops load here (they need the native convolution library's CPU check to pass). */
+    private static final class LoopsProbe {
+        static final boolean USABLE = probe();
+
+        private static boolean probe() {
+            if (!NativeConv.status().usable()) {
+                return false;
+            }
+            try {
+                Loader.load(CpuLoops.class);
+                return true;
+            } catch (Throwable t) {
+                return false;
+            }
+        }
     }
 
     /** A backend using every available processor. */
@@ -99,10 +121,11 @@ public final class CpuBackend extends Backend {
 
     /**
      * A backend using {@code threads} threads (its own pool, and OpenBLAS's process-wide count), with the native
-     * convolution kernels where they load and pay (see {@link #nativeConvolutions()}).
+     * convolution kernels where they load and pay (see {@link #nativeConvolutions()}) and the native loops for batch
+     * norm, bias + activation and Adam where they load.
      */
     public static CpuBackend create(int threads) {
-        return new CpuBackend(threads, true);
+        return new CpuBackend(threads, true, true);
     }
 
     /**
@@ -110,7 +133,20 @@ public final class CpuBackend extends Backend {
      * (the portable path), e.g. to compare the two. {@code -Dgan4j.cpu.native=false} does that process-wide.
      */
     public static CpuBackend create(int threads, boolean nativeConvolutions) {
-        return new CpuBackend(threads, nativeConvolutions);
+        return new CpuBackend(threads, nativeConvolutions, true);
+    }
+
+    /**
+     * As {@link #create(int, boolean)}; {@code nativeLoops = false} runs batch norm, bias + activation and Adam as
+     * Java loops even where the native library loads (tests hold both paths to the reference).
+     */
+    static CpuBackend create(int threads, boolean nativeConvolutions, boolean nativeLoops) {
+        return new CpuBackend(threads, nativeConvolutions, nativeLoops);
+    }
+
+    /** Whether batch norm, bias + activation and Adam run through the native loops ({@link CpuLoops}). */
+    boolean nativeLoops() {
+        return nativeLoops;
     }
 
     /**
@@ -151,7 +187,8 @@ public final class CpuBackend extends Backend {
     @Override
     public String deviceDescription() {
         return "CPU, " + threads + (threads == 1 ? " thread, " : " threads, ")
-                + openblas.OPENBLAS_VERSION.trim() + ", convolutions: "
+                + openblas.OPENBLAS_VERSION.trim() + (nativeLoops ? ", native memory-bound loops" : "")
+                + ", convolutions: "
                 + (nativeConv != null ? NativeConv.status().reason() : "im2col + OpenBLAS"
                         + (NativeConv.status().usable() ? "" : " (" + NativeConv.status().reason() + ")"));
     }
@@ -395,6 +432,15 @@ public final class CpuBackend extends Backend {
         Acc ba = bias == null ? null : Acc.of(bias);
         int channels = x.shape().rank() >= 2 ? x.dim(1) : 1;
         int spatial = x.size() / (x.dim(0) * channels);
+        int code = nativeActivation(act);
+        if (code >= 0) {
+            FloatPointer xp = pointer(x);
+            FloatPointer bp = pointer(bias);
+            FloatPointer yp = pointer(y);
+            parallelFor(x.size() / spatial, spatial, (from, to) -> CpuLoops.gan4j_cpu_bias_act_forward(xp, bp, yp,
+                    channels, spatial, code, act.slope(), from, to));
+            return;
+        }
         // Planes of fewer than 256 values are handled in groups, so every bulk move is at least that long.
         int group = Math.max(1, 256 / spatial);
         int planes = x.size() / spatial;
@@ -432,23 +478,39 @@ public final class CpuBackend extends Backend {
         int channels = y.shape().rank() >= 2 ? y.dim(1) : 1;
         int spatial = y.size() / (n * channels);
         int count = n * spatial;
-        parallelFor(channels, count, (from, to) -> {
-            F32Loops.Scratch sc = scratch(count);
-            for (int c = from; c < to; c++) {
-                F32Loops.gather(yb, yo, n, channels, spatial, c, sc.a);
-                F32Loops.gather(dyb, dyo, n, channels, spatial, c, sc.b);
-                F32Loops.activationGrad(act, sc.a, sc.b, sc.d, count);
-                double sum = 0;
-                for (int i = 0; i < count; i++) {
-                    sum += sc.d[i];
-                    sc.c[i] = (float) sc.d[i];
-                }
-                F32Loops.scatter(sc.c, dxb, dxo, n, channels, spatial, c);
-                if (dba != null) {
-                    dba.add(c, sum);
-                }
+        double[] sums = new double[channels];
+        int code = nativeActivation(act);
+        if (code >= 0) {
+            FloatPointer yp = pointer(y);
+            FloatPointer dyp = pointer(dy);
+            FloatPointer dxp = pointer(dx);
+            try (DoublePointer out = new DoublePointer(channels)) {
+                parallelFor(channels, count, (from, to) -> CpuLoops.gan4j_cpu_bias_act_backward(yp, dyp, dxp, n,
+                        channels, spatial, code, act.slope(), out, from, to));
+                out.get(sums);
             }
-        });
+        } else {
+            parallelFor(channels, count, (from, to) -> {
+                F32Loops.Scratch sc = scratch(count);
+                for (int c = from; c < to; c++) {
+                    F32Loops.gather(yb, yo, n, channels, spatial, c, sc.a);
+                    F32Loops.gather(dyb, dyo, n, channels, spatial, c, sc.b);
+                    F32Loops.activationGrad(act, sc.a, sc.b, sc.d, count);
+                    double sum = 0;
+                    for (int i = 0; i < count; i++) {
+                        sum += sc.d[i];
+                        sc.c[i] = (float) sc.d[i];
+                    }
+                    F32Loops.scatter(sc.c, dxb, dxo, n, channels, spatial, c);
+                    sums[c] = sum;
+                }
+            });
+        }
+        if (dba != null) {
+            for (int c = 0; c < channels; c++) {
+                dba.add(c, sums[c]);
+            }
+        }
     }
 
     @Override
@@ -469,41 +531,63 @@ public final class CpuBackend extends Backend {
         int channels = x.dim(1);
         int spatial = x.size() / (n * channels);
         int count = n * spatial;
-        parallelFor(channels, 3L * count, (from, to) -> {
-            F32Loops.Scratch sc = scratch(count);
-            float[] v = sc.a;
-            double[] t = sc.d;
-            for (int c = from; c < to; c++) {
-                F32Loops.gather(xb, xo, n, channels, spatial, c, v);
-                double sum = 0;
-                for (int i = 0; i < count; i++) {
-                    sum += v[i];
-                }
-                double mean = sum / count;
-                double sq = 0;
-                for (int i = 0; i < count; i++) {
-                    double d = v[i] - mean;
-                    sq += d * d;
-                }
-                double var = sq / count;
-                double invStd = 1 / Math.sqrt(var + eps);
-                double g = ga.get(c);
-                double b = ba == null ? 0 : ba.get(c);
-                for (int i = 0; i < count; i++) {
-                    t[i] = g * (v[i] - mean) * invStd + b;
-                }
-                F32Loops.activate(act, t, sc.b, count);
-                F32Loops.scatter(sc.b, yb, yo, n, channels, spatial, c);
-                sm.set(c, mean);
-                si.set(c, invStd);
-                if (rm != null) {
-                    rm.set(c, (1 - (double) momentum) * rm.get(c) + momentum * mean);
-                }
-                if (rv != null) {
-                    rv.set(c, (1 - (double) momentum) * rv.get(c) + momentum * var * count / (count - 1));
-                }
+        // Per channel: mean, biased variance, 1 / sqrt(var + eps).
+        double[] stats = new double[3 * channels];
+        int code = nativeActivation(act);
+        if (code >= 0) {
+            FloatPointer xp = pointer(x);
+            FloatPointer yp = pointer(y);
+            FloatPointer gp = pointer(gamma);
+            FloatPointer bp = pointer(beta);
+            try (DoublePointer out = new DoublePointer(stats.length)) {
+                parallelFor(channels, 3L * count, (from, to) -> CpuLoops.gan4j_cpu_bn_forward(xp, yp, n, channels,
+                        spatial, gp, bp, eps, code, act.slope(), out, from, to));
+                out.get(stats);
             }
-        });
+        } else {
+            parallelFor(channels, 3L * count, (from, to) -> {
+                F32Loops.Scratch sc = scratch(count);
+                float[] v = sc.a;
+                double[] t = sc.d;
+                for (int c = from; c < to; c++) {
+                    F32Loops.gather(xb, xo, n, channels, spatial, c, v);
+                    double sum = 0;
+                    for (int i = 0; i < count; i++) {
+                        sum += v[i];
+                    }
+                    double mean = sum / count;
+                    double sq = 0;
+                    for (int i = 0; i < count; i++) {
+                        double d = v[i] - mean;
+                        sq += d * d;
+                    }
+                    double var = sq / count;
+                    double invStd = 1 / Math.sqrt(var + eps);
+                    double g = ga.get(c);
+                    double b = ba == null ? 0 : ba.get(c);
+                    for (int i = 0; i < count; i++) {
+                        t[i] = g * (v[i] - mean) * invStd + b;
+                    }
+                    F32Loops.activate(act, t, sc.b, count);
+                    F32Loops.scatter(sc.b, yb, yo, n, channels, spatial, c);
+                    stats[3 * c] = mean;
+                    stats[3 * c + 1] = var;
+                    stats[3 * c + 2] = invStd;
+                }
+            });
+        }
+        for (int c = 0; c < channels; c++) {
+            double mean = stats[3 * c];
+            double var = stats[3 * c + 1];
+            sm.set(c, mean);
+            si.set(c, stats[3 * c + 2]);
+            if (rm != null) {
+                rm.set(c, (1 - (double) momentum) * rm.get(c) + momentum * mean);
+            }
+            if (rv != null) {
+                rv.set(c, (1 - (double) momentum) * rv.get(c) + momentum * var * count / (count - 1));
+            }
+        }
     }
 
     @Override
@@ -528,37 +612,59 @@ public final class CpuBackend extends Backend {
         int spatial = x.size() / (n * channels);
         long count = (long) n * spatial;
         int cnt = (int) count;
-        parallelFor(channels, 2 * count, (from, to) -> {
-            F32Loops.Scratch sc = scratch(cnt);
-            float[] xv = sc.a;
-            double[] dz = sc.d;
-            for (int c = from; c < to; c++) {
-                double mean = sm.get(c);
-                double invStd = si.get(c);
-                F32Loops.gather(xb, xo, n, channels, spatial, c, xv);
-                F32Loops.gather(yb, yo, n, channels, spatial, c, sc.b);
-                F32Loops.gather(dyb, dyo, n, channels, spatial, c, sc.c);
-                F32Loops.activationGrad(act, sc.b, sc.c, dz, cnt);
-                double sumDz = 0;
-                double sumDzXhat = 0;
-                for (int i = 0; i < cnt; i++) {
-                    sumDz += dz[i];
-                    sumDzXhat += dz[i] * (xv[i] - mean) * invStd;
-                }
-                double k = ga.get(c) * invStd / count;
-                for (int i = 0; i < cnt; i++) {
-                    double xhat = (xv[i] - mean) * invStd;
-                    sc.b[i] = (float) (k * (count * dz[i] - sumDz - xhat * sumDzXhat));
-                }
-                F32Loops.scatter(sc.b, dxb, dxo, n, channels, spatial, c);
-                if (dga != null) {
-                    dga.add(c, sumDzXhat);
-                }
-                if (dba != null) {
-                    dba.add(c, sumDz);
-                }
+        // Per channel: sum of dz, sum of dz * xhat.
+        double[] sums = new double[2 * channels];
+        int code = nativeActivation(act);
+        if (code >= 0) {
+            FloatPointer xp = pointer(x);
+            FloatPointer yp = pointer(y);
+            FloatPointer dyp = pointer(dy);
+            FloatPointer dxp = pointer(dx);
+            FloatPointer gp = pointer(gamma);
+            FloatPointer mp = pointer(saveMean);
+            FloatPointer ip = pointer(saveInvStd);
+            try (DoublePointer out = new DoublePointer(sums.length)) {
+                parallelFor(channels, 2 * count, (from, to) -> CpuLoops.gan4j_cpu_bn_backward(xp, yp, dyp, dxp, n,
+                        channels, spatial, gp, mp, ip, code, act.slope(), out, from, to));
+                out.get(sums);
             }
-        });
+        } else {
+            parallelFor(channels, 2 * count, (from, to) -> {
+                F32Loops.Scratch sc = scratch(cnt);
+                float[] xv = sc.a;
+                double[] dz = sc.d;
+                for (int c = from; c < to; c++) {
+                    double mean = sm.get(c);
+                    double invStd = si.get(c);
+                    F32Loops.gather(xb, xo, n, channels, spatial, c, xv);
+                    F32Loops.gather(yb, yo, n, channels, spatial, c, sc.b);
+                    F32Loops.gather(dyb, dyo, n, channels, spatial, c, sc.c);
+                    F32Loops.activationGrad(act, sc.b, sc.c, dz, cnt);
+                    double sumDz = 0;
+                    double sumDzXhat = 0;
+                    for (int i = 0; i < cnt; i++) {
+                        sumDz += dz[i];
+                        sumDzXhat += dz[i] * (xv[i] - mean) * invStd;
+                    }
+                    double k = ga.get(c) * invStd / count;
+                    for (int i = 0; i < cnt; i++) {
+                        double xhat = (xv[i] - mean) * invStd;
+                        sc.b[i] = (float) (k * (count * dz[i] - sumDz - xhat * sumDzXhat));
+                    }
+                    F32Loops.scatter(sc.b, dxb, dxo, n, channels, spatial, c);
+                    sums[2 * c] = sumDz;
+                    sums[2 * c + 1] = sumDzXhat;
+                }
+            });
+        }
+        for (int c = 0; c < channels; c++) {
+            if (dga != null) {
+                dga.add(c, sums[2 * c + 1]);
+            }
+            if (dba != null) {
+                dba.add(c, sums[2 * c]);
+            }
+        }
     }
 
     @Override
@@ -883,6 +989,17 @@ public final class CpuBackend extends Backend {
         double b2 = beta2;
         double bc1 = 1 - Math.pow(b1, t);
         double bc2 = 1 - Math.pow(b2, t);
+        if (nativeLoops) {
+            final int block = 1024;
+            FloatPointer gp = pointer(grad);
+            FloatPointer pp = pointer(param);
+            FloatPointer mp = pointer(m);
+            FloatPointer vp = pointer(v);
+            int n = grad.size();
+            parallelFor((n + block - 1) / block, 8L * block, (from, to) -> CpuLoops.gan4j_cpu_adam(gp, pp, mp, vp,
+                    lr, b1, b2, bc1, bc2, eps, weightDecay, (long) from * block, Math.min(n, (long) to * block)));
+            return;
+        }
         adamStepF32(grad, lr, b1, b2, bc1, bc2, eps, weightDecay, param, m, v);
     }
 
@@ -1039,6 +1156,28 @@ public final class CpuBackend extends Backend {
 
     private static CpuStorage storage(Tensor t) {
         return (CpuStorage) t.storage();
+    }
+
+    /** A native pointer to {@code t}'s first element, or null for a null tensor. */
+    private static FloatPointer pointer(Tensor t) {
+        return t == null ? null : (FloatPointer) storage(t).pointerAt(t.offset());
+    }
+
+    /**
+     * The activation's code for the native loops (0 identity, 1 ReLU, 2 LeakyReLU), or -1 where the Java loops run
+     * it: native loops off here, or Tanh and Sigmoid (their Java {@code Math} functions are what the reference uses,
+     * and the C library's may round differently).
+     */
+    private int nativeActivation(Activation act) {
+        if (!nativeLoops) {
+            return -1;
+        }
+        return switch (act.kind()) {
+            case IDENTITY -> 0;
+            case RELU -> 1;
+            case LEAKY_RELU -> 2;
+            default -> -1;
+        };
     }
 
     /** A copy of {@code t}'s values, moved in bulk (for the single-pass reductions). */

@@ -32,12 +32,12 @@ final class F32Loops {
                 }
             }
             case LEAKY_RELU -> {
-                // For slope in [0, 1], max(v, slope v) equals v > 0 ? v : slope v for every v, signed zeros and NaN
-                // included, without a branch.
+                // The reference's expression as written: max(v, slope v), branch-free, differs at v = +infinity with
+                // slope 0 (0 * infinity is NaN).
                 double slope = act.slope();
                 for (int i = 0; i < n; i++) {
                     double v = t[i];
-                    out[i] = (float) Math.max(v, slope * v);
+                    out[i] = (float) (v > 0 ? v : slope * v);
                 }
             }
             default -> {

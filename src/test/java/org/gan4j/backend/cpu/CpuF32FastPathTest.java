@@ -1,7 +1,10 @@
 package org.gan4j.backend.cpu;
 
 import static org.gan4j.backend.cpu.TestSupport.gaussian;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.SplittableRandom;
 import org.gan4j.backend.Backend;
@@ -27,12 +30,15 @@ class CpuF32FastPathTest {
     private static CpuBackend f32;
     /** The portable path (im2col + OpenBLAS for every convolution), also checked where the native kernels run. */
     private static CpuBackend blas;
+    /** Batch norm, bias + activation and Adam as Java loops (f32 runs them natively where the library loads). */
+    private static CpuBackend javaLoops;
     private static ReferenceBackend f64;
 
     @BeforeAll
     static void open() {
         f32 = CpuBackend.create(2);
         blas = CpuBackend.create(2, false);
+        javaLoops = CpuBackend.create(2, true, false);
         f64 = ReferenceBackend.create();
     }
 
@@ -40,6 +46,7 @@ class CpuF32FastPathTest {
     static void close() {
         f32.close();
         blas.close();
+        javaLoops.close();
         f64.close();
     }
 
@@ -177,48 +184,55 @@ class CpuF32FastPathTest {
         void run(Backend b, Tensor[] in, Tensor[] out);
     }
 
-    private static void compareExact(String what, ManyOp op, Shape[] inShapes, float[][] inValues,
-            Shape[] outShapes, float[][] outStart) {
-        double[][][] results = new double[2][][];
-        Backend[] bs = {f32, f64};
-        for (int k = 0; k < 2; k++) {
-            Backend b = bs[k];
-            Tensor[] in = new Tensor[inShapes.length];
-            Tensor[] out = new Tensor[outShapes.length];
-            try {
-                for (int i = 0; i < in.length; i++) {
-                    in[i] = b.allocate(inShapes[i]);
-                    b.copyFromHost(inValues[i], in[i]);
+    /** Runs {@code op} on {@code b} over the given inputs and starting outputs; returns the outputs. */
+    private static double[][] runMany(Backend b, ManyOp op, Shape[] inShapes, float[][] inValues, Shape[] outShapes,
+            float[][] outStart) {
+        Tensor[] in = new Tensor[inShapes.length];
+        Tensor[] out = new Tensor[outShapes.length];
+        try {
+            for (int i = 0; i < in.length; i++) {
+                in[i] = b.allocate(inShapes[i]);
+                b.copyFromHost(inValues[i], in[i]);
+            }
+            for (int i = 0; i < out.length; i++) {
+                out[i] = b.allocate(outShapes[i]);
+                b.copyFromHost(outStart[i], out[i]);
+            }
+            op.run(b, in, out);
+            double[][] results = new double[out.length][];
+            for (int i = 0; i < out.length; i++) {
+                results[i] = out[i].toDoubleArray();
+            }
+            return results;
+        } finally {
+            for (Tensor t : in) {
+                if (t != null) {
+                    t.close();
                 }
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = b.allocate(outShapes[i]);
-                    b.copyFromHost(outStart[i], out[i]);
-                }
-                op.run(b, in, out);
-                results[k] = new double[out.length][];
-                for (int i = 0; i < out.length; i++) {
-                    results[k][i] = out[i].toDoubleArray();
-                }
-            } finally {
-                for (Tensor t : in) {
-                    if (t != null) {
-                        t.close();
-                    }
-                }
-                for (Tensor t : out) {
-                    if (t != null) {
-                        t.close();
-                    }
+            }
+            for (Tensor t : out) {
+                if (t != null) {
+                    t.close();
                 }
             }
         }
-        for (int o = 0; o < outShapes.length; o++) {
-            for (int i = 0; i < results[0][o].length; i++) {
-                float expected = (float) results[1][o][i];
-                if (Float.floatToIntBits((float) results[0][o][i]) != Float.floatToIntBits(expected)
-                        && !(results[0][o][i] == 0 && expected == 0)) {
-                    fail(what + ": output " + o + " element " + i + " F32 " + results[0][o][i] + ", F64 rounded "
-                            + expected);
+    }
+
+    /** Each F32 path (native loops where they load, Java loops) against the F64 reference rounded to float. */
+    private static void compareExact(String what, ManyOp op, Shape[] inShapes, float[][] inValues,
+            Shape[] outShapes, float[][] outStart) {
+        double[][] reference = runMany(f64, op, inShapes, inValues, outShapes, outStart);
+        for (CpuBackend fast : new CpuBackend[] {f32, javaLoops}) {
+            double[][] got = runMany(fast, op, inShapes, inValues, outShapes, outStart);
+            String path = fast.nativeLoops() ? " (native loops)" : " (Java loops)";
+            for (int o = 0; o < outShapes.length; o++) {
+                for (int i = 0; i < got[o].length; i++) {
+                    float expected = (float) reference[o][i];
+                    if (Float.floatToIntBits((float) got[o][i]) != Float.floatToIntBits(expected)
+                            && !(got[o][i] == 0 && expected == 0)) {
+                        fail(what + path + ": output " + o + " element " + i + " F32 " + got[o][i]
+                                + ", F64 rounded " + expected);
+                    }
                 }
             }
         }
@@ -235,9 +249,11 @@ class CpuF32FastPathTest {
     @Test
     void biasActivationFastPathEqualsTheReferenceRounded() {
         SplittableRandom r = new SplittableRandom(21);
-        // (N, C, H, W) with large planes, (N, C) with one-value planes (grouped), and a plane size that does not
-        // divide the group of 256.
-        Shape[] shapes = {Shape.of(3, 4, 9, 9), Shape.of(5, 7), Shape.of(2, 3, 5, 5), Shape.of(600, 3)};
+        // (N, C, H, W) with large planes, (N, C) with one-value planes (grouped), a plane size that does not divide
+        // the group of 256, and one split over the threads with channel counts per range that are not multiples of
+        // the native loops' groups of 4 channels.
+        Shape[] shapes = {Shape.of(3, 4, 9, 9), Shape.of(5, 7), Shape.of(2, 3, 5, 5), Shape.of(600, 3),
+            Shape.of(8, 13, 12, 12)};
         for (Shape xs : shapes) {
             Shape cs = Shape.of(xs.dim(1));
             for (Activation act : ACTS) {
@@ -267,7 +283,10 @@ class CpuF32FastPathTest {
     @Test
     void batchNormFastPathEqualsTheReferenceRounded() {
         SplittableRandom r = new SplittableRandom(22);
-        Shape[] shapes = {Shape.of(4, 3, 5, 5), Shape.of(6, 10), Shape.of(2, 5, 1, 1), Shape.of(8, 64, 7, 7)};
+        // The last two are split over the threads; 13 channels leave ranges that are not multiples of the native
+        // loops' groups of 4 channels.
+        Shape[] shapes = {Shape.of(4, 3, 5, 5), Shape.of(6, 10), Shape.of(2, 5, 1, 1), Shape.of(8, 64, 7, 7),
+            Shape.of(8, 13, 12, 12)};
         for (Shape xs : shapes) {
             int c = xs.dim(1);
             Shape cs = Shape.of(c);
@@ -291,6 +310,88 @@ class CpuF32FastPathTest {
                         in[4], in[5], act, out[0], out[1], out[2]), new Shape[] {xs, xs, xs, cs, cs, cs},
                         new float[][] {x, y, floats(r, xs.size()), positive(r, c), floats(r, c), positive(r, c)},
                         new Shape[] {xs, cs, cs}, new float[][] {new float[xs.size()], floats(r, c), floats(r, c)});
+            }
+        }
+    }
+
+    @Test
+    void nativeLoopsAreThePathTakenWhereBuilt() {
+        // The cpu-native profile sets the property on x86-64, so the exactness checks above cannot silently run the
+        // Java loops twice.
+        assumeTrue(Boolean.getBoolean("gan4j.cpu.native.expected"), "built without the cpu-native profile");
+        assertTrue(f32.nativeLoops(), f32.deviceDescription());
+        assertFalse(javaLoops.nativeLoops());
+    }
+
+    @Test
+    void activationsOfSpecialValuesEqualTheReference() {
+        // NaN, infinities and signed zeros through bias + activation (no bias: x itself is activated), both ways.
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, Float.MIN_VALUE,
+            -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 1f, -1f, 3.5f};
+        Shape xs = Shape.of(2, special.length / 2, 1, 1);
+        float[] dy = new float[special.length];
+        java.util.Arrays.fill(dy, 1.25f);
+        dy[0] = Float.NaN;
+        dy[1] = -0f;
+        for (Activation act : new Activation[] {Activation.IDENTITY, Activation.RELU, Activation.leakyRelu(0.2f),
+            Activation.leakyRelu(0f), Activation.leakyRelu(1f)}) {
+            compareExact("bias+act special values " + act + " forward", (b, in, out) -> b.biasActivationForward(
+                    in[0], null, act, out[0]), new Shape[] {xs}, new float[][] {special}, new Shape[] {xs},
+                    new float[][] {new float[xs.size()]});
+            compareExact("bias+act special values " + act + " backward", (b, in, out) -> b.biasActivationBackward(
+                    in[0], in[1], act, out[0], out[1]), new Shape[] {xs, xs}, new float[][] {special, dy},
+                    new Shape[] {xs, Shape.of(xs.dim(1))}, new float[][] {new float[xs.size()], new float[xs.dim(1)]});
+        }
+    }
+
+    /**
+     * Batch norm, bias + activation and Adam give the same bits on 1, 2 and 3 threads (each channel's sums, and each
+     * element, are computed by one range in a fixed order, whatever the split).
+     */
+    @Test
+    void memoryBoundOpsGiveTheSameBitsForAnyThreadCount() {
+        SplittableRandom r = new SplittableRandom(24);
+        Shape xs = Shape.of(32, 21, 14, 14); // large enough for parallelFor to split every op three ways
+        Shape cs = Shape.of(21);
+        Shape ps = Shape.of(70_001);
+        float[] x = floats(r, xs.size());
+        float[] y = floats(r, xs.size());
+        float[] dy = floats(r, xs.size());
+        float[] gamma = positive(r, 21);
+        float[] beta = floats(r, 21);
+        float[] p = floats(r, ps.size());
+        float[] g = floats(r, ps.size());
+        float[] m = floats(r, ps.size());
+        float[] v = positive(r, ps.size());
+        Activation act = Activation.leakyRelu(0.2f);
+        ManyOp all = (b, in, out) -> {
+            b.biasActivationForward(in[0], in[3], act, out[0]);
+            b.biasActivationBackward(in[1], in[2], act, out[1], out[2]);
+            b.batchNormTrainForward(in[0], in[3], in[4], 1e-5f, 0.1f, act, out[3], out[4], out[5], out[6], out[7]);
+            b.batchNormTrainBackward(in[0], in[1], in[2], in[3], out[6], out[7], act, out[8], out[9], out[10]);
+            b.adamStep(in[5], 2e-4f, 0.5f, 0.999f, 1e-8f, 0.01f, out[11], out[12], out[13], out[14]);
+        };
+        Shape[] inShapes = {xs, xs, xs, cs, cs, ps};
+        float[][] inValues = {x, y, dy, gamma, beta, g};
+        Shape[] outShapes = {xs, xs, cs, cs, cs, xs, cs, cs, xs, cs, cs, ps, ps, ps, Shape.of(1)};
+        float[][] outStart = {new float[xs.size()], new float[xs.size()], new float[21], new float[21],
+            positive(r, 21), new float[xs.size()], new float[21], new float[21], new float[xs.size()], new float[21],
+            new float[21], p, m, v, new float[] {2}};
+        double[][] one;
+        try (CpuBackend b = CpuBackend.create(1)) {
+            one = runMany(b, all, inShapes, inValues, outShapes, outStart);
+        }
+        for (int threads : new int[] {2, 3}) {
+            try (CpuBackend b = CpuBackend.create(threads)) {
+                double[][] many = runMany(b, all, inShapes, inValues, outShapes, outStart);
+                for (int o = 0; o < one.length; o++) {
+                    for (int i = 0; i < one[o].length; i++) {
+                        if (Double.doubleToLongBits(one[o][i]) != Double.doubleToLongBits(many[o][i])) {
+                            fail("output " + o + " element " + i + ": 1 thread " + one[o][i] + ", " + threads
+                                    + " threads " + many[o][i]);
+                        }
+                    }
+                }
             }
         }
     }
