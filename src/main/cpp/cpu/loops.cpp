@@ -18,6 +18,13 @@ enum Act { IDENTITY = 0, RELU = 1, LEAKY = 2 };
 
 /** Channels whose sums run side by side. */
 constexpr int GROUP = 4;
+/**
+ * Pixels per step of the backward reductions: the terms of GROUP channels are computed into buffers by vectorised
+ * loops, then summed from L1 in order, one chain per channel, the GROUP chains side by side.
+ */
+constexpr int CHUNK = 256;
+/** Channels per step when each has one value per sample (s = 1: (N, C) features): one vector lane per channel. */
+constexpr int WIDE = 16;
 
 template <int A>
 GAN4J_LOOPS inline double activate(double t, double slope) {
@@ -92,10 +99,58 @@ GAN4J_LOOPS void bnForward(const float* x, float* y, int n, int c, int s, const 
     }
 }
 
+/** bnForward for s = 1, WIDE channels [c0, c0 + WIDE): consecutive in memory, so the loops run across them. */
+template <int A>
+GAN4J_LOOPS void bnForwardFeatures(const float* x, float* y, int n, int c, const float* gamma, const float* beta,
+                                   double eps, double slope, double* stats, int c0) {
+    double count = n;
+    double sum[WIDE] = {};
+    for (int i = 0; i < n; i++) {
+        const float* xs = x + (long) i * c + c0;
+        for (int l = 0; l < WIDE; l++) {
+            sum[l] += xs[l];
+        }
+    }
+    double mean[WIDE];
+    for (int l = 0; l < WIDE; l++) {
+        mean[l] = sum[l] / count;
+    }
+    double sq[WIDE] = {};
+    for (int i = 0; i < n; i++) {
+        const float* xs = x + (long) i * c + c0;
+        for (int l = 0; l < WIDE; l++) {
+            double d = xs[l] - mean[l];
+            sq[l] += d * d;
+        }
+    }
+    double invStd[WIDE];
+    double g[WIDE];
+    double b[WIDE];
+    for (int l = 0; l < WIDE; l++) {
+        double var = sq[l] / count;
+        invStd[l] = 1 / std::sqrt(var + eps);
+        g[l] = gamma[c0 + l];
+        b[l] = beta == nullptr ? 0 : beta[c0 + l];
+        stats[3L * (c0 + l)] = mean[l];
+        stats[3L * (c0 + l) + 1] = var;
+        stats[3L * (c0 + l) + 2] = invStd[l];
+    }
+    for (int i = 0; i < n; i++) {
+        const float* xs = x + (long) i * c + c0;
+        float* ys = y + (long) i * c + c0;
+        for (int l = 0; l < WIDE; l++) {
+            ys[l] = (float) activate<A>(g[l] * (xs[l] - mean[l]) * invStd[l] + b[l], slope);
+        }
+    }
+}
+
 template <int A>
 GAN4J_LOOPS void bnForwardRange(const float* x, float* y, int n, int c, int s, const float* gamma, const float* beta,
                                 double eps, double slope, double* stats, long from, long to) {
     long ch = from;
+    for (; s == 1 && ch + WIDE <= to; ch += WIDE) {
+        bnForwardFeatures<A>(x, y, n, c, gamma, beta, eps, slope, stats, (int) ch);
+    }
     for (; ch + GROUP <= to; ch += GROUP) {
         bnForward<A, GROUP>(x, y, n, c, s, gamma, beta, eps, slope, stats, (int) ch);
     }
@@ -116,17 +171,27 @@ GAN4J_LOOPS void bnBackward(const float* x, const float* y, const float* dy, flo
     }
     double sumDz[G] = {};
     double sumDzXhat[G] = {};
+    alignas(32) double dz[G][CHUNK];
+    alignas(32) double dzXhat[G][CHUNK];
     for (int i = 0; i < n; i++) {
-        for (int p = 0; p < s; p++) {
+        for (int p0 = 0; p0 < s; p0 += CHUNK) {
+            int len = s - p0 < CHUNK ? s - p0 : CHUNK;
             for (int l = 0; l < G; l++) {
-                long e = at(i, c0 + l, c, s) + p;
-                double dz = grad<A>(y[e], dy[e], slope);
-                sumDz[l] += dz;
-                sumDzXhat[l] += dz * (x[e] - mean[l]) * invStd[l];
+                long e = at(i, c0 + l, c, s) + p0;
+                for (int j = 0; j < len; j++) {
+                    double d = grad<A>(y[e + j], dy[e + j], slope);
+                    dz[l][j] = d;
+                    dzXhat[l][j] = d * (x[e + j] - mean[l]) * invStd[l];
+                }
+            }
+            for (int j = 0; j < len; j++) {
+                for (int l = 0; l < G; l++) {
+                    sumDz[l] += dz[l][j];
+                    sumDzXhat[l] += dzXhat[l][j];
+                }
             }
         }
-    }
-    double count = (double) n * s;
+    }    double count = (double) n * s;
     for (int l = 0; l < G; l++) {
         int ch = c0 + l;
         double k = gamma[ch] * invStd[l] / count;
@@ -150,11 +215,51 @@ GAN4J_LOOPS void bnBackward(const float* x, const float* y, const float* dy, flo
     }
 }
 
+/** bnBackward for s = 1, WIDE channels [c0, c0 + WIDE), as bnForwardFeatures. */
+template <int A>
+GAN4J_LOOPS void bnBackwardFeatures(const float* x, const float* y, const float* dy, float* dx, int n, int c,
+                                    const float* gamma, const float* meanIn, const float* invStdIn, double slope,
+                                    double* sums, int c0) {
+    double mean[WIDE];
+    double invStd[WIDE];
+    for (int l = 0; l < WIDE; l++) {
+        mean[l] = meanIn[c0 + l];
+        invStd[l] = invStdIn[c0 + l];
+    }
+    double sumDz[WIDE] = {};
+    double sumDzXhat[WIDE] = {};
+    for (int i = 0; i < n; i++) {
+        long e = (long) i * c + c0;
+        for (int l = 0; l < WIDE; l++) {
+            double d = grad<A>(y[e + l], dy[e + l], slope);
+            sumDz[l] += d;
+            sumDzXhat[l] += d * (x[e + l] - mean[l]) * invStd[l];
+        }
+    }
+    double count = n;
+    double k[WIDE];
+    for (int l = 0; l < WIDE; l++) {
+        k[l] = gamma[c0 + l] * invStd[l] / count;
+        sums[2L * (c0 + l)] = sumDz[l];
+        sums[2L * (c0 + l) + 1] = sumDzXhat[l];
+    }
+    for (int i = 0; i < n; i++) {
+        long e = (long) i * c + c0;
+        for (int l = 0; l < WIDE; l++) {
+            double xhat = (x[e + l] - mean[l]) * invStd[l];
+            dx[e + l] = (float) (k[l] * (count * grad<A>(y[e + l], dy[e + l], slope) - sumDz[l] - xhat * sumDzXhat[l]));
+        }
+    }
+}
+
 template <int A>
 GAN4J_LOOPS void bnBackwardRange(const float* x, const float* y, const float* dy, float* dx, int n, int c, int s,
                                  const float* gamma, const float* mean, const float* invStd, double slope,
                                  double* sums, long from, long to) {
     long ch = from;
+    for (; s == 1 && ch + WIDE <= to; ch += WIDE) {
+        bnBackwardFeatures<A>(x, y, dy, dx, n, c, gamma, mean, invStd, slope, sums, (int) ch);
+    }
     for (; ch + GROUP <= to; ch += GROUP) {
         bnBackward<A, GROUP>(x, y, dy, dx, n, c, s, gamma, mean, invStd, slope, sums, (int) ch);
     }
@@ -180,17 +285,25 @@ template <int A, int G>
 GAN4J_LOOPS void biasActBackward(const float* y, const float* dy, float* dx, int n, int c, int s, double slope,
                                  double* sums, int c0) {
     double sum[G] = {};
+    alignas(32) double dz[G][CHUNK];
     for (int i = 0; i < n; i++) {
-        for (int p = 0; p < s; p++) {
+        for (int p0 = 0; p0 < s; p0 += CHUNK) {
+            int len = s - p0 < CHUNK ? s - p0 : CHUNK;
             for (int l = 0; l < G; l++) {
-                long e = at(i, c0 + l, c, s) + p;
-                double dz = grad<A>(y[e], dy[e], slope);
-                sum[l] += dz;
-                dx[e] = (float) dz;
+                long e = at(i, c0 + l, c, s) + p0;
+                for (int j = 0; j < len; j++) {
+                    double d = grad<A>(y[e + j], dy[e + j], slope);
+                    dz[l][j] = d;
+                    dx[e + j] = (float) d;
+                }
+            }
+            for (int j = 0; j < len; j++) {
+                for (int l = 0; l < G; l++) {
+                    sum[l] += dz[l][j];
+                }
             }
         }
-    }
-    if (sums != nullptr) {
+    }    if (sums != nullptr) {
         for (int l = 0; l < G; l++) {
             sums[c0 + l] = sum[l];
         }

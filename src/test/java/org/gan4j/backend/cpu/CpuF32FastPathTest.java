@@ -283,10 +283,11 @@ class CpuF32FastPathTest {
     @Test
     void batchNormFastPathEqualsTheReferenceRounded() {
         SplittableRandom r = new SplittableRandom(22);
-        // The last two are split over the threads; 13 channels leave ranges that are not multiples of the native
-        // loops' groups of 4 channels.
+        // (8, 64, 7, 7) and (8, 13, 12, 12) are split over the threads; 13 channels leave ranges that are not
+        // multiples of the native loops' groups of 4 channels; (5, 37): features (one value per sample and channel),
+        // which the native loops take 16 channels at a time, plus a remainder.
         Shape[] shapes = {Shape.of(4, 3, 5, 5), Shape.of(6, 10), Shape.of(2, 5, 1, 1), Shape.of(8, 64, 7, 7),
-            Shape.of(8, 13, 12, 12)};
+            Shape.of(8, 13, 12, 12), Shape.of(5, 37)};
         for (Shape xs : shapes) {
             int c = xs.dim(1);
             Shape cs = Shape.of(c);
@@ -350,15 +351,22 @@ class CpuF32FastPathTest {
      */
     @Test
     void memoryBoundOpsGiveTheSameBitsForAnyThreadCount() {
+        // Images, and features (one value per sample and channel: 53 channels, 16 at a time natively), each large
+        // enough for parallelFor to split the ops two or three ways.
+        sameBitsForAnyThreadCount(Shape.of(32, 21, 14, 14));
+        sameBitsForAnyThreadCount(Shape.of(700, 53));
+    }
+
+    private static void sameBitsForAnyThreadCount(Shape xs) {
         SplittableRandom r = new SplittableRandom(24);
-        Shape xs = Shape.of(32, 21, 14, 14); // large enough for parallelFor to split every op three ways
-        Shape cs = Shape.of(21);
+        int channels = xs.dim(1);
+        Shape cs = Shape.of(channels);
         Shape ps = Shape.of(70_001);
         float[] x = floats(r, xs.size());
         float[] y = floats(r, xs.size());
         float[] dy = floats(r, xs.size());
-        float[] gamma = positive(r, 21);
-        float[] beta = floats(r, 21);
+        float[] gamma = positive(r, channels);
+        float[] beta = floats(r, channels);
         float[] p = floats(r, ps.size());
         float[] g = floats(r, ps.size());
         float[] m = floats(r, ps.size());
@@ -374,9 +382,10 @@ class CpuF32FastPathTest {
         Shape[] inShapes = {xs, xs, xs, cs, cs, ps};
         float[][] inValues = {x, y, dy, gamma, beta, g};
         Shape[] outShapes = {xs, xs, cs, cs, cs, xs, cs, cs, xs, cs, cs, ps, ps, ps, Shape.of(1)};
-        float[][] outStart = {new float[xs.size()], new float[xs.size()], new float[21], new float[21],
-            positive(r, 21), new float[xs.size()], new float[21], new float[21], new float[xs.size()], new float[21],
-            new float[21], p, m, v, new float[] {2}};
+        float[][] outStart = {new float[xs.size()], new float[xs.size()], new float[channels],
+            new float[channels], positive(r, channels), new float[xs.size()], new float[channels],
+            new float[channels], new float[xs.size()], new float[channels], new float[channels], p, m, v,
+            new float[] {2}};
         double[][] one;
         try (CpuBackend b = CpuBackend.create(1)) {
             one = runMany(b, all, inShapes, inValues, outShapes, outStart);
@@ -387,8 +396,8 @@ class CpuF32FastPathTest {
                 for (int o = 0; o < one.length; o++) {
                     for (int i = 0; i < one[o].length; i++) {
                         if (Double.doubleToLongBits(one[o][i]) != Double.doubleToLongBits(many[o][i])) {
-                            fail("output " + o + " element " + i + ": 1 thread " + one[o][i] + ", " + threads
-                                    + " threads " + many[o][i]);
+                            fail(xs + " output " + o + " element " + i + ": 1 thread " + one[o][i] + ", "
+                                    + threads + " threads " + many[o][i]);
                         }
                     }
                 }
