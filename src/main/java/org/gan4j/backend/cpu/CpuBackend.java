@@ -40,6 +40,12 @@ import org.gan4j.tensor.Tensor;
  * depend on the thread count and the memory-bound ops equal the reference rounded to float. Random ops follow the
  * Philox stream layout of {@link Philox} exactly.
  *
+ * <p><b>Native loops.</b> Where the native library loads (as for the convolutions, below), training-mode batch norm +
+ * activation, bias + activation (both directions) and Adam run as C++ loops ({@link CpuLoops}) with the same
+ * expressions in the same order as the Java loops here, bit for bit, but vectorised: HotSpot 17 runs loops that
+ * convert between float and double one element at a time (measured: 2.4-10x faster per op, BENCHMARKS.md). Tanh and
+ * Sigmoid, and every op where the library does not load or {@code -Dgan4j.cpu.native=false}, stay in Java.
+ *
  * <p><b>Convolution</b> ({@code x: (N, Cin, H, W)}, {@code w: (Cout, Cin, kH, kW)}, {@code y: (N, Cout, Ho, Wo)};
  * PyTorch's {@code F.conv2d}, {@code conv_transpose2d} and the weight gradient): on x86-64 with AVX2 + FMA, gan4j's
  * native implicit-GEMM kernels ({@link NativeConv}, C++ built into the jar) for every pass with 8 or more output
