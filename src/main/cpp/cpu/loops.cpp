@@ -10,6 +10,8 @@
 
 #include <cmath>
 
+// AVX2 without FMA, so g++ cannot contract a * b + c into one rounding (the results would differ from Java's);
+// no-trapping-math only lets it turn the activations' selects into blends (no FP exception is ever inspected here).
 #define GAN4J_LOOPS __attribute__((target("avx2"), optimize("no-trapping-math")))
 
 namespace {
