@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds gan4j's native CPU kernels (conv.cpp: convolutions, loops.cpp: batch norm, bias + activation, Adam; beside
-# this script) into OUT_DIR/libgan4j_cpu.so.
+# Builds gan4j's native CPU kernels (conv.cpp: convolutions, smallconv.cpp: convolutions with 1-3 image channels,
+# loops.cpp: batch norm, bias + activation, Adam; beside this script) into OUT_DIR/libgan4j_cpu.so.
 # Called by Maven's `cpu-native` profile (pom.xml, active on x86-64) at the compile phase; also usable by hand:
 #   src/main/cpp/cpu/build.sh target/native-cpu   # rebuilds only when a source is newer than the library
 # The AVX2/FMA micro-kernel is compiled for that target by a function attribute, the rest for plain x86-64, so the

@@ -47,6 +47,70 @@ void gan4j_cpu_igemm(const float* a, const float* in, const int* roff, int R, co
                      long outRowStride, const int* outOff, int rows, int accumulate, int blockTiles, long itemFrom,
                      long itemTo);
 
+/*
+ * Kernels for convolutions with 1-3 channels on the image side (smallconv.cpp): D's first convolution and G's last
+ * transposed one. They vectorise over pixels, 8 per vector, with x (N, Cin, H, W), w (Cout, Cin, kH, kW) and
+ * y (N, Cout, Ho, Wo) in NCHW. The forward pass and the filter gradient read `xs`, the input zero-padded and split by
+ * column phase (gan4j_cpu_pad_columns), through koff[k] = ci * hp * sW * wu + kh * sW * wu + (kw % sW) * wu + kw / sW
+ * for the K = Cin * kH * kW taps k = (ci, kh, kw), so that output row oh's input for tap k is the run
+ * xs[koff[k] + oh * rowStep + ow], ow < Wo, with rowStep = sH * sW * wu.
+ */
+
+/** Floats of the stack buffer holding one item's lowered input: K rows of a block's pixels rounded up to 16. */
+#define GAN4J_CPU_SMALL_LOWERED 16384
+
+/**
+ * Planes [from, to) of `src` (h x w each) into `dst` (hp rows of s runs of wu floats each): dst[plane][y][rw][u] =
+ * src[plane][y - top][u * s + rw - left] inside the source plane, zero outside.
+ */
+void gan4j_cpu_pad_columns(const float* src, float* dst, int h, int w, int hp, int top, int left, int s, int wu,
+                           long from, long to);
+
+/**
+ * y[n][co][p] = sum_k w[co * K + k] * xs[n * xsSample + koff[k] + oh * rowStep + ow] (p = oh * Wo + ow), items
+ * [itemFrom, itemTo) of (sample n, block of rowsPerItem output rows); needs K * (rowsPerItem * Wo rounded up to 16)
+ * <= GAN4J_CPU_SMALL_LOWERED.
+ */
+void gan4j_cpu_small_forward(const float* w, int cout, int K, const float* xs, const int* koff, long xsSample,
+                             long rowStep, int ho, int wo, float* y, int rowsPerItem, long itemFrom, long itemTo);
+
+/**
+ * The filter gradient's partial sums: the units (sample n, block of rowsPerUnit output rows), `units` of them in
+ * order, are cut into segments of unitsPerSegment; segment g's sums acc[g][co][k][lane] (co rounded up to 4, 8 lanes)
+ * = sum over its units' pixels p = 8i + lane of dy[n][co][p] * xs[n * xsSample + koff[k] + oh * rowStep + ow]. Items
+ * are segments [segFrom, segTo); same buffer limit as the forward pass.
+ */
+void gan4j_cpu_small_filter(const float* dy, int cout, int K, const float* xs, const int* koff, long xsSample,
+                            long rowStep, int ho, int wo, int rowsPerUnit, long units, long unitsPerSegment,
+                            float* acc, long segFrom, long segTo);
+
+/** dw[e] += the sum over segments in order of acc[g][e] (its 8 lanes added pairwise), for e = co * K + k in [from, to). */
+void gan4j_cpu_small_filter_sum(const float* acc, long segments, int cout, int K, float* dw, long from, long to);
+
+/** Floats after each sample's padded dy that the data gradient's last tiles may read (their unused lanes). */
+#define GAN4J_CPU_SMALL_SLACK 96
+
+/**
+ * Packs w (cout, cin, kh, kw) for gan4j_cpu_small_data: by groups of stride phases (4 for one channel, 2 for two, 1
+ * for three; phase = rh * sw + rw), then co, th < ceil(kh / sh), tw < ceil(kw / sw), phase in the group, ci:
+ * w[co][ci][rh + sh*th][rw + sw*tw], zero where that tap is past the kernel. cout * kh' * kw' * sh * sw * cin floats
+ * with kh' = ceil(kh / sh), kw' = ceil(kw / sw).
+ */
+void gan4j_cpu_small_data_pack(const float* w, int cout, int cin, int kh, int kw, int sh, int sw, float* pw);
+
+/**
+ * dx (N, cin <= 3, h, wdx) = the data gradient of dy (N, cout, ho, wo), items [itemFrom, itemTo) the samples. Each
+ * pads its dy into dyp (sample s at s * (cout * hd * wd + GAN4J_CPU_SMALL_SLACK)) to hd x wd per channel with `top`
+ * rows and `left` columns before it, then computes every dx pixel as sum_{co, th, tw} w[co][ci][rh + sh*th][rw +
+ * sw*tw] * dyp[co][Q - th + top][Qw - tw + left], with Q = (ih + ph) / sh, rh = (ih + ph) mod sh (Qw, rw likewise),
+ * over the grid of (Q, Qw) laid out flat with the padded pitch wd. Needs top = ceil(kh / sh) - 1,
+ * left = ceil(kw / sw) - 1, hd >= (h - 1 + ph) / sh + 1 + top, wd >= (wdx - 1 + pwd) / sw + 1 + left, hd >= ho + top,
+ * wd >= wo + left; `pw` packed by gan4j_cpu_small_data_pack.
+ */
+void gan4j_cpu_small_data(const float* dy, float* dyp, int cout, int ho, int wo, int hd, int wd, int top, int left,
+                          const float* pw, int cin, int kh, int kw, int sh, int sw, int ph, int pwd, float* dx, int h,
+                          int wdx, long itemFrom, long itemTo);
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,4 +34,24 @@ final class CpuKernels {
     static native void gan4j_cpu_igemm(FloatPointer a, FloatPointer in, IntPointer roff, int r, IntPointer base,
             int j, FloatPointer out, long outRowStride, IntPointer outOff, int rows, int accumulate, int blockTiles,
             long itemFrom, long itemTo);
+
+    static native void gan4j_cpu_pad_columns(FloatPointer src, FloatPointer dst, int h, int w, int hp, int top,
+            int left, int s, int wu, long from, long to);
+
+    static native void gan4j_cpu_small_forward(FloatPointer w, int cout, int k, FloatPointer xs, IntPointer koff,
+            long xsSample, long rowStep, int ho, int wo, FloatPointer y, int rowsPerItem, long itemFrom, long itemTo);
+
+    static native void gan4j_cpu_small_filter(FloatPointer dy, int cout, int k, FloatPointer xs, IntPointer koff,
+            long xsSample, long rowStep, int ho, int wo, int rowsPerUnit, long units, long unitsPerSegment,
+            FloatPointer acc, long segFrom, long segTo);
+
+    static native void gan4j_cpu_small_filter_sum(FloatPointer acc, long segments, int cout, int k, FloatPointer dw,
+            long from, long to);
+
+    static native void gan4j_cpu_small_data_pack(FloatPointer w, int cout, int cin, int kh, int kw, int sh, int sw,
+            FloatPointer pw);
+
+    static native void gan4j_cpu_small_data(FloatPointer dy, FloatPointer dyp, int cout, int ho, int wo, int hd,
+            int wd, int top, int left, FloatPointer pw, int cin, int kh, int kw, int sh, int sw, int ph, int pwd,
+            FloatPointer dx, int h, int wdx, long itemFrom, long itemTo);
 }

@@ -52,6 +52,22 @@ final class NativeConv implements AutoCloseable {
     private static final long DATA_CHUNK_OUTPUT = 1 << 17;
     /** Floats of input a block of columns reads at most (256 KiB: half of a Zen 3 core's L2). */
     private static final long BLOCK_INPUT = 1 << 16;
+    /**
+     * Most channels on the image side ({@code Cin}) for which every pass runs through the pixel-vectorised kernels
+     * of {@code smallconv.cpp} (D's first convolution, G's last transposed one), whatever {@code Cout}.
+     */
+    static final int SMALL_CHANNELS = 3;
+    /** Output pixels per item of the small forward pass and filter gradient at most: a lowered block stays in L2. */
+    private static final int SMALL_BLOCK_PIXELS = 256;
+    /** Floats of the small kernels' lowered block on the native stack ({@code GAN4J_CPU_SMALL_LOWERED}). */
+    private static final int SMALL_LOWERED = 16384;
+    /**
+     * Segments the small filter gradient cuts a chunk's reduction into at most, each summed on its own and then all in
+     * order: fixed by the geometry, so the bits do not depend on the threads, and enough to split over them.
+     */
+    private static final int SMALL_SEGMENTS = 16;
+    /** Floats after each sample's padded {@code dy} for the small data gradient ({@code GAN4J_CPU_SMALL_SLACK}). */
+    private static final int SMALL_DATA_SLACK = 96;
     /** Plans kept per backend before the cache is emptied (a model has a handful of shapes). */
     private static final int MAX_PLANS = 64;
 
@@ -109,6 +125,7 @@ final class NativeConv implements AutoCloseable {
     private final Loop loop;
     private final Map<PlanKey, ForwardPlan> forwardPlans = new HashMap<>();
     private final Map<PlanKey, DataPlan> dataPlans = new HashMap<>();
+    private final Map<PlanKey, SmallPlan> smallPlans = new HashMap<>();
     private CpuStorage workspace;
     /** Native passes run by this instance; a test checks the native path is the one taken here. */
     long passes;
@@ -120,6 +137,9 @@ final class NativeConv implements AutoCloseable {
     /** {@code y = conv(x, w)} natively, or false (nothing done) when this pass is left to im2col + OpenBLAS. */
     boolean forward(Geometry g, int n, CpuStorage x, long xOff, CpuStorage w, long wOff, CpuStorage y, long yOff,
             long target) {
+        if (small(g)) {
+            return smallForward(g, n, x, xOff, w, wOff, y, yOff, target);
+        }
         ForwardPlan plan = usable(g.cout) ? forwardPlan(g, n, target, Long.MAX_VALUE) : null;
         if (plan == null) {
             return false;
@@ -151,6 +171,9 @@ final class NativeConv implements AutoCloseable {
     /** {@code dw += corr(x, dy)} natively, or false (nothing done) when left to im2col + OpenBLAS. */
     boolean backwardFilter(Geometry g, int n, CpuStorage x, long xOff, CpuStorage dy, long dyOff, CpuStorage dw,
             long dwOff, long target) {
+        if (small(g)) {
+            return smallFilter(g, n, x, xOff, dy, dyOff, dw, dwOff, target);
+        }
         ForwardPlan plan = usable(g.cout) ? forwardPlan(g, n, target, FILTER_CHUNK_COLUMNS / g.p()) : null;
         if (plan == null) {
             return false;
@@ -182,6 +205,9 @@ final class NativeConv implements AutoCloseable {
     /** {@code dx = conv_transpose(dy, w)} natively, or false (nothing done) when left to im2col + OpenBLAS. */
     boolean backwardData(Geometry g, int n, CpuStorage dy, long dyOff, CpuStorage w, long wOff, CpuStorage dx,
             long dxOff, long target) {
+        if (small(g)) {
+            return smallData(g, n, dy, dyOff, w, wOff, dx, dxOff, target);
+        }
         DataPlan plan = usable(g.cin) && !wastefulDataGradient(g) ? dataPlan(g, n, target) : null;
         if (plan == null) {
             return false;
@@ -484,26 +510,209 @@ final class NativeConv implements AutoCloseable {
         return new Phase(roff.length, j, table(roff), table(base), table(out), table(wOff), aOffset);
     }
 
+    // ---------------------------------------------------------------- few image-side channels (smallconv.cpp)
+
+    /** Whether the passes of this convolution go to the pixel-vectorised kernels ({@code Cin <= 3}). */
+    private static boolean small(Geometry g) {
+        return g.cin <= SMALL_CHANNELS && status().usable();
+    }
+
+    /** {@code y = conv(x, w)} by pixel vectors, or false (nothing done) when the geometry does not fit the kernel. */
+    private boolean smallForward(Geometry g, int n, CpuStorage x, long xOff, CpuStorage w, long wOff, CpuStorage y,
+            long yOff, long target) {
+        SmallPlan plan = smallPlan(g, n, target, 0);
+        if (plan == null) {
+            return false;
+        }
+        CpuStorage ws = workspace(plan.nb * plan.xsSample);
+        FloatPointer xs = at(ws, 0);
+        FloatPointer wp = at(w, wOff);
+        long xSample = (long) g.cin * g.h * g.w;
+        long ySample = (long) g.cout * g.p();
+        long itemWork = 2L * g.k() * g.cout * plan.rows * g.wo;
+        for (int n0 = 0; n0 < n; n0 += plan.nb) {
+            int cnt = Math.min(plan.nb, n - n0);
+            padColumns(at(x, xOff + n0 * xSample), xs, cnt * g.cin, g, plan);
+            FloatPointer ys = at(y, yOff + n0 * ySample);
+            loop.run(cnt * plan.blocks, itemWork, (f, t) -> CpuKernels.gan4j_cpu_small_forward(wp, g.cout, g.k(), xs,
+                    plan.koff, plan.xsSample, plan.rowStep, g.ho, g.wo, ys, plan.rows, f, t));
+        }
+        passes++;
+        return true;
+    }
+
+    /**
+     * {@code dw += corr(x, dy)} by pixel vectors, the reduction over each chunk cut into at most
+     * {@link #SMALL_SEGMENTS} fixed segments of blocks of output rows, their 8-lane partial sums then added in order;
+     * or false (nothing done) when the geometry does not fit the kernel.
+     */
+    private boolean smallFilter(Geometry g, int n, CpuStorage x, long xOff, CpuStorage dy, long dyOff, CpuStorage dw,
+            long dwOff, long target) {
+        long segFloats = (long) ceilDiv(g.cout, 4) * 4 * g.k() * 8;
+        SmallPlan plan = smallPlan(g, n, target, SMALL_SEGMENTS * segFloats);
+        if (plan == null) {
+            return false;
+        }
+        long accSize = SMALL_SEGMENTS * segFloats;
+        CpuStorage ws = workspace(accSize + plan.nb * plan.xsSample);
+        FloatPointer acc = at(ws, 0);
+        FloatPointer xs = at(ws, accSize);
+        FloatPointer dws = at(dw, dwOff);
+        long xSample = (long) g.cin * g.h * g.w;
+        long dySample = (long) g.cout * g.p();
+        long unitWork = 2L * g.k() * g.cout * plan.rows * g.wo;
+        for (int n0 = 0; n0 < n; n0 += plan.nb) {
+            int cnt = Math.min(plan.nb, n - n0);
+            long units = (long) cnt * plan.blocks;
+            long perSegment = (units + SMALL_SEGMENTS - 1) / SMALL_SEGMENTS;
+            int segments = (int) ((units + perSegment - 1) / perSegment);
+            padColumns(at(x, xOff + n0 * xSample), xs, cnt * g.cin, g, plan);
+            FloatPointer dys = at(dy, dyOff + n0 * dySample);
+            loop.run(segments, perSegment * unitWork, (f, t) -> CpuKernels.gan4j_cpu_small_filter(dys, g.cout, g.k(),
+                    xs, plan.koff, plan.xsSample, plan.rowStep, g.ho, g.wo, plan.rows, units, perSegment, acc, f, t));
+            loop.run(g.cout * g.k(), 8L * segments, (f, t) -> CpuKernels.gan4j_cpu_small_filter_sum(acc, segments,
+                    g.cout, g.k(), dws, f, t));
+        }
+        passes++;
+        return true;
+    }
+
+    /**
+     * {@code dx = conv_transpose(dy, w)} by pixel vectors, one item per sample (which pads its {@code dy} as for the
+     * 16-channel data gradient, {@link #dataPlan}, then computes every stride phase of its {@code dx}); or false
+     * (nothing done) when an offset would not fit an int.
+     */
+    private boolean smallData(Geometry g, int n, CpuStorage dy, long dyOff, CpuStorage w, long wOff, CpuStorage dx,
+            long dxOff, long target) {
+        int top = ceilDiv(g.kh, g.sh) - 1;
+        int left = ceilDiv(g.kw, g.sw) - 1;
+        long hd = Math.max(g.ho, (g.h - 1L + g.ph) / g.sh + 1) + top;
+        long wd = Math.max(g.wo, (g.w - 1L + g.pw) / g.sw + 1) + left;
+        long padded = g.cout * hd * wd + SMALL_DATA_SLACK;
+        long dxSample = (long) g.cin * g.h * g.w;
+        long packed = (long) g.cout * g.cin * ceilDiv(g.kh, g.sh) * ceilDiv(g.kw, g.sw) * g.sh * g.sw;
+        int nb = chunk(n, padded, dxSample, Math.max(1, target - packed), n);
+        if (nb == 0 || !fitsInt(packed)) {
+            return false;
+        }
+        CpuStorage ws = workspace(packed + nb * padded);
+        FloatPointer pw = at(ws, 0);
+        FloatPointer dyp = at(ws, packed);
+        CpuKernels.gan4j_cpu_small_data_pack(at(w, wOff), g.cout, g.cin, g.kh, g.kw, g.sh, g.sw, pw);
+        long dySample = (long) g.cout * g.p();
+        long itemWork = 2L * g.cout * g.kh * g.kw * dxSample;
+        for (int n0 = 0; n0 < n; n0 += nb) {
+            int cnt = Math.min(nb, n - n0);
+            FloatPointer dys = at(dy, dyOff + n0 * dySample);
+            FloatPointer dxs = at(dx, dxOff + n0 * dxSample);
+            loop.run(cnt, itemWork, (f, t) -> CpuKernels.gan4j_cpu_small_data(dys, dyp, g.cout, g.ho, g.wo, (int) hd,
+                    (int) wd, top, left, pw, g.cin, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, dxs, g.h, g.w, f, t));
+        }
+        passes++;
+        return true;
+    }
+
+    private void padColumns(FloatPointer src, FloatPointer dst, int planes, Geometry g, SmallPlan plan) {
+        loop.run(planes, (long) plan.hp * g.sw * plan.wu, (f, t) -> CpuKernels.gan4j_cpu_pad_columns(src, dst, g.h,
+                g.w, plan.hp, g.ph, g.pw, g.sw, plan.wu, f, t));
+    }
+
+    /**
+     * The small forward pass's and filter gradient's tables over chunks of {@code nb} samples: the input padded to
+     * {@code hp} rows and split by column phase into {@code sW} runs of {@code wu} floats per row
+     * ({@code gan4j_cpu_pad_columns}), {@code koff} over the taps {@code k = (ci, kh, kw)}, items of {@code rows}
+     * output rows ({@code blocks} per sample).
+     */
+    private static final class SmallPlan implements AutoCloseable {
+        final int nb;
+        final int hp;
+        final int wu;
+        final long rowStep;
+        final long xsSample;
+        final int rows;
+        final int blocks;
+        final IntPointer koff;
+
+        SmallPlan(Geometry g, int nb, int hp, int wu, int rows) {
+            this.nb = nb;
+            this.hp = hp;
+            this.wu = wu;
+            this.rows = rows;
+            long rowPitch = (long) g.sw * wu;
+            rowStep = g.sh * rowPitch;
+            xsSample = g.cin * hp * rowPitch;
+            blocks = ceilDiv(g.ho, rows);
+            int[] k = new int[g.k()];
+            for (int ci = 0, i = 0; ci < g.cin; ci++) {
+                for (int y = 0; y < g.kh; y++) {
+                    for (int x = 0; x < g.kw; x++) {
+                        k[i++] = (int) ((ci * hp + y) * rowPitch + (x % g.sw) * wu + x / g.sw);
+                    }
+                }
+            }
+            koff = table(k);
+        }
+
+        @Override
+        public void close() {
+            koff.close();
+        }
+    }
+
+    /**
+     * The plan for chunks of as many samples as fit {@code target} beside {@code reserved} floats, or null when one
+     * output row's lowered block exceeds the kernels' stack buffer or a sample's offsets would not fit an int.
+     */
+    private SmallPlan smallPlan(Geometry g, int n, long target, long reserved) {
+        int hp = g.h + 2 * g.ph;
+        int wu = g.wo + (g.kw - 1) / g.sw;
+        long xsSample = (long) g.cin * hp * g.sw * wu;
+        int rows = Math.max(1, Math.min(g.ho, SMALL_BLOCK_PIXELS / g.wo));
+        while (rows > 1 && (long) g.k() * lowered(rows, g.wo) > SMALL_LOWERED) {
+            rows--;
+        }
+        int nb = chunk(n, xsSample, (long) g.cout * g.p(), Math.max(1, target - reserved), n);
+        if ((long) g.k() * lowered(rows, g.wo) > SMALL_LOWERED || nb == 0 || !fitsInt((long) g.cout * g.k())) {
+            return null;
+        }
+        PlanKey key = new PlanKey(g, nb);
+        SmallPlan plan = smallPlans.get(key);
+        if (plan == null) {
+            trim();
+            plan = new SmallPlan(g, nb, hp, wu, rows);
+            smallPlans.put(key, plan);
+        }
+        return plan;
+    }
+
+    /** Floats of one lowered tap row: the block's pixels rounded up to the forward tile's 16. */
+    private static long lowered(int rows, int wo) {
+        return ((long) rows * wo + 15) / 16 * 16;
+    }
+
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }
 
     /** Empties the plan caches when a run has met more shapes than a model has (tests, shape sweeps). */
     private void trim() {
-        if (forwardPlans.size() + dataPlans.size() >= MAX_PLANS) {
-            forwardPlans.values().forEach(ForwardPlan::close);
-            dataPlans.values().forEach(DataPlan::close);
-            forwardPlans.clear();
-            dataPlans.clear();
+        if (forwardPlans.size() + dataPlans.size() + smallPlans.size() >= MAX_PLANS) {
+            clearPlans();
         }
+    }
+
+    private void clearPlans() {
+        forwardPlans.values().forEach(ForwardPlan::close);
+        dataPlans.values().forEach(DataPlan::close);
+        smallPlans.values().forEach(SmallPlan::close);
+        forwardPlans.clear();
+        dataPlans.clear();
+        smallPlans.clear();
     }
 
     @Override
     public void close() {
-        forwardPlans.values().forEach(ForwardPlan::close);
-        dataPlans.values().forEach(DataPlan::close);
-        forwardPlans.clear();
-        dataPlans.clear();
+        clearPlans();
         if (workspace != null) {
             workspace.close();
             workspace = null;

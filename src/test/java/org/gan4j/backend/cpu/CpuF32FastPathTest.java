@@ -161,6 +161,41 @@ class CpuF32FastPathTest {
         }
     }
 
+    /**
+     * Geometries for the few-channel kernels ({@code smallconv.cpp}, every pass with {@code Cin <= 3}): 1, 2 and 3
+     * input channels; {@code Cout} not a multiple of the forward tile's 6 channels or the filter tile's 4, and one;
+     * pixel counts not a multiple of a vector; images wider than a block (one output row per item); stride 1, 2 and
+     * 3; non-square kernels, strides and paddings; padding wider than the kernel's reach; data-gradient phases with no
+     * taps and groups of 3 and 2 phases (stride 3: 9 phases); batch 1; chunked workspaces. The last geometry's
+     * lowered row (147 taps x 128 pixels) exceeds the kernels' stack buffer: its forward pass and filter gradient
+     * fall back to im2col + OpenBLAS, its data gradient stays native.
+     */
+    @Test
+    void smallChannelKernelsMatchTheReferenceOnAwkwardGeometries() {
+        long big = Long.MAX_VALUE / 4;
+        long before = f32.nativeConvolutionPasses();
+        checkConv(2, 1, 9, 11, 7, 4, 4, ConvParams.of(2, 1), 41, big);
+        checkConv(3, 2, 10, 7, 13, 3, 3, ConvParams.of(1, 1), 42, big); // stride 1: one phase
+        checkConv(1, 3, 13, 12, 5, 4, 4, ConvParams.of(2, 1), 43, big); // batch 1
+        checkConv(2, 1, 8, 8, 1, 4, 4, ConvParams.of(2, 1), 44, big); // one output channel
+        checkConv(2, 3, 11, 10, 6, 3, 2, new ConvParams(2, 1, 1, 0), 45, big); // non-square kernel, stride, padding
+        checkConv(2, 2, 9, 9, 4, 2, 2, ConvParams.of(3, 2), 46, big); // 9 phases, some without taps; pad > reach
+        checkConv(2, 1, 10, 8, 3, 3, 3, ConvParams.of(3, 1), 47, big); // 9 phases in groups of 4, 4 and 1
+        checkConv(2, 1, 5, 5, 3, 5, 5, ConvParams.of(1, 0), 48, big);
+        checkConv(2, 1, 3, 3, 4, 3, 3, ConvParams.of(1, 2), 49, big); // padding wider than the image's reach
+        checkConv(2, 3, 6, 300, 9, 4, 4, ConvParams.of(2, 1), 50, big); // 150 output columns: one row per item
+        checkConv(3, 1, 28, 28, 64, 4, 4, ConvParams.of(2, 1), 51, 1); // one sample per chunk
+        checkConv(5, 3, 16, 16, 20, 4, 4, ConvParams.of(2, 1), 52, 2 * 3 * 18 * 18); // forward in chunks of 2
+        if (f32.nativeConvolutions() && f32.nativeConvolutionPasses() - before != 36) {
+            fail("expected 36 native passes (3 per geometry), ran " + (f32.nativeConvolutionPasses() - before));
+        }
+        before = f32.nativeConvolutionPasses();
+        checkConv(1, 3, 9, 250, 5, 7, 7, ConvParams.of(2, 3), 53, big); // 147 x 128 floats: over the stack buffer
+        if (f32.nativeConvolutions() && f32.nativeConvolutionPasses() - before != 1) {
+            fail("expected only the data gradient native, ran " + (f32.nativeConvolutionPasses() - before));
+        }
+    }
+
     @Test
     void convolutionFastPathMatchesTheReferenceOnDcganShapes() {
         long big = Long.MAX_VALUE / 4;

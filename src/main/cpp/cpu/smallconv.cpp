@@ -1,0 +1,584 @@
+// gan4j's native CPU kernels for convolutions with few image-side channels (the gan4j_cpu_small_* functions of
+// gan4j_cpu.h): D's first convolution and G's last transposed convolution, where the channel count on one side is
+// 1-3. The implicit GEMM of conv.cpp vectorises over 16 channels of the pass's output, which these layers do not
+// have on their image side and which leaves only 16-48 products per output on the other; these kernels vectorise
+// over pixels instead (8 per AVX2 vector), so the NCHW outputs are stored as whole vectors:
+//   - forward: the input's pixels for a block of output rows are lowered into a small buffer (one row of K = Cin*kH*kW
+//     per tap, pixels contiguous), then 4 output channels x 3 vectors of pixels per tile, K products deep;
+//   - filter gradient: the same lowered rows against dy's rows, 4 channels x 3 taps of accumulators per tile, the
+//     pixels as the vectorised reduction, summed per fixed segment of the batch, the segments then in order;
+//   - data gradient: per stride phase of dx, a stride-1 correlation of the zero-padded dy over the 64-ish dy channels
+//     and the phase's taps, Cin x V vectors of accumulators over the phase's pixels laid out flat with dy's padded
+//     row pitch (the columns past the row's end are computed and dropped).
+// Every output element is summed by one item in a fixed order (the filter gradient's segments are fixed by the
+// geometry), so the results do not depend on how the Java side splits the items over its threads.
+#include "gan4j_cpu.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define GAN4J_CPU_TARGET __attribute__((target("avx2,fma")))
+#else
+#define GAN4J_CPU_TARGET
+#endif
+
+namespace {
+
+#if defined(__x86_64__)
+#define GAN4J_AVX2 __attribute__((target("avx2,fma")))
+
+/** Lanes [0, n) set, for masked loads and stores of a partial vector (0 < n < 8). */
+GAN4J_AVX2 inline __m256i laneMask(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/** Stores the first n (> 0) lanes of v to d. */
+GAN4J_AVX2 inline void storePart(float* d, __m256 v, int n) {
+    if (n >= 8) {
+        _mm256_storeu_ps(d, v);
+    } else {
+        _mm256_maskstore_ps(d, laneMask(n), v);
+    }
+}
+
+/** d[0, n) = s[0, n), by vectors (the last one overlapping the one before) where n >= 8. */
+GAN4J_AVX2 inline void copyRow(float* d, const float* s, int n) {
+    if (n < 8) {
+        for (int i = 0; i < n; i++) {
+            d[i] = s[i];
+        }
+        return;
+    }
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(d + i, _mm256_loadu_ps(s + i));
+    }
+    if (i < n) {
+        _mm256_storeu_ps(d + n - 8, _mm256_loadu_ps(s + n - 8));
+    }
+}
+
+/**
+ * Lowers output rows [row0, row0 + rows) of one sample: b[k * ld + r * wo + ow] = xs[koff[k] + (row0 + r) * rowStep
+ * + ow], lanes [rows * wo, ld) zero.
+ */
+GAN4J_AVX2 void lower(const float* xs, const int* koff, int K, long rowStep, int row0, int rows, int wo, float* b,
+                      int ld) {
+    const int npx = rows * wo;
+    for (int k = 0; k < K; k++) {
+        float* d = b + (long)k * ld;
+        const float* s = xs + koff[k] + row0 * rowStep;
+        for (int r = 0; r < rows; r++) {
+            copyRow(d + r * wo, s + r * rowStep, wo);
+        }
+        std::memset(d + npx, 0, sizeof(float) * (ld - npx));
+    }
+}
+
+/**
+ * Forward tile: out_r[i] = sum_k a_r[k] * b[k * ld + i] for the 6 channel rows r < nl and 16 pixels i (two vectors),
+ * storing the first `valid` pixels. Per k: two vector loads, six broadcasts, twelve FMAs, as conv.cpp's tile with
+ * the roles of channels and pixels swapped (written out, so the accumulators stay in registers).
+ */
+GAN4J_AVX2 void forwardTile(const float* const* a, int K, const float* b, int ld, float* const* out, int nl,
+                            int valid) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    const float* a0 = a[0];
+    const float* a1 = a[1];
+    const float* a2 = a[2];
+    const float* a3 = a[3];
+    const float* a4 = a[4];
+    const float* a5 = a[5];
+    for (int k = 0; k < K; k++, b += ld) {
+        const __m256 x0 = _mm256_load_ps(b);
+        const __m256 x1 = _mm256_load_ps(b + 8);
+        __m256 w = _mm256_broadcast_ss(a0 + k);
+        c00 = _mm256_fmadd_ps(w, x0, c00);
+        c01 = _mm256_fmadd_ps(w, x1, c01);
+        w = _mm256_broadcast_ss(a1 + k);
+        c10 = _mm256_fmadd_ps(w, x0, c10);
+        c11 = _mm256_fmadd_ps(w, x1, c11);
+        w = _mm256_broadcast_ss(a2 + k);
+        c20 = _mm256_fmadd_ps(w, x0, c20);
+        c21 = _mm256_fmadd_ps(w, x1, c21);
+        w = _mm256_broadcast_ss(a3 + k);
+        c30 = _mm256_fmadd_ps(w, x0, c30);
+        c31 = _mm256_fmadd_ps(w, x1, c31);
+        w = _mm256_broadcast_ss(a4 + k);
+        c40 = _mm256_fmadd_ps(w, x0, c40);
+        c41 = _mm256_fmadd_ps(w, x1, c41);
+        w = _mm256_broadcast_ss(a5 + k);
+        c50 = _mm256_fmadd_ps(w, x0, c50);
+        c51 = _mm256_fmadd_ps(w, x1, c51);
+    }
+    const __m256 c[6][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    for (int r = 0; r < nl; r++) {
+        storePart(out[r], c[r][0], valid);
+        if (valid > 8) {
+            storePart(out[r] + 8, c[r][1], valid - 8);
+        }
+    }
+}
+
+/**
+ * Filter-gradient tile: acc[r][t] (8 lanes each, in memory) += d_r[i] * b[t * ld + i] over the pixels i < 8 * nvec
+ * (the last vector's lanes from `tail` on masked off in d, zero in b), for the 4 channel rows r and NK taps t.
+ */
+template <int NK>
+GAN4J_AVX2 void filterTile(const float* const* d, const float* b, int ld, int nvec, int tail, float* const* acc) {
+    __m256 c[4][NK];
+    #pragma GCC unroll 16
+    for (int r = 0; r < 4; r++) {
+        #pragma GCC unroll 16
+        for (int t = 0; t < NK; t++) {
+            c[r][t] = _mm256_loadu_ps(acc[r] + 8 * t);
+        }
+    }
+    const float* d0 = d[0];
+    const float* d1 = d[1];
+    const float* d2 = d[2];
+    const float* d3 = d[3];
+    const int full = tail == 0 ? nvec : nvec - 1;
+    for (int i = 0; i < 8 * full; i += 8) {
+        const __m256 y0 = _mm256_loadu_ps(d0 + i);
+        const __m256 y1 = _mm256_loadu_ps(d1 + i);
+        const __m256 y2 = _mm256_loadu_ps(d2 + i);
+        const __m256 y3 = _mm256_loadu_ps(d3 + i);
+        #pragma GCC unroll 16
+        for (int t = 0; t < NK; t++) {
+            const __m256 x = _mm256_load_ps(b + (long)t * ld + i);
+            c[0][t] = _mm256_fmadd_ps(y0, x, c[0][t]);
+            c[1][t] = _mm256_fmadd_ps(y1, x, c[1][t]);
+            c[2][t] = _mm256_fmadd_ps(y2, x, c[2][t]);
+            c[3][t] = _mm256_fmadd_ps(y3, x, c[3][t]);
+        }
+    }
+    if (full < nvec) {
+        const int i = 8 * full;
+        const __m256i m = laneMask(tail);
+        const __m256 y0 = _mm256_maskload_ps(d0 + i, m);
+        const __m256 y1 = _mm256_maskload_ps(d1 + i, m);
+        const __m256 y2 = _mm256_maskload_ps(d2 + i, m);
+        const __m256 y3 = _mm256_maskload_ps(d3 + i, m);
+        #pragma GCC unroll 16
+        for (int t = 0; t < NK; t++) {
+            const __m256 x = _mm256_load_ps(b + (long)t * ld + i);
+            c[0][t] = _mm256_fmadd_ps(y0, x, c[0][t]);
+            c[1][t] = _mm256_fmadd_ps(y1, x, c[1][t]);
+            c[2][t] = _mm256_fmadd_ps(y2, x, c[2][t]);
+            c[3][t] = _mm256_fmadd_ps(y3, x, c[3][t]);
+        }
+    }
+    #pragma GCC unroll 16
+    for (int r = 0; r < 4; r++) {
+        #pragma GCC unroll 16
+        for (int t = 0; t < NK; t++) {
+            _mm256_storeu_ps(acc[r] + 8 * t, c[r][t]);
+        }
+    }
+}
+
+/** Floats per row of a lowered block: its pixels rounded up to the forward tile's 16. */
+inline int lowered(int rows, int wo) {
+    return (rows * wo + 15) / 16 * 16;
+}
+
+/**
+ * Data-gradient tile over G stride phases that share their dy loads: for the CIN channels, phases g and V vectors v,
+ * acc[g][ci][v] = sum over co < cout, th < nth, tw < ntw of pw[((co * nth + th) * ntw + tw) * G * CIN + g * CIN + ci]
+ * * src[co * plane - th * wd - tw + 8v + lane], stored to tmp[(g * CIN + ci) * 8V ...].
+ */
+template <int CIN, int G, int V>
+GAN4J_AVX2 void dataTile(const float* src, long plane, int wd, int cout, int nth, int ntw, const float* pw,
+                         float* tmp) {
+    __m256 c[G][CIN][V];
+    #pragma GCC unroll 16
+    for (int g = 0; g < G; g++) {
+        #pragma GCC unroll 16
+        for (int ci = 0; ci < CIN; ci++) {
+            #pragma GCC unroll 16
+            for (int v = 0; v < V; v++) {
+                c[g][ci][v] = _mm256_setzero_ps();
+            }
+        }
+    }
+    for (int co = 0; co < cout; co++) {
+        const float* sc = src + co * plane;
+        for (int th = 0; th < nth; th++) {
+            const float* st = sc - (long)th * wd;
+            for (int tw = 0; tw < ntw; tw++, pw += G * CIN) {
+                const float* s = st - tw;
+                __m256 x[V];
+                #pragma GCC unroll 16
+                for (int v = 0; v < V; v++) {
+                    x[v] = _mm256_loadu_ps(s + 8 * v);
+                    if (G * CIN > 1) {
+                        __asm__("" : "+x"(x[v]));  // loaded once, used by every phase and channel
+                    }
+                }
+                #pragma GCC unroll 16
+                for (int g = 0; g < G; g++) {
+                    #pragma GCC unroll 16
+                    for (int ci = 0; ci < CIN; ci++) {
+                        const __m256 k = _mm256_broadcast_ss(pw + g * CIN + ci);
+                        #pragma GCC unroll 16
+                        for (int v = 0; v < V; v++) {
+                            c[g][ci][v] = _mm256_fmadd_ps(k, x[v], c[g][ci][v]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    #pragma GCC unroll 16
+    for (int g = 0; g < G; g++) {
+        #pragma GCC unroll 16
+        for (int ci = 0; ci < CIN; ci++) {
+            #pragma GCC unroll 16
+            for (int v = 0; v < V; v++) {
+                _mm256_store_ps(tmp + ((g * CIN + ci) * V + v) * 8, c[g][ci][v]);
+            }
+        }
+    }
+}
+
+using DataTileFn = void (*)(const float*, long, int, int, int, int, const float*, float*);
+
+/** A data-gradient tile and its shape: phases per group, vectors. */
+struct DataShape {
+    DataTileFn fn;
+    int g;
+    int v;
+};
+
+/**
+ * The data-gradient tile for cin channels and `phases` phases left in the group: up to 4 phases (1 channel) or 2 (2
+ * channels) share each dy load, so 12 accumulators take 7 loads (V + G * CIN) where one phase alone would take 13;
+ * one phase at a time, V from 12 / cin down to half of it, the one computing fewest vectors for nvec.
+ */
+GAN4J_AVX2 DataShape dataShape(int cin, int phases, long nvec) {
+    if (cin == 1 && phases >= 4) {
+        return {&dataTile<1, 4, 3>, 4, 3};
+    }
+    if (cin == 1 && phases == 3) {
+        return {&dataTile<1, 3, 4>, 3, 4};
+    }
+    if (cin <= 2 && phases >= 2) {
+        return cin == 1 ? DataShape{&dataTile<1, 2, 6>, 2, 6} : DataShape{&dataTile<2, 2, 3>, 2, 3};
+    }
+    static const DataTileFn one[4][13] = {
+        {},
+        {nullptr, &dataTile<1, 1, 1>, &dataTile<1, 1, 2>, &dataTile<1, 1, 3>, &dataTile<1, 1, 4>, &dataTile<1, 1, 5>,
+         &dataTile<1, 1, 6>, &dataTile<1, 1, 7>, &dataTile<1, 1, 8>, &dataTile<1, 1, 9>, &dataTile<1, 1, 10>,
+         &dataTile<1, 1, 11>, &dataTile<1, 1, 12>},
+        {nullptr, &dataTile<2, 1, 1>, &dataTile<2, 1, 2>, &dataTile<2, 1, 3>, &dataTile<2, 1, 4>, &dataTile<2, 1, 5>,
+         &dataTile<2, 1, 6>},
+        {nullptr, &dataTile<3, 1, 1>, &dataTile<3, 1, 2>, &dataTile<3, 1, 3>, &dataTile<3, 1, 4>},
+    };
+    const int most = 12 / cin;
+    int best = most;
+    long bestCost = (nvec + most - 1) / most * most;
+    for (int v = most - 1; v >= std::max(1, most / 2); v--) {
+        const long cost = (nvec + v - 1) / v * v;
+        if (cost < bestCost) {
+            best = v;
+            bestCost = cost;
+        }
+    }
+    return {one[cin][best], 1, best};
+}
+
+/** d[0, n) = 0, by vectors (the last one overlapping the one before) where n >= 8. */
+__attribute__((target("avx2,fma"), optimize("no-tree-loop-distribute-patterns"))) inline void zeroRow(float* d, long n) {
+    if (n < 8) {
+        for (long i = 0; i < n; i++) {
+            d[i] = 0.0f;
+        }
+        return;
+    }
+    const __m256 z = _mm256_setzero_ps();
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(d + i, z);
+    }
+    if (i < n) {
+        _mm256_storeu_ps(d + n - 8, z);
+    }
+}
+
+/**
+ * Zero-pads `planes` planes of h x w from src into hp x wp at (top, left) by vectors: the planes are small (14 x 14
+ * in D28), so a row's zeros are two vector stores before its copy, and no library call (g++ would otherwise turn
+ * the short zero loops into memset calls: 5 times slower here).
+ */
+__attribute__((target("avx2,fma"), optimize("no-tree-loop-distribute-patterns"))) void padPlanes(
+        const float* src, float* dst, long planes, int h, int w, int hp, int wp, int top, int left) {
+    const int right = wp - left - w;
+    const bool edges = wp >= 8 && left <= 8 && right <= 8;
+    const __m256 z = _mm256_setzero_ps();
+    for (long pl = 0; pl < planes; pl++) {
+        const float* sp = src + pl * h * w;
+        float* dp = dst + pl * hp * wp;
+        zeroRow(dp, (long)top * wp);
+        for (int y = 0; y < h; y++) {
+            float* d = dp + (long)(top + y) * wp;
+            if (edges) {
+                _mm256_storeu_ps(d, z);
+                _mm256_storeu_ps(d + wp - 8, z);
+            } else {
+                zeroRow(d, left);
+                zeroRow(d + left + w, right);
+            }
+            copyRow(d + left, sp + (long)y * w, w);
+        }
+        zeroRow(dp + (long)(top + h) * wp, (long)(hp - top - h) * wp);
+    }
+}
+#endif
+
+}  // namespace
+
+namespace {
+
+/** d[u] = row[u * S + c] for u in [u0, u1), zero elsewhere in [0, wu); S a constant where it lets g++ vectorise. */
+template <int S>
+GAN4J_CPU_TARGET void stridedRow(float* d, const float* row, long c, int s, int u0, int u1, int wu) {
+    const int step = S > 0 ? S : s;
+    for (int u = 0; u < u0; u++) {
+        d[u] = 0.0f;
+    }
+    for (int u = u0; u < u1; u++) {
+        d[u] = row[u * step + c];
+    }
+    for (int u = std::max(u0, u1); u < wu; u++) {
+        d[u] = 0.0f;
+    }
+}
+
+}  // namespace
+
+extern "C" GAN4J_CPU_TARGET void gan4j_cpu_pad_columns(const float* src, float* dst, int h, int w, int hp, int top,
+                                                      int left, int s, int wu, long from, long to) {
+    const long rowPitch = (long)s * wu;
+    for (long plane = from; plane < to; plane++) {
+        const float* sp = src + plane * h * w;
+        float* dp = dst + plane * hp * rowPitch;
+        for (int y = 0; y < hp; y++) {
+            float* d = dp + y * rowPitch;
+            const int iy = y - top;
+            if (iy < 0 || iy >= h) {
+                std::memset(d, 0, sizeof(float) * rowPitch);
+                continue;
+            }
+            const float* row = sp + (long)iy * w;
+            for (int rw = 0; rw < s; rw++) {
+                // column u * s + rw - left of the input: inside [0, w) for u in [u0, u1)
+                const int u0 = std::min(wu, std::max(0, (left - rw + s - 1) / s));
+                const int u1 = std::min(wu, std::max(u0, (w + left - rw + s - 1) / s));
+                const long c = rw - left;
+                if (s == 2) {
+                    stridedRow<2>(d + (long)rw * wu, row, c, s, u0, u1, wu);
+                } else if (s == 1) {
+                    stridedRow<1>(d + (long)rw * wu, row, c, s, u0, u1, wu);
+                } else {
+                    stridedRow<0>(d + (long)rw * wu, row, c, s, u0, u1, wu);
+                }
+            }
+        }
+    }
+}
+
+extern "C" void gan4j_cpu_small_forward(const float* w, int cout, int K, const float* xs, const int* koff,
+                                        long xsSample, long rowStep, int ho, int wo, float* y, int rowsPerItem,
+                                        long itemFrom, long itemTo) {
+#if defined(__x86_64__)
+    alignas(32) float b[GAN4J_CPU_SMALL_LOWERED];
+    const long blocks = (ho + rowsPerItem - 1) / rowsPerItem;
+    const long p = (long)ho * wo;
+    for (long item = itemFrom; item < itemTo; item++) {
+        const long s = item / blocks;
+        const int row0 = (int)(item % blocks) * rowsPerItem;
+        const int rows = std::min(rowsPerItem, ho - row0);
+        const int ld = lowered(rows, wo);
+        const int npx = rows * wo;
+        lower(xs + s * xsSample, koff, K, rowStep, row0, rows, wo, b, ld);
+        float* ys = y + s * cout * p + (long)row0 * wo;
+        for (int j = 0; j < npx; j += 16) {
+            for (int co = 0; co < cout; co += 6) {
+                const int nl = std::min(6, cout - co);
+                const float* a[6];
+                float* out[6];
+                for (int r = 0; r < 6; r++) {
+                    const int row = co + std::min(r, nl - 1);  // a short group repeats its last row, not stored
+                    a[r] = w + (long)row * K;
+                    out[r] = ys + row * p + j;
+                }
+                forwardTile(a, K, b + j, ld, out, nl, npx - j);
+            }
+        }
+    }
+#else
+    (void)w, (void)cout, (void)K, (void)xs, (void)koff, (void)xsSample, (void)rowStep, (void)ho, (void)wo, (void)y;
+    (void)rowsPerItem, (void)itemFrom, (void)itemTo;
+#endif
+}
+
+extern "C" void gan4j_cpu_small_filter(const float* dy, int cout, int K, const float* xs, const int* koff,
+                                       long xsSample, long rowStep, int ho, int wo, int rowsPerUnit, long units,
+                                       long unitsPerSegment, float* acc, long segFrom, long segTo) {
+#if defined(__x86_64__)
+    alignas(32) float b[GAN4J_CPU_SMALL_LOWERED];
+    const long blocks = (ho + rowsPerUnit - 1) / rowsPerUnit;
+    const long p = (long)ho * wo;
+    const int groups = (cout + 3) / 4;
+    const long segFloats = (long)groups * 4 * K * 8;
+    for (long seg = segFrom; seg < segTo; seg++) {
+        float* sa = acc + seg * segFloats;
+        std::memset(sa, 0, sizeof(float) * segFloats);
+        const long u1 = std::min(units, (seg + 1) * unitsPerSegment);
+        for (long unit = seg * unitsPerSegment; unit < u1; unit++) {
+            const long s = unit / blocks;
+            const int row0 = (int)(unit % blocks) * rowsPerUnit;
+            const int rows = std::min(rowsPerUnit, ho - row0);
+            const int ld = lowered(rows, wo);
+            const int npx = rows * wo;
+            lower(xs + s * xsSample, koff, K, rowStep, row0, rows, wo, b, ld);
+            const float* dys = dy + s * cout * p + (long)row0 * wo;
+            for (int g = 0; g < groups; g++) {
+                const float* d[4];
+                #pragma GCC unroll 16
+                for (int r = 0; r < 4; r++) {
+                    d[r] = dys + std::min(g * 4 + r, cout - 1) * p;  // rows past cout: their sums are not used
+                }
+                for (int k = 0; k < K; k += 3) {
+                    const int nk = std::min(3, K - k);
+                    float* a[4];
+                    #pragma GCC unroll 16
+                    for (int r = 0; r < 4; r++) {
+                        a[r] = sa + ((long)(g * 4 + r) * K + k) * 8;
+                    }
+                    if (nk == 3) {
+                        filterTile<3>(d, b + (long)k * ld, ld, (npx + 7) / 8, npx % 8, a);
+                    } else if (nk == 2) {
+                        filterTile<2>(d, b + (long)k * ld, ld, (npx + 7) / 8, npx % 8, a);
+                    } else {
+                        filterTile<1>(d, b + (long)k * ld, ld, (npx + 7) / 8, npx % 8, a);
+                    }
+                }
+            }
+        }
+    }
+#else
+    (void)dy, (void)cout, (void)K, (void)xs, (void)koff, (void)xsSample, (void)rowStep, (void)ho, (void)wo;
+    (void)rowsPerUnit, (void)units, (void)unitsPerSegment, (void)acc, (void)segFrom, (void)segTo;
+#endif
+}
+
+extern "C" void gan4j_cpu_small_filter_sum(const float* acc, long segments, int cout, int K, float* dw, long from,
+                                           long to) {
+    const long segFloats = (long)((cout + 3) / 4) * 4 * K * 8;
+    for (long e = from; e < to; e++) {
+        float total = 0.0f;
+        for (long seg = 0; seg < segments; seg++) {
+            const float* l = acc + seg * segFloats + e * 8;
+            total += ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+        }
+        dw[e] += total;
+    }
+}
+
+extern "C" void gan4j_cpu_small_data_pack(const float* w, int cout, int cin, int kh, int kw, int sh, int sw,
+                                          float* pw) {
+    const int nth = (kh + sh - 1) / sh;
+    const int ntw = (kw + sw - 1) / sw;
+    const int phases = sh * sw;
+    const int per = cin == 1 ? 4 : cin == 2 ? 2 : 1;  // phases per group, as dataShape chooses them
+    for (int p0 = 0; p0 < phases; p0 += per) {
+        const int g1 = std::min(per, phases - p0);
+        float* d = pw + (long)p0 * cout * nth * ntw * cin;
+        for (int co = 0; co < cout; co++) {
+            for (int th = 0; th < nth; th++) {
+                for (int tw = 0; tw < ntw; tw++) {
+                    for (int g = 0; g < g1; g++) {
+                        const int rh = (p0 + g) / sw;
+                        const int rw = (p0 + g) % sw;
+                        const int y = rh + sh * th;
+                        const int x = rw + sw * tw;
+                        for (int ci = 0; ci < cin; ci++) {
+                            *d++ = y < kh && x < kw ? w[(((long)co * cin + ci) * kh + y) * kw + x] : 0.0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extern "C" void gan4j_cpu_small_data(const float* dy, float* dyp, int cout, int ho, int wo, int hd, int wd, int top,
+                                     int left, const float* pw, int cin, int kh, int kw, int sh, int sw, int ph,
+                                     int pwd, float* dx, int h, int wdx, long itemFrom, long itemTo) {
+#if defined(__x86_64__)
+    alignas(32) float tmp[12 * 8];
+    const long plane = (long)hd * wd;
+    const int phases = sh * sw;
+    const int nth = (kh + sh - 1) / sh;
+    const int ntw = (kw + sw - 1) / sw;
+    // the grid (Q, Qw) = ((ih + ph) / sh, (iw + pwd) / sw) of every dx pixel, laid out flat with dy's padded pitch
+    const long qh0 = ph / sh;
+    const long qw0 = pwd / sw;
+    const long fstart = qh0 * wd + qw0;
+    const long flen = ((h - 1L + ph) / sh - qh0) * wd + (wdx - 1L + pwd) / sw - qw0 + 1;
+    for (long s = itemFrom; s < itemTo; s++) {
+        float* dps = dyp + s * (cout * plane + GAN4J_CPU_SMALL_SLACK);
+        padPlanes(dy + s * cout * ho * wo, dps, cout, ho, wo, hd, wd, top, left);
+        const float* src = dps + fstart + (long)top * wd + left;
+        float* dxs = dx + s * cin * h * wdx;
+        for (int p0 = 0; p0 < phases;) {
+            const DataShape shape = dataShape(cin, phases - p0, (flen + 7) / 8);
+            const float* pwg = pw + (long)p0 * cout * nth * ntw * cin;
+            for (long t0 = 0; t0 < flen; t0 += 8 * shape.v) {
+                shape.fn(src + t0, plane, wd, cout, nth, ntw, pwg, tmp);
+                const long t1 = std::min(flen, t0 + 8L * shape.v);
+                for (int g = 0; g < shape.g; g++) {
+                    const int rh = (p0 + g) / sw;
+                    const int rw = (p0 + g) % sw;
+                    // the phase's columns Qw with iw = Qw * sw + rw - pwd inside [0, wdx)
+                    const long qwLo = std::max(0L, (pwd - rw + sw - 1L) / sw);
+                    const long qwHi = wdx - 1L + pwd - rw < 0 ? -1 : (wdx - 1L + pwd - rw) / sw;
+                    for (long t = t0; t < t1;) {
+                        const long f = fstart + t;
+                        const long q = f / wd;
+                        const long qw = f % wd;
+                        const long rowEnd = std::min(t1, t + wd - qw);
+                        const long ih = q * sh + rh - ph;
+                        if (ih >= 0 && ih < h) {
+                            const long a = std::max(qw, qwLo);
+                            const long b = std::min(qw + rowEnd - t - 1, qwHi);
+                            for (int ci = 0; ci < cin; ci++) {
+                                const float* r = tmp + (long)(g * cin + ci) * 8 * shape.v + (t - t0) - qw;
+                                float* o = dxs + ((long)ci * h + ih) * wdx + rw - pwd;
+                                for (long x = a; x <= b; x++) {
+                                    o[x * sw] = r[x];
+                                }
+                            }
+                        }
+                        t = rowEnd;
+                    }
+                }
+            }
+            p0 += shape.g;
+        }
+    }
+#else
+    (void)dy, (void)dyp, (void)cout, (void)ho, (void)wo, (void)hd, (void)wd, (void)top, (void)left, (void)pw;
+    (void)cin, (void)kh, (void)kw, (void)sh, (void)sw, (void)ph, (void)pwd, (void)dx, (void)h, (void)wdx;
+    (void)itemFrom, (void)itemTo;
+#endif
+}
