@@ -11,15 +11,16 @@
 #   scripts/cpu-bench.sh            # builds the benchmarks jar first when it is missing (mvn -o, offline)
 #   BUILD=1 scripts/cpu-bench.sh    # rebuilds it in any case
 # Variables: CONFIGS (default dcgan28-64,dcgan28-256,dcgan64-64), THREADS (default 1,2), ITER_ARGS (default
-# "-f 1 -wi 2 -i 4 -w 2 -r 3"), LAYERS (default d28.conv1,d28.conv2,d64.conv2,d64.conv3,d64.conv4), OP_ARGS (default
-# "-f 1 -wi 2 -i 3 -w 1 -r 1"), OPS=0 to skip step 3.
+# "-f 1 -wi 2 -i 4 -w 2 -r 3"), LAYERS (default d28.conv1,d28.conv2,d64.conv1,d64.conv2,d64.conv3,d64.conv4; the
+# first layers, 1 and 3 input channels, are also G28's and G64's last transposed convolutions, with the passes'
+# roles swapped), OP_ARGS (default "-f 1 -wi 2 -i 3 -w 1 -r 1"), OPS=0 to skip step 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-build/cpu-bench}
 CONFIGS=${CONFIGS:-dcgan28-64,dcgan28-256,dcgan64-64}
 THREADS=${THREADS:-1,2}
 ITER_ARGS=${ITER_ARGS:--f 1 -wi 2 -i 4 -w 2 -r 3}
-LAYERS=${LAYERS:-d28.conv1,d28.conv2,d64.conv2,d64.conv3,d64.conv4}
+LAYERS=${LAYERS:-d28.conv1,d28.conv2,d64.conv1,d64.conv2,d64.conv3,d64.conv4}
 OP_ARGS=${OP_ARGS:--f 1 -wi 2 -i 3 -w 1 -r 1}
 JAR=benchmarks/target/benchmarks.jar
 

@@ -84,7 +84,7 @@ void gan4j_cpu_small_filter(const float* dy, int cout, int K, const float* xs, c
                             long rowStep, int ho, int wo, int rowsPerUnit, long units, long unitsPerSegment,
                             float* acc, long segFrom, long segTo);
 
-/** dw[e] += the sum over segments in order of acc[g][e] (its 8 lanes added pairwise), for e = co * K + k in [from, to). */
+/** dw[e] += the sum over segments in order of acc[g][e] (its 8 lanes added pairwise), e = co * K + k in [from, to). */
 void gan4j_cpu_small_filter_sum(const float* acc, long segments, int cout, int K, float* dw, long from, long to);
 
 /** Floats after each sample's padded dy that the data gradient's last tiles may read (their unused lanes). */

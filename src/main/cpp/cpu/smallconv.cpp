@@ -195,9 +195,13 @@ inline int lowered(int rows, int wo) {
  * acc[g][ci][v] = sum over co < cout, th < nth, tw < ntw of pw[((co * nth + th) * ntw + tw) * G * CIN + g * CIN + ci]
  * * src[co * plane - th * wd - tw + 8v + lane], stored to tmp[(g * CIN + ci) * 8V ...].
  */
-template <int CIN, int G, int V>
+template <int CIN, int G, int V, int T>
 GAN4J_AVX2 void dataTile(const float* src, long plane, int wd, int cout, int nth, int ntw, const float* pw,
                          float* tmp) {
+    if (T > 0) {  // T x T taps per phase as constants (stride 2, kernel 4: every DCGAN layer), the loops unrolled
+        nth = T;
+        ntw = T;
+    }
     __m256 c[G][CIN][V];
     #pragma GCC unroll 16
     for (int g = 0; g < G; g++) {
@@ -211,8 +215,10 @@ GAN4J_AVX2 void dataTile(const float* src, long plane, int wd, int cout, int nth
     }
     for (int co = 0; co < cout; co++) {
         const float* sc = src + co * plane;
+        #pragma GCC unroll 4
         for (int th = 0; th < nth; th++) {
             const float* st = sc - (long)th * wd;
+            #pragma GCC unroll 4
             for (int tw = 0; tw < ntw; tw++, pw += G * CIN) {
                 const float* s = st - tw;
                 __m256 x[V];
@@ -251,6 +257,23 @@ GAN4J_AVX2 void dataTile(const float* src, long plane, int wd, int cout, int nth
 
 using DataTileFn = void (*)(const float*, long, int, int, int, int, const float*, float*);
 
+/** A data-gradient tile with the taps per phase at run time and with 2 x 2 of them as constants. */
+struct Table {
+    DataTileFn any = nullptr;
+    DataTileFn two = nullptr;
+    DataTileFn pick(bool twoByTwo) const {
+        return twoByTwo ? two : any;
+    }
+};
+
+template <int CIN, int G, int V>
+struct TileOf : Table {
+    TileOf() {
+        any = &dataTile<CIN, G, V, 0>;
+        two = &dataTile<CIN, G, V, 2>;
+    }
+};
+
 /** A data-gradient tile and its shape: phases per group, vectors. */
 struct DataShape {
     DataTileFn fn;
@@ -260,43 +283,49 @@ struct DataShape {
 
 /**
  * The data-gradient tile for cin channels and `phases` phases left in the group: up to 4 phases (1 channel) or 2 (2
- * channels) share each dy load, so 12 accumulators take 7 loads (V + G * CIN) where one phase alone would take 13;
- * one phase at a time, V from 12 / cin down to half of it, the one computing fewest vectors for nvec.
+ * channels) share each dy load, so 12 accumulators take 7 loads (V + G * CIN) where one phase alone would take 13.
+ * Where a load serves several accumulators it is held in a register: accumulators + V + 1 <= 16 registers, else
+ * they spill (measured: 3 channels, V = 4 took 12-14 ms at D64 where V = 3 took 8-11 ms). One phase at a time, V
+ * is the one computing fewest vectors for nvec, counting 4 instructions of loop and loads per tap and tile. The
+ * taps as constants (2 x 2) paid only for one phase at a time (D64, 3 channels: 8.0 vs 8.8 ms); with shared loads
+ * they cost (D28: 0.69 vs 0.55 ms), so groups of phases keep them at run time.
  */
-GAN4J_AVX2 DataShape dataShape(int cin, int phases, long nvec) {
+GAN4J_AVX2 DataShape dataShape(int cin, int phases, long nvec, bool twoByTwo) {
     if (cin == 1 && phases >= 4) {
-        return {&dataTile<1, 4, 3>, 4, 3};
+        return {TileOf<1, 4, 3>().any, 4, 3};
     }
     if (cin == 1 && phases == 3) {
-        return {&dataTile<1, 3, 4>, 3, 4};
+        return {TileOf<1, 3, 3>().any, 3, 3};
     }
     if (cin <= 2 && phases >= 2) {
-        return cin == 1 ? DataShape{&dataTile<1, 2, 6>, 2, 6} : DataShape{&dataTile<2, 2, 3>, 2, 3};
+        return cin == 1 ? DataShape{TileOf<1, 2, 5>().any, 2, 5} : DataShape{TileOf<2, 2, 3>().any, 2, 3};
     }
-    static const DataTileFn one[4][13] = {
+    static const Table one[4][13] = {
         {},
-        {nullptr, &dataTile<1, 1, 1>, &dataTile<1, 1, 2>, &dataTile<1, 1, 3>, &dataTile<1, 1, 4>, &dataTile<1, 1, 5>,
-         &dataTile<1, 1, 6>, &dataTile<1, 1, 7>, &dataTile<1, 1, 8>, &dataTile<1, 1, 9>, &dataTile<1, 1, 10>,
-         &dataTile<1, 1, 11>, &dataTile<1, 1, 12>},
-        {nullptr, &dataTile<2, 1, 1>, &dataTile<2, 1, 2>, &dataTile<2, 1, 3>, &dataTile<2, 1, 4>, &dataTile<2, 1, 5>,
-         &dataTile<2, 1, 6>},
-        {nullptr, &dataTile<3, 1, 1>, &dataTile<3, 1, 2>, &dataTile<3, 1, 3>, &dataTile<3, 1, 4>},
+        {{}, TileOf<1, 1, 1>(), TileOf<1, 1, 2>(), TileOf<1, 1, 3>(), TileOf<1, 1, 4>(), TileOf<1, 1, 5>(),
+         TileOf<1, 1, 6>(), TileOf<1, 1, 7>(), TileOf<1, 1, 8>(), TileOf<1, 1, 9>(), TileOf<1, 1, 10>(),
+         TileOf<1, 1, 11>(), TileOf<1, 1, 12>()},
+        {{}, TileOf<2, 1, 1>(), TileOf<2, 1, 2>(), TileOf<2, 1, 3>(), TileOf<2, 1, 4>(), TileOf<2, 1, 5>()},
+        {{}, TileOf<3, 1, 1>(), TileOf<3, 1, 2>(), TileOf<3, 1, 3>()},
     };
-    const int most = 12 / cin;
+    // cost per vector computed: its FMAs plus about 4 instructions of loop and loads per tap
+    const int most = cin == 1 ? 12 : 15 / (cin + 1);
     int best = most;
-    long bestCost = (nvec + most - 1) / most * most;
+    long bestCost = (nvec + most - 1) / most * (most * cin + 4);
     for (int v = most - 1; v >= std::max(1, most / 2); v--) {
-        const long cost = (nvec + v - 1) / v * v;
+        const long cost = (nvec + v - 1) / v * (v * cin + 4);
         if (cost < bestCost) {
             best = v;
             bestCost = cost;
         }
     }
-    return {one[cin][best], 1, best};
+    return {one[cin][best].pick(twoByTwo), 1, best};
 }
 
+#define GAN4J_NO_MEMSET __attribute__((target("avx2,fma"), optimize("no-tree-loop-distribute-patterns")))
+
 /** d[0, n) = 0, by vectors (the last one overlapping the one before) where n >= 8. */
-__attribute__((target("avx2,fma"), optimize("no-tree-loop-distribute-patterns"))) inline void zeroRow(float* d, long n) {
+GAN4J_NO_MEMSET inline void zeroRow(float* d, long n) {
     if (n < 8) {
         for (long i = 0; i < n; i++) {
             d[i] = 0.0f;
@@ -318,8 +347,8 @@ __attribute__((target("avx2,fma"), optimize("no-tree-loop-distribute-patterns"))
  * in D28), so a row's zeros are two vector stores before its copy, and no library call (g++ would otherwise turn
  * the short zero loops into memset calls: 5 times slower here).
  */
-__attribute__((target("avx2,fma"), optimize("no-tree-loop-distribute-patterns"))) void padPlanes(
-        const float* src, float* dst, long planes, int h, int w, int hp, int wp, int top, int left) {
+GAN4J_NO_MEMSET void padPlanes(const float* src, float* dst, long planes, int h, int w, int hp, int wp, int top,
+                               int left) {
     const int right = wp - left - w;
     const bool edges = wp >= 8 && left <= 8 && right <= 8;
     const __m256 z = _mm256_setzero_ps();
@@ -541,7 +570,7 @@ extern "C" void gan4j_cpu_small_data(const float* dy, float* dyp, int cout, int 
         const float* src = dps + fstart + (long)top * wd + left;
         float* dxs = dx + s * cin * h * wdx;
         for (int p0 = 0; p0 < phases;) {
-            const DataShape shape = dataShape(cin, phases - p0, (flen + 7) / 8);
+            const DataShape shape = dataShape(cin, phases - p0, (flen + 7) / 8, nth == 2 && ntw == 2);
             const float* pwg = pw + (long)p0 * cout * nth * ntw * cin;
             for (long t0 = 0; t0 < flen; t0 += 8 * shape.v) {
                 shape.fn(src + t0, plane, wd, cout, nth, ntw, pwg, tmp);
