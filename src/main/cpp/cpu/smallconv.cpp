@@ -79,50 +79,48 @@ GAN4J_AVX2 void lower(const float* xs, const int* koff, int K, long rowStep, int
 
 /**
  * Forward tile: out_r[i] = sum_k a_r[k] * b[k * ld + i] for the 6 channel rows r < nl and 16 pixels i (two vectors),
- * storing the first `valid` pixels. Per k: two vector loads, six broadcasts, twelve FMAs, as conv.cpp's tile with
- * the roles of channels and pixels swapped (written out, so the accumulators stay in registers).
+ * storing the first `valid` pixels. Per k: two vector loads, six broadcasts, twelve FMAs (conv.cpp's tile with the
+ * roles of channels and pixels swapped, so the stores are whole vectors of a channel's pixels).
  */
 GAN4J_AVX2 void forwardTile(const float* const* a, int K, const float* b, int ld, float* const* out, int nl,
                             int valid) {
-    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-    const float* a0 = a[0];
-    const float* a1 = a[1];
-    const float* a2 = a[2];
-    const float* a3 = a[3];
-    const float* a4 = a[4];
-    const float* a5 = a[5];
+    __m256 c[6][2];
+    #pragma GCC unroll 6
+    for (int r = 0; r < 6; r++) {
+        c[r][0] = _mm256_setzero_ps();
+        c[r][1] = _mm256_setzero_ps();
+    }
     for (int k = 0; k < K; k++, b += ld) {
         const __m256 x0 = _mm256_load_ps(b);
         const __m256 x1 = _mm256_load_ps(b + 8);
-        __m256 w = _mm256_broadcast_ss(a0 + k);
-        c00 = _mm256_fmadd_ps(w, x0, c00);
-        c01 = _mm256_fmadd_ps(w, x1, c01);
-        w = _mm256_broadcast_ss(a1 + k);
-        c10 = _mm256_fmadd_ps(w, x0, c10);
-        c11 = _mm256_fmadd_ps(w, x1, c11);
-        w = _mm256_broadcast_ss(a2 + k);
-        c20 = _mm256_fmadd_ps(w, x0, c20);
-        c21 = _mm256_fmadd_ps(w, x1, c21);
-        w = _mm256_broadcast_ss(a3 + k);
-        c30 = _mm256_fmadd_ps(w, x0, c30);
-        c31 = _mm256_fmadd_ps(w, x1, c31);
-        w = _mm256_broadcast_ss(a4 + k);
-        c40 = _mm256_fmadd_ps(w, x0, c40);
-        c41 = _mm256_fmadd_ps(w, x1, c41);
-        w = _mm256_broadcast_ss(a5 + k);
-        c50 = _mm256_fmadd_ps(w, x0, c50);
-        c51 = _mm256_fmadd_ps(w, x1, c51);
+        #pragma GCC unroll 6
+        for (int r = 0; r < 6; r++) {  // 12 accumulators, 2 pixel vectors and one broadcast: 15 registers
+            const __m256 w = _mm256_broadcast_ss(a[r] + k);
+            c[r][0] = _mm256_fmadd_ps(w, x0, c[r][0]);
+            c[r][1] = _mm256_fmadd_ps(w, x1, c[r][1]);
+        }
     }
-    const __m256 c[6][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    for (int r = 0; r < nl; r++) {
-        storePart(out[r], c[r][0], valid);
-        if (valid > 8) {
-            storePart(out[r] + 8, c[r][1], valid - 8);
+    #pragma GCC unroll 6
+    for (int r = 0; r < 6; r++) {
+        if (r < nl) {
+            storePart(out[r], c[r][0], valid);
+            if (valid > 8) {
+                storePart(out[r] + 8, c[r][1], valid - 8);
+            }
+        }
+    }
+}
+
+/** c[r][t] += y_r * b[t * ld] for the filter-gradient tile's 4 channel rows and NK taps: one pixel vector. */
+template <int NK>
+__attribute__((target("avx2,fma"), always_inline)) inline void filterStep(__m256 (&c)[4][NK], const __m256 (&y)[4],
+                                                                            const float* b, int ld) {
+    #pragma GCC unroll 16
+    for (int t = 0; t < NK; t++) {
+        const __m256 x = _mm256_load_ps(b + (long)t * ld);
+        #pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) {
+            c[r][t] = _mm256_fmadd_ps(y[r], x, c[r][t]);
         }
     }
 }
@@ -141,40 +139,18 @@ GAN4J_AVX2 void filterTile(const float* const* d, const float* b, int ld, int nv
             c[r][t] = _mm256_loadu_ps(acc[r] + 8 * t);
         }
     }
-    const float* d0 = d[0];
-    const float* d1 = d[1];
-    const float* d2 = d[2];
-    const float* d3 = d[3];
     const int full = tail == 0 ? nvec : nvec - 1;
     for (int i = 0; i < 8 * full; i += 8) {
-        const __m256 y0 = _mm256_loadu_ps(d0 + i);
-        const __m256 y1 = _mm256_loadu_ps(d1 + i);
-        const __m256 y2 = _mm256_loadu_ps(d2 + i);
-        const __m256 y3 = _mm256_loadu_ps(d3 + i);
-        #pragma GCC unroll 16
-        for (int t = 0; t < NK; t++) {
-            const __m256 x = _mm256_load_ps(b + (long)t * ld + i);
-            c[0][t] = _mm256_fmadd_ps(y0, x, c[0][t]);
-            c[1][t] = _mm256_fmadd_ps(y1, x, c[1][t]);
-            c[2][t] = _mm256_fmadd_ps(y2, x, c[2][t]);
-            c[3][t] = _mm256_fmadd_ps(y3, x, c[3][t]);
-        }
+        const __m256 y[4] = {_mm256_loadu_ps(d[0] + i), _mm256_loadu_ps(d[1] + i), _mm256_loadu_ps(d[2] + i),
+                             _mm256_loadu_ps(d[3] + i)};
+        filterStep<NK>(c, y, b + i, ld);
     }
     if (full < nvec) {
         const int i = 8 * full;
         const __m256i m = laneMask(tail);
-        const __m256 y0 = _mm256_maskload_ps(d0 + i, m);
-        const __m256 y1 = _mm256_maskload_ps(d1 + i, m);
-        const __m256 y2 = _mm256_maskload_ps(d2 + i, m);
-        const __m256 y3 = _mm256_maskload_ps(d3 + i, m);
-        #pragma GCC unroll 16
-        for (int t = 0; t < NK; t++) {
-            const __m256 x = _mm256_load_ps(b + (long)t * ld + i);
-            c[0][t] = _mm256_fmadd_ps(y0, x, c[0][t]);
-            c[1][t] = _mm256_fmadd_ps(y1, x, c[1][t]);
-            c[2][t] = _mm256_fmadd_ps(y2, x, c[2][t]);
-            c[3][t] = _mm256_fmadd_ps(y3, x, c[3][t]);
-        }
+        const __m256 y[4] = {_mm256_maskload_ps(d[0] + i, m), _mm256_maskload_ps(d[1] + i, m),
+                             _mm256_maskload_ps(d[2] + i, m), _mm256_maskload_ps(d[3] + i, m)};
+        filterStep<NK>(c, y, b + i, ld);
     }
     #pragma GCC unroll 16
     for (int r = 0; r < 4; r++) {
@@ -202,23 +178,16 @@ GAN4J_AVX2 void dataTile(const float* src, long plane, int wd, int cout, int nth
         nth = T;
         ntw = T;
     }
-    __m256 c[G][CIN][V];
+    constexpr int N = G * CIN * V;
+    __m256 c[N];  // c[(g * CIN + ci) * V + v]
     #pragma GCC unroll 16
-    for (int g = 0; g < G; g++) {
-        #pragma GCC unroll 16
-        for (int ci = 0; ci < CIN; ci++) {
-            #pragma GCC unroll 16
-            for (int v = 0; v < V; v++) {
-                c[g][ci][v] = _mm256_setzero_ps();
-            }
-        }
+    for (int i = 0; i < N; i++) {
+        c[i] = _mm256_setzero_ps();
     }
     for (int co = 0; co < cout; co++) {
         const float* sc = src + co * plane;
-        #pragma GCC unroll 4
         for (int th = 0; th < nth; th++) {
             const float* st = sc - (long)th * wd;
-            #pragma GCC unroll 4
             for (int tw = 0; tw < ntw; tw++, pw += G * CIN) {
                 const float* s = st - tw;
                 __m256 x[V];
@@ -230,28 +199,19 @@ GAN4J_AVX2 void dataTile(const float* src, long plane, int wd, int cout, int nth
                     }
                 }
                 #pragma GCC unroll 16
-                for (int g = 0; g < G; g++) {
+                for (int gc = 0; gc < G * CIN; gc++) {  // gc = g * CIN + ci
+                    const __m256 k = _mm256_broadcast_ss(pw + gc);
                     #pragma GCC unroll 16
-                    for (int ci = 0; ci < CIN; ci++) {
-                        const __m256 k = _mm256_broadcast_ss(pw + g * CIN + ci);
-                        #pragma GCC unroll 16
-                        for (int v = 0; v < V; v++) {
-                            c[g][ci][v] = _mm256_fmadd_ps(k, x[v], c[g][ci][v]);
-                        }
+                    for (int v = 0; v < V; v++) {
+                        c[gc * V + v] = _mm256_fmadd_ps(k, x[v], c[gc * V + v]);
                     }
                 }
             }
         }
     }
     #pragma GCC unroll 16
-    for (int g = 0; g < G; g++) {
-        #pragma GCC unroll 16
-        for (int ci = 0; ci < CIN; ci++) {
-            #pragma GCC unroll 16
-            for (int v = 0; v < V; v++) {
-                _mm256_store_ps(tmp + ((g * CIN + ci) * V + v) * 8, c[g][ci][v]);
-            }
-        }
+    for (int i = 0; i < N; i++) {
+        _mm256_store_ps(tmp + 8 * i, c[i]);
     }
 }
 
@@ -486,8 +446,9 @@ extern "C" void gan4j_cpu_small_filter(const float* dy, int cout, int K, const f
                 for (int r = 0; r < 4; r++) {
                     d[r] = dys + std::min(g * 4 + r, cout - 1) * p;  // rows past cout: their sums are not used
                 }
-                for (int k = 0; k < K; k += 3) {
-                    const int nk = std::min(3, K - k);
+                for (int k = 0; k < K;) {
+                    // groups of 3 taps; K = 3m + 1 ends with two groups of 2 instead of one tap alone (D28: K = 16)
+                    const int nk = K - k == 4 ? 2 : std::min(3, K - k);
                     float* a[4];
                     #pragma GCC unroll 16
                     for (int r = 0; r < 4; r++) {
@@ -500,6 +461,7 @@ extern "C" void gan4j_cpu_small_filter(const float* dy, int cout, int K, const f
                     } else {
                         filterTile<1>(d, b + (long)k * ld, ld, (npx + 7) / 8, npx % 8, a);
                     }
+                    k += nk;
                 }
             }
         }

@@ -536,16 +536,13 @@ final class NativeConv implements AutoCloseable {
         CpuStorage ws = workspace(plan.nb * plan.xsSample);
         FloatPointer xs = at(ws, 0);
         FloatPointer wp = at(w, wOff);
-        long xSample = (long) g.cin * g.h * g.w;
         long ySample = (long) g.cout * g.p();
         long itemWork = 2L * g.k() * g.cout * plan.rows * g.wo;
-        for (int n0 = 0; n0 < n; n0 += plan.nb) {
-            int cnt = Math.min(plan.nb, n - n0);
-            padColumns(at(x, xOff + n0 * xSample), xs, cnt * g.cin, g, plan);
+        smallChunks(g, n, plan, x, xOff, xs, (n0, cnt) -> {
             FloatPointer ys = at(y, yOff + n0 * ySample);
             loop.run(cnt * plan.blocks, itemWork, (f, t) -> CpuKernels.gan4j_cpu_small_forward(wp, g.cout, g.k(), xs,
                     plan.koff, plan.xsSample, plan.rowStep, g.ho, g.wo, ys, plan.rows, f, t));
-        }
+        });
         passes++;
         return true;
     }
@@ -567,21 +564,18 @@ final class NativeConv implements AutoCloseable {
         FloatPointer acc = at(ws, 0);
         FloatPointer xs = at(ws, accSize);
         FloatPointer dws = at(dw, dwOff);
-        long xSample = (long) g.cin * g.h * g.w;
         long dySample = (long) g.cout * g.p();
         long unitWork = 2L * g.k() * g.cout * plan.rows * g.wo;
-        for (int n0 = 0; n0 < n; n0 += plan.nb) {
-            int cnt = Math.min(plan.nb, n - n0);
+        smallChunks(g, n, plan, x, xOff, xs, (n0, cnt) -> {
             long units = (long) cnt * plan.blocks;
             long perSegment = (units + SMALL_SEGMENTS - 1) / SMALL_SEGMENTS;
             int segments = (int) ((units + perSegment - 1) / perSegment);
-            padColumns(at(x, xOff + n0 * xSample), xs, cnt * g.cin, g, plan);
             FloatPointer dys = at(dy, dyOff + n0 * dySample);
             loop.run(segments, perSegment * unitWork, (f, t) -> CpuKernels.gan4j_cpu_small_filter(dys, g.cout, g.k(),
                     xs, plan.koff, plan.xsSample, plan.rowStep, g.ho, g.wo, plan.rows, units, perSegment, acc, f, t));
             loop.run(g.cout * g.k(), 8L * segments, (f, t) -> CpuKernels.gan4j_cpu_small_filter_sum(acc, segments,
                     g.cout, g.k(), dws, f, t));
-        }
+        });
         passes++;
         return true;
     }
@@ -621,9 +615,23 @@ final class NativeConv implements AutoCloseable {
         return true;
     }
 
-    private void padColumns(FloatPointer src, FloatPointer dst, int planes, Geometry g, SmallPlan plan) {
-        loop.run(planes, (long) plan.hp * g.sw * plan.wu, (f, t) -> CpuKernels.gan4j_cpu_pad_columns(src, dst, g.h,
-                g.w, plan.hp, g.ph, g.pw, g.sw, plan.wu, f, t));
+    /** One chunk of samples {@code [n0, n0 + cnt)} of the small forward pass or filter gradient. */
+    @FunctionalInterface
+    private interface SmallChunk {
+        void run(int n0, int cnt);
+    }
+
+    /** Runs {@code body} over the chunks of {@code plan}, each after padding its input into {@code xs}. */
+    private void smallChunks(Geometry g, int n, SmallPlan plan, CpuStorage x, long xOff, FloatPointer xs,
+            SmallChunk body) {
+        long xSample = (long) g.cin * g.h * g.w;
+        for (int n0 = 0; n0 < n; n0 += plan.nb) {
+            int cnt = Math.min(plan.nb, n - n0);
+            FloatPointer src = at(x, xOff + n0 * xSample);
+            loop.run(cnt * g.cin, (long) plan.hp * g.sw * plan.wu, (f, t) -> CpuKernels.gan4j_cpu_pad_columns(src, xs,
+                    g.h, g.w, plan.hp, g.ph, g.pw, g.sw, plan.wu, f, t));
+            body.run(n0, cnt);
+        }
     }
 
     /**
