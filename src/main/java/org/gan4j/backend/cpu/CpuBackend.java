@@ -49,7 +49,7 @@ import org.gan4j.tensor.Tensor;
  * <p><b>Convolution</b> ({@code x: (N, Cin, H, W)}, {@code w: (Cout, Cin, kH, kW)}, {@code y: (N, Cout, Ho, Wo)};
  * PyTorch's {@code F.conv2d}, {@code conv_transpose2d} and the weight gradient): on x86-64 with AVX2 + FMA, gan4j's
  * native implicit-GEMM kernels ({@link NativeConv}, C++ built into the jar) for every pass with 8 or more output
- * channels and every pass of a convolution with 1-3 input channels (pixel-vectorised kernels); otherwise, and
+ * channels, and pixel-vectorised ones for the passes of convolutions with 1-3 input channels; otherwise, and
  * wherever the native library does not load (another OS or architecture, an older CPU,
  * {@code -Dgan4j.cpu.native=false}), the portable path: im2col + GEMM forward, GEMM + col2im for the data gradient,
  * im2col + GEMM (accumulating) for the filter gradient, over chunks of samples sized so the column matrix fits a

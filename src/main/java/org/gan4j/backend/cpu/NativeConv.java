@@ -31,9 +31,10 @@ import org.gan4j.tensor.Tensor;
  * below {@link #MIN_ROWS} of them most of each 16-wide panel would be zeros, so im2col + OpenBLAS does those.
  *
  * <p>Convolutions with at most {@link #SMALL_CHANNELS} input channels (D's first layer, and G's last transposed
- * layer, whose forward pass is this class's data gradient) take every pass through the kernels of
- * {@code smallconv.cpp} instead, which vectorise over pixels (the formulas are in {@code gan4j_cpu.h}): the forward
- * pass and filter gradient over a block of output rows lowered into a buffer on the native stack (6 channels x 16
+ * layer, whose forward pass is this class's data gradient) take their data and filter gradients, and their forward
+ * pass where it has fewer than {@link #SMALL_FORWARD_TAPS} taps or {@link #MIN_ROWS} output channels, through the
+ * kernels of {@code smallconv.cpp} instead, which vectorise over pixels (the formulas are in {@code gan4j_cpu.h}):
+ * the forward pass and filter gradient over a block of output rows lowered into a buffer on the native stack (6 channels x 16
  * pixels of accumulators forward, 4 channels x 3 taps with the pixels as the reduction for the filter gradient, its
  * sum cut into at most {@link #SMALL_SEGMENTS} segments fixed by the geometry and added in order), the data gradient
  * over the flat grid of every stride phase at once, up to 4 phases sharing each {@code dy} load. Each is split over
@@ -66,6 +67,13 @@ final class NativeConv implements AutoCloseable {
      * of {@code smallconv.cpp} (D's first convolution, G's last transposed one), whatever {@code Cout}.
      */
     static final int SMALL_CHANNELS = 3;
+    /**
+     * Taps ({@code Cin*kH*kW}) from which a forward pass with {@link #MIN_ROWS} or more output channels goes to the
+     * 16-channel kernel rather than the pixel-vectorised one. Measured (batch 64, one thread, JMH, CPU time, load
+     * 10-12): D28's first layer (16 taps) 0.64-0.77 ms pixel-vectorised vs 1.04-1.11 ms; D64's (48 taps) 9.8-11.9 ms
+     * vs 7.8-9.5 ms.
+     */
+    private static final int SMALL_FORWARD_TAPS = 32;
     /** Output pixels per item of the small forward pass and filter gradient at most: a lowered block stays in L2. */
     private static final int SMALL_BLOCK_PIXELS = 256;
     /** Floats of the small kernels' lowered block on the native stack ({@code GAN4J_CPU_SMALL_LOWERED}). */
@@ -146,8 +154,9 @@ final class NativeConv implements AutoCloseable {
     /** {@code y = conv(x, w)} natively, or false (nothing done) when this pass is left to im2col + OpenBLAS. */
     boolean forward(Geometry g, int n, CpuStorage x, long xOff, CpuStorage w, long wOff, CpuStorage y, long yOff,
             long target) {
-        if (small(g)) {
-            return smallForward(g, n, x, xOff, w, wOff, y, yOff, target);
+        if (small(g) && (g.cout < MIN_ROWS || g.k() < SMALL_FORWARD_TAPS)
+                && smallForward(g, n, x, xOff, w, wOff, y, yOff, target)) {
+            return true;
         }
         ForwardPlan plan = usable(g.cout) ? forwardPlan(g, n, target, Long.MAX_VALUE) : null;
         if (plan == null) {
@@ -180,8 +189,8 @@ final class NativeConv implements AutoCloseable {
     /** {@code dw += corr(x, dy)} natively, or false (nothing done) when left to im2col + OpenBLAS. */
     boolean backwardFilter(Geometry g, int n, CpuStorage x, long xOff, CpuStorage dy, long dyOff, CpuStorage dw,
             long dwOff, long target) {
-        if (small(g)) {
-            return smallFilter(g, n, x, xOff, dy, dyOff, dw, dwOff, target);
+        if (small(g) && smallFilter(g, n, x, xOff, dy, dyOff, dw, dwOff, target)) {
+            return true;
         }
         ForwardPlan plan = usable(g.cout) ? forwardPlan(g, n, target, FILTER_CHUNK_COLUMNS / g.p()) : null;
         if (plan == null) {
@@ -214,8 +223,8 @@ final class NativeConv implements AutoCloseable {
     /** {@code dx = conv_transpose(dy, w)} natively, or false (nothing done) when left to im2col + OpenBLAS. */
     boolean backwardData(Geometry g, int n, CpuStorage dy, long dyOff, CpuStorage w, long wOff, CpuStorage dx,
             long dxOff, long target) {
-        if (small(g)) {
-            return smallData(g, n, dy, dyOff, w, wOff, dx, dxOff, target);
+        if (small(g) && smallData(g, n, dy, dyOff, w, wOff, dx, dxOff, target)) {
+            return true;
         }
         DataPlan plan = usable(g.cin) && !wastefulDataGradient(g) ? dataPlan(g, n, target) : null;
         if (plan == null) {

@@ -162,8 +162,9 @@ class CpuF32FastPathTest {
     }
 
     /**
-     * Geometries for the few-channel kernels ({@code smallconv.cpp}, every pass with {@code Cin <= 3}): 1, 2 and 3
-     * input channels; {@code Cout} not a multiple of the forward tile's 6 channels or the filter tile's 4, and one;
+     * Geometries for the few-channel kernels ({@code smallconv.cpp}: the data and filter gradients with
+     * {@code Cin <= 3}, and the forward pass where it has under 32 taps or under 8 output channels): 1, 2 and 3 input
+     * channels; {@code Cout} not a multiple of the forward tile's 6 channels or the filter tile's 4, and one;
      * pixel counts not a multiple of a vector; images wider than a block (one output row per item); stride 1, 2 and
      * 3; non-square kernels, strides and paddings; padding wider than the kernel's reach; data-gradient phases with no
      * taps and groups of 3 and 2 phases (stride 3: 9 phases); batch 1; chunked workspaces. The last geometry's
