@@ -34,11 +34,11 @@ import org.gan4j.tensor.Tensor;
  * layer, whose forward pass is this class's data gradient) take their data and filter gradients, and their forward
  * pass where it has fewer than {@link #SMALL_FORWARD_TAPS} taps or {@link #MIN_ROWS} output channels, through the
  * kernels of {@code smallconv.cpp} instead, which vectorise over pixels (the formulas are in {@code gan4j_cpu.h}):
- * the forward pass and filter gradient over a block of output rows lowered into a buffer on the native stack (6 channels x 16
- * pixels of accumulators forward, 4 channels x 3 taps with the pixels as the reduction for the filter gradient, its
- * sum cut into at most {@link #SMALL_SEGMENTS} segments fixed by the geometry and added in order), the data gradient
- * over the flat grid of every stride phase at once, up to 4 phases sharing each {@code dy} load. Each is split over
- * the pool by blocks of rows, segments or samples, with the same independence from the thread count.
+ * the forward pass and filter gradient over a block of output rows lowered into a buffer on the native stack (6
+ * channels x 16 pixels of accumulators forward, 4 channels x 3 taps with the pixels as the reduction for the filter
+ * gradient, its sum cut into at most {@link #SMALL_SEGMENTS} segments fixed by the geometry and added in order), the
+ * data gradient over the flat grid of every stride phase at once, up to 4 phases sharing each {@code dy} load. Each
+ * is split over the pool by blocks of rows, segments or samples, with the same independence from the thread count.
  *
  * <p>Everything is checked here before crossing into native code: tensor shapes by {@link org.gan4j.backend.Backend},
  * and that every offset the kernels form fits an {@code int} (else the pass falls back).
