@@ -100,7 +100,8 @@ public final class CpuBackend extends Backend {
         // One OpenBLAS thread: the backend splits large products over its own pool (see gemm), so no OpenBLAS
         // worker spins on a core between products while the pool runs the loops around them.
         openblas.blas_set_num_threads(1);
-        this.nativeConv = nativeConvolutions && NativeConv.status().usable() ? new NativeConv(this::parallelFor) : null;
+        this.nativeConv = nativeConvolutions && NativeConv.status().usable()
+                ? new NativeConv(this::parallelFor, threads) : null;
         this.nativeLoops = nativeLoops && LoopsProbe.USABLE;
     }
 

@@ -25,10 +25,12 @@ import org.gan4j.tensor.Tensor;
  *       a stride-1 correlation of the zero-padded {@code dy} with the taps {@code kh = rh + sH*th} of that phase, so
  *       every {@code dx} element is written once, with no scatter (col2im) and no atomics.</li>
  * </ul>
- * Work is split over the backend's pool by output tiles only (16 channels x 6 pixels or taps), in a fixed order, so
- * the results do not depend on the thread count. A pass is taken only where it pays: the kernels vectorise over the
- * pass's output channels ({@code Cout} forward and for the filter gradient, {@code Cin} for the data gradient), and
- * below {@link #MIN_ROWS} of them most of each 16-wide panel would be zeros, so im2col + OpenBLAS does those.
+ * Work is split over the backend's pool by output tiles (16 channels x 6 pixels or taps), or for the data gradient of
+ * a large enough batch by samples (see {@link #backwardData}); each output element is one tile's sum in a fixed
+ * order, so the results do not depend on the thread count. A pass is taken only where it pays: the kernels
+ * vectorise over the pass's output channels ({@code Cout} forward and for the filter gradient, {@code Cin} for the
+ * data gradient), and below {@link #MIN_ROWS} of them most of each 16-wide panel would be zeros, so im2col +
+ * OpenBLAS does those.
  *
  * <p>Convolutions with at most {@link #SMALL_CHANNELS} input channels (D's first layer, and G's last transposed
  * layer, whose forward pass is this class's data gradient) take their data and filter gradients, and their forward
@@ -85,6 +87,8 @@ final class NativeConv implements AutoCloseable {
     private static final int SMALL_SEGMENTS = 16;
     /** Floats after each sample's padded {@code dy} for the small data gradient ({@code GAN4J_CPU_SMALL_SLACK}). */
     private static final int SMALL_DATA_SLACK = 96;
+    /** Samples per thread from which the data gradient is split by samples (a choice: at most 1/4 imbalance). */
+    private static final int MIN_SAMPLES_PER_PART = 4;
     /** Plans kept per backend before the cache is emptied (a model has a handful of shapes). */
     private static final int MAX_PLANS = 64;
 
@@ -139,7 +143,12 @@ final class NativeConv implements AutoCloseable {
         }
     }
 
+    /** A loop that runs every item on the calling thread (inside a part already split over the pool). */
+    private static final Loop SERIAL = (n, workPerItem, body) -> body.run(0, n);
+
     private final Loop loop;
+    /** The backend's thread count: the parts of a data gradient split by samples. */
+    private final int threads;
     private final Map<PlanKey, ForwardPlan> forwardPlans = new HashMap<>();
     private final Map<PlanKey, DataPlan> dataPlans = new HashMap<>();
     private final Map<PlanKey, SmallPlan> smallPlans = new HashMap<>();
@@ -147,8 +156,9 @@ final class NativeConv implements AutoCloseable {
     /** Native passes run by this instance; a test checks the native path is the one taken here. */
     long passes;
 
-    NativeConv(Loop loop) {
+    NativeConv(Loop loop, int threads) {
         this.loop = loop;
+        this.threads = threads;
     }
 
     /** {@code y = conv(x, w)} natively, or false (nothing done) when this pass is left to im2col + OpenBLAS. */
@@ -220,7 +230,16 @@ final class NativeConv implements AutoCloseable {
         return true;
     }
 
-    /** {@code dx = conv_transpose(dy, w)} natively, or false (nothing done) when left to im2col + OpenBLAS. */
+    /**
+     * {@code dx = conv_transpose(dy, w)} natively, or false (nothing done) when left to im2col + OpenBLAS.
+     *
+     * <p>With at least {@link #MIN_SAMPLES_PER_PART} samples per thread the batch is split by samples into one part
+     * per thread, each padding and computing its own chunks (its own slot of the padded {@code dy}) in a single
+     * hand-off to the pool, instead of handing off the padding and each stride phase of every chunk (about 5 per
+     * chunk of 2-8 samples at the DCGAN64 shapes); each thread then also keeps its own chunk's {@code dx} in its
+     * core's cache across the phases. Every {@code dx} element is still one tile's sum in the same order (a column's
+     * sum does not depend on the tile or chunk it falls in), so the bits do not depend on the split.
+     */
     boolean backwardData(Geometry g, int n, CpuStorage dy, long dyOff, CpuStorage w, long wOff, CpuStorage dx,
             long dxOff, long target) {
         if (small(g) && smallData(g, n, dy, dyOff, w, wOff, dx, dxOff, target)) {
@@ -232,30 +251,54 @@ final class NativeConv implements AutoCloseable {
         }
         int panels = panels(g.cin);
         long aSize = (long) panels * PANEL * g.cout * g.kh * g.kw;
-        CpuStorage ws = workspace(aSize + plan.nb * plan.padded);
+        int parts = n >= MIN_SAMPLES_PER_PART * threads ? threads : 1;
+        CpuStorage ws = workspace(aSize + parts * plan.nb * plan.padded);
         FloatPointer wp = at(w, wOff);
-        for (Phase ph : plan.phases) {
-            FloatPointer a = at(ws, ph.aOffset);
-            loop.run(panels, (long) ph.r * PANEL,
-                    (f, t) -> CpuKernels.gan4j_cpu_pack(wp, (long) g.kh * g.kw, g.cin, ph.wOff, ph.r, a, f, t));
-        }
-        FloatPointer dyp = at(ws, aSize);
-        long dySample = (long) g.cout * g.p();
-        long dxSample = (long) g.cin * g.h * g.w;
-        for (int n0 = 0; n0 < n; n0 += plan.nb) {
-            int cnt = Math.min(plan.nb, n - n0);
-            pad(at(dy, dyOff + n0 * dySample), dyp, cnt * g.cout, g.ho, g.wo, plan.hp, plan.wp, plan.top, plan.left);
-            FloatPointer dxs = at(dx, dxOff + n0 * dxSample);
-            for (Phase ph : plan.phases) {
-                FloatPointer a = at(ws, ph.aOffset);
-                int cols = cnt * ph.j;
-                loop.run(panels * tiles(cols), 2L * ph.r * PANEL * TILE,
-                        (f, t) -> CpuKernels.gan4j_cpu_igemm(a, dyp, ph.roff, ph.r, ph.base, cols, dxs,
-                                (long) g.h * g.w, ph.outOff, g.cin, 0, blockTiles(plan.padded, ph.j), f, t));
+        List<Phase> phases = plan.phases;
+        loop.run(phases.size() * panels, (long) g.cout * g.kh * g.kw * PANEL / phases.size(), (f, t) -> {
+            for (int i = f; i < t; i++) {
+                Phase ph = phases.get(i / panels);
+                CpuKernels.gan4j_cpu_pack(wp, (long) g.kh * g.kw, g.cin, ph.wOff, ph.r, at(ws, ph.aOffset),
+                        i % panels, i % panels + 1);
             }
+        });
+        if (parts == 1) {
+            for (int n0 = 0; n0 < n; n0 += plan.nb) {
+                dataChunk(g, plan, ws, aSize, dy, dyOff, dx, dxOff, n0, Math.min(plan.nb, n - n0), loop);
+            }
+        } else {
+            loop.run(parts, Long.MAX_VALUE / (4L * parts), (f, t) -> {
+                for (int part = f; part < t; part++) {
+                    int hi = (int) ((long) n * (part + 1) / parts);
+                    long slot = aSize + part * plan.nb * plan.padded;
+                    for (int n0 = (int) ((long) n * part / parts); n0 < hi; n0 += plan.nb) {
+                        dataChunk(g, plan, ws, slot, dy, dyOff, dx, dxOff, n0, Math.min(plan.nb, hi - n0), SERIAL);
+                    }
+                }
+            });
         }
         passes++;
         return true;
+    }
+
+    /**
+     * The data gradient of samples {@code [n0, n0 + cnt)}: pads their {@code dy} into {@code ws} at {@code padOff},
+     * then runs every stride phase over them, splitting the padding and each phase by {@code inner}.
+     */
+    private static void dataChunk(Geometry g, DataPlan plan, CpuStorage ws, long padOff, CpuStorage dy, long dyOff,
+            CpuStorage dx, long dxOff, int n0, int cnt, Loop inner) {
+        FloatPointer dyp = at(ws, padOff);
+        pad(inner, at(dy, dyOff + n0 * (long) g.cout * g.p()), dyp, cnt * g.cout, g.ho, g.wo, plan.hp, plan.wp,
+                plan.top, plan.left);
+        FloatPointer dxs = at(dx, dxOff + n0 * (long) g.cin * g.h * g.w);
+        int panels = panels(g.cin);
+        for (Phase ph : plan.phases) {
+            FloatPointer a = at(ws, ph.aOffset);
+            int cols = cnt * ph.j;
+            inner.run(panels * tiles(cols), 2L * ph.r * PANEL * TILE,
+                    (f, t) -> CpuKernels.gan4j_cpu_igemm(a, dyp, ph.roff, ph.r, ph.base, cols, dxs,
+                            (long) g.h * g.w, ph.outOff, g.cin, 0, blockTiles(plan.padded, ph.j), f, t));
+        }
     }
 
     /**
@@ -286,6 +329,11 @@ final class NativeConv implements AutoCloseable {
     }
 
     private void pad(FloatPointer src, FloatPointer dst, int planes, int h, int w, int hp, int wp, int top, int left) {
+        pad(loop, src, dst, planes, h, w, hp, wp, top, left);
+    }
+
+    private static void pad(Loop loop, FloatPointer src, FloatPointer dst, int planes, int h, int w, int hp, int wp,
+            int top, int left) {
         loop.run(planes, (long) hp * wp,
                 (f, t) -> CpuKernels.gan4j_cpu_pad(src, dst, h, w, hp, wp, top, left, f, t));
     }

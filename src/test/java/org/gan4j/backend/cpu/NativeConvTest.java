@@ -69,6 +69,28 @@ class NativeConvTest {
     }
 
     /**
+     * The data gradient of a batch with 4 or more samples per thread is split by samples (each part in its own
+     * chunks): batch 13 on 2 and 3 threads with a workspace of 2 samples per chunk (parts of 6-7 and 4-5 samples, a
+     * short last chunk) gives the bits of 1 thread, which splits by tiles.
+     */
+    @Test
+    void theDataGradientSplitBySamplesDoesNotDependOnTheThreadCount() {
+        float[][] one = null;
+        for (int threads = 1; threads <= 3; threads++) {
+            try (CpuBackend b = CpuBackend.create(threads)) {
+                b.convWorkspaceTarget = 8000;
+                float[][] many = passes(b, new SplittableRandom(7), Shape.of(13, 24, 14, 14), Shape.of(40, 24, 4, 4));
+                if (one == null) {
+                    one = many;
+                }
+                for (int i = 0; i < one.length; i++) {
+                    assertArrayEquals(one[i], many[i], "pass " + i + " with " + threads + " threads");
+                }
+            }
+        }
+    }
+
+    /**
      * Forward, data gradient and filter gradient of a D28 conv2-like layer with awkward counts (the 16-channel
      * kernels) and of two few-channel layers like D64's first and D28's first (the pixel-vectorised kernels, whose
      * filter gradient sums fixed segments of the batch); their outputs.
