@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.gan4j.backend.Activation;
 import org.gan4j.backend.Backend;
@@ -46,7 +47,11 @@ import org.gan4j.tensor.Tensor;
  * <p><b>Averaged generator.</b> With {@link TrainerConfig#emaDecay()} {@code > 0}, each generator update is folded into
  * an exponential moving average of G's weights ({@link WeightAverage}); {@link #sample}, {@link #generate} and
  * {@link #averagedGeneratorState()} then use the averaged weights, and {@link #state()} carries the average's running
- * sum (entry {@code ema.sum}) so a resumed run continues it exactly.
+ * sum (entry {@code ema.sum}) so a resumed run continues it exactly. When G has batch norm, the averaged weights get
+ * their own running statistics each time they are used: {@value #AVERAGE_STATISTICS_BATCHES} training-mode forwards
+ * of the averaged G on a fixed noise stream (batches of the training batch size, classes cycled; with momentum 0.1
+ * the statistics G had before weigh 0.9^50, under 1%); the live statistics are put back afterwards, so the
+ * training state does not change.
  *
  * <p><b>Random numbers.</b> Noise and (non-constant) labels come from the trainer's own Philox stream, keyed by
  * {@link TrainerConfig#seed()}: per step, real targets, then fake targets (only when {@link Labels#isConstant()} is
@@ -95,6 +100,11 @@ public final class GanTrainer implements AutoCloseable {
     private static final int R1 = 9;
     private static final int SLOTS = 10;
 
+    /** Batches of the averaged generator's own samples that set its batch-norm statistics (see the class comment). */
+    public static final int AVERAGE_STATISTICS_BATCHES = 50;
+    /** Key of the noise stream of those batches (with the seed: the same noise every time). */
+    private static final long AVERAGE_STATISTICS_KEY = 0x5EED_F1CE_D002L;
+
     /** Name of the weight average's running sum in {@link #optimizerState()}. */
     public static final String AVERAGE_STATE = "ema.sum";
 
@@ -109,6 +119,8 @@ public final class GanTrainer implements AutoCloseable {
     private final Adam optimizerG;
     private final RandomState random;
     private final WeightAverage average;
+    /** Noise of the averaged generator's statistics batches; null until first needed. */
+    private Tensor statisticsNoise;
     private final Tensor noise;
     private final Tensor realInput;
     private final Tensor realTargets;
@@ -509,36 +521,59 @@ public final class GanTrainer implements AutoCloseable {
         require(noise != null && mode != null, "noise and mode must not be null");
         require(labels == null || numClasses > 0, "these models are not class-conditional: they take no class"
                 + " labels");
-        if (numClasses > 0) {
-            int n = noise.shape().dim(0);
-            int[] y = labels != null ? labels : cycledLabels(n, numClasses);
-            require(y.length == n, "need one class label per noise vector (" + n + "), got " + y.length);
-            generator.setLabels(y);
-            labelsStale = true;
-        }
         require(withoutBatch(noise.shape()).equals(latentShape), "noise must be (n, " + dims(latentShape)
                 + "), got " + noise.shape());
+        int[] y = numClasses > 0 ? (labels != null ? labels : cycledLabels(noise.shape().dim(0), numClasses)) : null;
+        require(y == null || y.length == noise.shape().dim(0), "need one class label per noise vector ("
+                + noise.shape().dim(0) + "), got " + (y == null ? 0 : y.length));
         dropGraph(); // another batch size reallocates G's buffers, whose addresses a graph holds
-        boolean eval = mode == SamplingMode.EVAL;
-        if (eval) {
-            generator.eval();
+        Supplier<float[]> forward = () -> {
+            if (y != null) {
+                generator.setLabels(y);
+                labelsStale = true;
+            }
+            if (mode == SamplingMode.EVAL) {
+                generator.eval();
+            }
+            try {
+                return generator.forward(noise).toFloatArray();
+            } finally {
+                generator.train();
+            }
+        };
+        return average == null ? forward.get()
+                : average.withAverage(generatorSteps, this::recomputeAverageStatistics, forward);
+    }
+
+    /**
+     * Sets G's batch-norm running statistics for the weights now in it (the average's): training-mode forwards of
+     * {@value #AVERAGE_STATISTICS_BATCHES} batches from a fixed noise stream, classes cycled.
+     */
+    private void recomputeAverageStatistics() {
+        dropGraph();
+        if (statisticsNoise == null) {
+            statisticsNoise = backend.allocate(noise.shape());
         }
-        try {
-            return average == null ? generator.forward(noise).toFloatArray()
-                    : average.withAverage(generatorSteps, () -> generator.forward(noise).toFloatArray());
-        } finally {
-            generator.train();
+        if (numClasses > 0) {
+            generator.setLabels(cycledLabels(config.batchSize(), numClasses));
+            labelsStale = true;
+        }
+        try (RandomState r = backend.newRandom(config.seed() ^ AVERAGE_STATISTICS_KEY)) {
+            for (int i = 0; i < AVERAGE_STATISTICS_BATCHES; i++) {
+                backend.randomNormal(r, 0f, 1f, statisticsNoise);
+                generator.forward(statisticsNoise);
+            }
         }
     }
 
     /**
-     * The averaged generator's state dict (parameters averaged, buffers the live ones), named as
+     * The averaged generator's state dict (parameters averaged, batch-norm statistics recomputed for them), named as
      * {@link Model#stateDict()}, or null when {@link TrainerConfig#emaDecay()} is 0. Before the first generator
      * update it is the trained generator's. Synchronises.
      */
     public Map<String, float[]> averagedGeneratorState() {
         ensureOpen();
-        return average == null ? null : average.stateDict(generatorSteps);
+        return average == null ? null : average.stateDict(generatorSteps, this::recomputeAverageStatistics);
     }
 
     /**
@@ -725,7 +760,7 @@ public final class GanTrainer implements AutoCloseable {
         }
         random.close();
         for (Tensor t : new Tensor[] {noise, realInput, realTargets, fakeTargets, generatorTargets, dLogits,
-                metrics, r1Ones, r1Adjoint}) {
+                metrics, r1Ones, r1Adjoint, statisticsNoise}) {
             if (t != null) {
                 t.close();
             }

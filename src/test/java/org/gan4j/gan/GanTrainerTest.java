@@ -287,6 +287,50 @@ class GanTrainerTest {
     }
 
     @Test
+    void averagedGeneratorGetsBatchNormStatisticsOfItsOwnAndLeavesTheLiveOnes() {
+        TrainerConfig averaging = config().lr(0.05f).emaDecay(0.9f).build();
+        try (CpuBackend b = CpuBackend.create(1); Gan x = new Gan(b, averaging, 5);
+                Gan twin = new Gan(b, averaging, 5)) {
+            for (int s = 1; s <= 6; s++) {
+                x.step(s);
+                twin.step(s);
+            }
+            Map<String, float[]> live = x.g.stateDict();
+            Map<String, float[]> avg = x.t.averagedGeneratorState();
+            x.t.generate(BATCH, 7, GanTrainer.SamplingMode.EVAL);
+            x.t.generate(BATCH, 7);
+            Map<String, float[]> after = x.g.stateDict();
+            for (String k : live.keySet()) {
+                assertArrayEquals(live.get(k), after.get(k), 0f, k + ": the live weights and statistics are put back");
+            }
+            // By hand: G's batch norm sees h = W z + c with the averaged Linear (W, c) and z ~ N(0, I), so per unit
+            // mean c_j and variance ||W_j||^2. The recomputed statistics estimate them from 50 batches of 8 with
+            // momentum 0.1: about 19 batches' worth (sum of squared weights 0.01 / 0.19), 152 samples, so a standard
+            // error of 0.08 sd for the mean and of 0.12 variances for the variance (unbiased, 7 degrees of freedom a
+            // batch); allowed: 5 of them.
+            float[] w = avg.get("0.weight");
+            float[] c = avg.get("0.bias");
+            float[] mean = avg.get("1.running_mean");
+            float[] var = avg.get("1.running_var");
+            boolean differs = false;
+            for (int j = 0; j < 16; j++) {
+                double v = 0;
+                for (int i = 0; i < NZ; i++) {
+                    v += (double) w[j * NZ + i] * w[j * NZ + i];
+                }
+                assertEquals(c[j], mean[j], 0.4 * Math.sqrt(v), "running mean of unit " + j);
+                assertEquals(v, var[j], 0.6 * v, "running variance of unit " + j);
+                differs |= mean[j] != live.get("1.running_mean")[j];
+            }
+            assertTrue(differs, "the averaged G's statistics are its own, not the live G's");
+            for (int s = 7; s <= 9; s++) {
+                assertEquals(twin.step(s), x.step(s), "sampling the average changed nothing in training");
+            }
+            assertArrayEquals(twin.g.parameters().toFloatArray(), x.g.parameters().toFloatArray(), 0f);
+        }
+    }
+
+    @Test
     void constructorChecksTheModels() {
         try (CpuBackend b = CpuBackend.create(1); CpuBackend other = CpuBackend.create(1);
                 Gan x = new Gan(b, config().build(), 5);

@@ -11,6 +11,8 @@ import org.gan4j.nn.Model;
 import org.junit.jupiter.api.Test;
 
 class WeightAverageTest {
+    /** A model without batch norm: no statistics to recompute. */
+    private static final Runnable NO_STATISTICS = () -> { };
     private static final double[][] WEIGHTS = {{1, -2, 0.5}, {3, 0, -1}, {-2, 4, 2.5}};
 
     @Test
@@ -33,13 +35,14 @@ class WeightAverageTest {
                     expected[j] /= 1 - Math.pow(betaF, t);
                 }
                 double[] trained = m.parameters().toDoubleArray();
-                double[] averaged = avg.withAverage(t, () -> m.namedParameters().get("weight").value()
-                        .toDoubleArray());
+                double[] averaged = avg.withAverage(t, NO_STATISTICS,
+                        () -> m.namedParameters().get("weight").value().toDoubleArray());
                 // F64 ops; the correction factor is rounded to float once (relative 6e-8)
                 assertArrayEquals(expected, averaged, 1e-6, "average after " + t + " updates");
                 assertArrayEquals(trained, m.parameters().toDoubleArray(), 0, "trained weights put back exactly");
                 // the same by name, as float (the state dict's type: relative 6e-8 more)
-                assertArrayEquals(expected, toDouble(avg.stateDict(t).get("weight")), 1e-6, "state dict " + t);
+                assertArrayEquals(expected, toDouble(avg.stateDict(t, NO_STATISTICS).get("weight")), 1e-6,
+                        "state dict " + t);
             }
         }
     }
@@ -49,12 +52,13 @@ class WeightAverageTest {
         try (CpuBackend b = CpuBackend.create(1); Model m = new Model(b, new Linear(2, 2), 0);
                 WeightAverage a = new WeightAverage(m, 0.99f); WeightAverage copy = new WeightAverage(m, 0.99f)) {
             b.copyFromHost(new float[] {1, 2, 3, 4}, m.namedParameters().get("weight").value());
-            assertArrayEquals(m.parameters().toFloatArray(), a.withAverage(0, m.parameters()::toFloatArray));
+            assertArrayEquals(m.parameters().toFloatArray(),
+                    a.withAverage(0, NO_STATISTICS, m.parameters()::toFloatArray));
             a.update();
             a.update();
             copy.load(a.sum());
-            assertArrayEquals(a.withAverage(2, m.parameters()::toFloatArray),
-                    copy.withAverage(2, m.parameters()::toFloatArray), 0f);
+            assertArrayEquals(a.withAverage(2, NO_STATISTICS, m.parameters()::toFloatArray),
+                    copy.withAverage(2, NO_STATISTICS, m.parameters()::toFloatArray), 0f);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.load(new float[3]));
             assertEquals(true, e.getMessage().contains("another model"), e.getMessage());
         }
