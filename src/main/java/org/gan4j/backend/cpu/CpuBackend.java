@@ -170,6 +170,11 @@ public final class CpuBackend extends Backend {
         return nativeConv == null ? 0 : nativeConv.passes;
     }
 
+    /** Filter gradients run by the Winograd kernels ({@link WinogradFilter}), for tests. */
+    long winogradFilterPasses() {
+        return nativeConv == null ? 0 : nativeConv.winogradFilter.passes;
+    }
+
     /**
      * FP32 and TF32 (which is FP32 here: the host has no TF32 arithmetic), and BF16 emulated by
      * {@link Bf16EmulationBackend}; NCHW; no step capture.

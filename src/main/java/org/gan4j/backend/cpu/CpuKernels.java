@@ -7,14 +7,16 @@ import org.bytedeco.javacpp.annotation.Platform;
 
 /**
  * JavaCPP binding of gan4j's native CPU convolution kernels ({@code src/main/cpp/cpu/gan4j_cpu.h}, which documents
- * each function; implemented in {@code conv.cpp}). Nothing is validated on the native side: {@link NativeConv}
- * checks every size and offset before calling, and calls nothing unless {@link #gan4j_cpu_supported()} returned 1.
+ * each function; implemented in {@code conv.cpp}; the Winograd filter gradient's in
+ * {@code gan4j_cpu_winograd_filter.h} and {@code winograd_filter.cpp}). Nothing is validated on the native side:
+ * {@link NativeConv} checks every size and offset before calling, and calls nothing unless
+ * {@link #gan4j_cpu_supported()} returned 1.
  *
  * <p>The natives ({@code libjniCpuKernels.so} and {@code libgan4j_cpu.so}) are built by Maven's {@code cpu-native}
  * profile (active on x86-64, needs g++) and travel in the jar under {@code org/gan4j/backend/cpu/linux-x86_64/};
  * elsewhere loading this class throws {@link UnsatisfiedLinkError}, which {@link NativeConv#status()} reports.
  */
-@Platform(include = "gan4j_cpu.h", link = "gan4j_cpu")
+@Platform(include = {"gan4j_cpu.h", "gan4j_cpu_winograd_filter.h"}, link = "gan4j_cpu")
 final class CpuKernels {
     static {
         Loader.load();
@@ -54,4 +56,12 @@ final class CpuKernels {
     static native void gan4j_cpu_small_data(FloatPointer dy, FloatPointer dyp, int cout, int ho, int wo, int hd,
             int wd, int top, int left, FloatPointer pw, int cin, int kh, int kw, int sh, int sw, int ph, int pwd,
             FloatPointer dx, int h, int wdx, long itemFrom, long itemTo);
+
+    // Winograd F(2x2, 4x4) filter gradient of 4x4 / stride 2 / pad 1 convolutions (gan4j_cpu_winograd_filter.h).
+
+    static native void gan4j_cpu_wf_transform(FloatPointer x, FloatPointer dy, int cnt, int cin, int h, int w,
+            int cout, int ho, int wo, long rmax, FloatPointer xh, FloatPointer dyh, long itemFrom, long itemTo);
+
+    static native void gan4j_cpu_wf_gemm(FloatPointer xh, FloatPointer dyh, int cin, int cout, long rmax, int r,
+            IntPointer roff, IntPointer ident, FloatPointer dw, long itemFrom, long itemTo);
 }

@@ -152,6 +152,8 @@ final class NativeConv implements AutoCloseable {
     private final Map<PlanKey, ForwardPlan> forwardPlans = new HashMap<>();
     private final Map<PlanKey, DataPlan> dataPlans = new HashMap<>();
     private final Map<PlanKey, SmallPlan> smallPlans = new HashMap<>();
+    /** The Winograd filter gradient of 4x4 / stride 2 / pad 1 convolutions where it applies. */
+    final WinogradFilter winogradFilter;
     private CpuStorage workspace;
     /** Native passes run by this instance; a test checks the native path is the one taken here. */
     long passes;
@@ -159,6 +161,7 @@ final class NativeConv implements AutoCloseable {
     NativeConv(Loop loop, int threads) {
         this.loop = loop;
         this.threads = threads;
+        this.winogradFilter = new WinogradFilter(loop);
     }
 
     /** {@code y = conv(x, w)} natively, or false (nothing done) when this pass is left to im2col + OpenBLAS. */
@@ -200,6 +203,11 @@ final class NativeConv implements AutoCloseable {
     boolean backwardFilter(Geometry g, int n, CpuStorage x, long xOff, CpuStorage dy, long dyOff, CpuStorage dw,
             long dwOff, long target) {
         if (small(g) && smallFilter(g, n, x, xOff, dy, dyOff, dw, dwOff, target)) {
+            return true;
+        }
+        if (WinogradFilter.applies(g, n)
+                && winogradFilter.backwardFilter(g, n, x, xOff, dy, dyOff, dw, dwOff, target, this::workspace)) {
+            passes++;
             return true;
         }
         ForwardPlan plan = usable(g.cout) ? forwardPlan(g, n, target, FILTER_CHUNK_COLUMNS / g.p()) : null;
@@ -787,6 +795,7 @@ final class NativeConv implements AutoCloseable {
     @Override
     public void close() {
         clearPlans();
+        winogradFilter.close();
         if (workspace != null) {
             workspace.close();
             workspace = null;

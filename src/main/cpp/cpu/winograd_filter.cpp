@@ -1,0 +1,261 @@
+// The filter gradient of 4x4 / stride 2 / pad 1 convolutions by Winograd's F(2x2, 4x4), as gan4j_cpu_winograd_filter.h
+// describes: the input and dy transforms vectorised over 8 channels (AVX2, gathered from the NCHW planes), the 25
+// point GEMMs by gan4j_cpu_igemm (conv.cpp), and the inverse transform into dw. Built with conv.cpp by build.sh; only
+// called where gan4j_cpu_supported() returned 1.
+#include "gan4j_cpu.h"
+#include "gan4j_cpu_winograd_filter.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace {
+
+constexpr int M = GAN4J_CPU_WF_TILE;
+constexpr int A = GAN4J_CPU_WF_ALPHA;
+constexpr int PTS = GAN4J_CPU_WF_POINTS;
+constexpr int JB = GAN4J_CPU_WF_BLOCK;
+constexpr int P = GAN4J_CPU_PANEL;
+constexpr int T = GAN4J_CPU_TILE;
+
+#if defined(__x86_64__)
+#define GAN4J_AVX2 __attribute__((target("avx2,fma")))
+
+/** Lanes below n set, for masked gathers and stores of the last group of channels. */
+GAN4J_AVX2 inline __m256i laneMask(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/**
+ * B^T d for one line of 5 (rows of B^T: [1 -2 -1 2 0], [0 -1 1 2 0], [0 -1 3 -2 0], [0 1 0 -1 0], [0 1 -2 -1 2]: the
+ * transposed inverse Vandermonde matrix of the points 0, 1, -1, 1/2, infinity, rows scaled by 1, 2, 6, 3/8, 2).
+ */
+GAN4J_AVX2 inline void inputLine(const __m256* d, __m256* t) {
+    const __m256 two = _mm256_set1_ps(2.0f);
+    const __m256 three = _mm256_set1_ps(3.0f);
+    t[0] = _mm256_fmadd_ps(two, _mm256_sub_ps(d[3], d[1]), _mm256_sub_ps(d[0], d[2]));
+    t[1] = _mm256_fmadd_ps(two, d[3], _mm256_sub_ps(d[2], d[1]));
+    t[2] = _mm256_fmsub_ps(three, d[2], _mm256_fmadd_ps(two, d[3], d[1]));
+    t[3] = _mm256_sub_ps(d[1], d[3]);
+    t[4] = _mm256_fmadd_ps(two, _mm256_sub_ps(d[4], d[2]), t[3]);
+}
+
+/** G g for one line of 4 (rows of G: the powers 1, p, p^2, p^3 of the points 0, 1, -1, 1/2; infinity's [0 0 0 1]). */
+GAN4J_AVX2 inline void dyLine(const __m256* g, __m256* t) {
+    const __m256 even = _mm256_add_ps(g[0], g[2]);
+    const __m256 odd = _mm256_add_ps(g[1], g[3]);
+    t[0] = g[0];
+    t[1] = _mm256_add_ps(even, odd);
+    t[2] = _mm256_sub_ps(even, odd);
+    t[3] = _mm256_fmadd_ps(_mm256_set1_ps(0.125f), g[3],
+                           _mm256_fmadd_ps(_mm256_set1_ps(0.25f), g[2],
+                                           _mm256_fmadd_ps(_mm256_set1_ps(0.5f), g[1], g[0])));
+    t[4] = g[3];
+}
+
+/**
+ * A^T u for one line of 5 (rows of A^T: [1 1/2 1/6 8/3 0] and [0 1/2 -1/6 4/3 1/2]: the points' [1 p] ([0 1] for
+ * infinity), columns scaled by the inverse of B^T's row scales).
+ */
+GAN4J_AVX2 inline void outputLine(const __m256* u, __m256* o) {
+    const __m256 half = _mm256_set1_ps(0.5f);
+    const __m256 sixth = _mm256_set1_ps(1.0f / 6.0f);
+    const __m256 h1 = _mm256_mul_ps(half, u[1]);
+    const __m256 s2 = _mm256_mul_ps(sixth, u[2]);
+    o[0] = _mm256_fmadd_ps(_mm256_set1_ps(8.0f / 3.0f), u[3], _mm256_add_ps(_mm256_add_ps(u[0], h1), s2));
+    o[1] = _mm256_fmadd_ps(_mm256_set1_ps(4.0f / 3.0f), u[3], _mm256_fmadd_ps(half, u[4], _mm256_sub_ps(h1, s2)));
+}
+
+/** The input transform of one (sample, group of 8 input channels): every phase and tile, into xh. */
+GAN4J_AVX2 void transformInput(const float* x, int nl, int cin, int ci0, int h, int w, int ho, int wo, long r0,
+                               long rmax, float* xh) {
+    const long J = 4L * cin;
+    const long plane = (long)h * w;
+    const __m256i mask = laneMask(nl);
+    const __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                           _mm256_set1_epi32((int)plane));
+    const int tw = wo / M;
+    const int tiles = (ho / M) * tw;
+    for (int p = 0; p < 4; p++) {
+        const int ph = p / 2;
+        const int pw = p % 2;
+        for (int t = 0; t < tiles; t++) {
+            const int ty = t / tw;
+            const int tx = t % tw;
+            __m256 d[A][A];
+            for (int u = 0; u < A; u++) {
+                const int y = 2 * (M * ty + u) + ph - 1;
+                for (int v = 0; v < A; v++) {
+                    const int xx = 2 * (M * tx + v) + pw - 1;
+                    d[u][v] = y >= 0 && y < h && xx >= 0 && xx < w
+                                  ? _mm256_mask_i32gather_ps(_mm256_setzero_ps(), x + (long)y * w + xx, idx,
+                                                             _mm256_castsi256_ps(mask), 4)
+                                  : _mm256_setzero_ps();
+                }
+            }
+            __m256 e[A][A];
+            for (int v = 0; v < A; v++) {  // along u, column v
+                __m256 col[A], out[A];
+                for (int u = 0; u < A; u++) {
+                    col[u] = d[u][v];
+                }
+                inputLine(col, out);
+                for (int i = 0; i < A; i++) {
+                    e[i][v] = out[i];
+                }
+            }
+            float* dst = xh + (r0 + t) * J + (long)p * cin + ci0;
+            for (int i = 0; i < A; i++) {  // along v
+                __m256 out[A];
+                inputLine(e[i], out);
+                for (int k = 0; k < A; k++) {
+                    _mm256_maskstore_ps(dst + (long)(i * A + k) * rmax * J, mask, out[k]);
+                }
+            }
+        }
+    }
+}
+
+/** The dy transform of one (sample, group of 8 output channels, zero past nl): every tile, into its panel's lanes. */
+GAN4J_AVX2 void transformDy(const float* dy, int nl, int co0, int ho, int wo, long r0, long rmax, int panels,
+                            float* dyh) {
+    const long plane = (long)ho * wo;
+    const __m256i mask = laneMask(nl);
+    const __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                           _mm256_set1_epi32((int)plane));
+    const int tw = wo / M;
+    const int tiles = (ho / M) * tw;
+    for (int t = 0; t < tiles; t++) {
+        const int ty = t / tw;
+        const int tx = t % tw;
+        __m256 g[M][M];
+        for (int u = 0; u < M; u++) {
+            for (int v = 0; v < M; v++) {
+                g[u][v] = nl > 0 ? _mm256_mask_i32gather_ps(_mm256_setzero_ps(),
+                                                             dy + (long)(M * ty + u) * wo + M * tx + v, idx,
+                                                             _mm256_castsi256_ps(mask), 4)
+                                 : _mm256_setzero_ps();
+            }
+        }
+        __m256 e[A][M];
+        for (int v = 0; v < M; v++) {
+            __m256 col[M], out[A];
+            for (int u = 0; u < M; u++) {
+                col[u] = g[u][v];
+            }
+            dyLine(col, out);
+            for (int i = 0; i < A; i++) {
+                e[i][v] = out[i];
+            }
+        }
+        float* dst = dyh + ((long)(co0 / P) * rmax + r0 + t) * P + co0 % P;
+        for (int i = 0; i < A; i++) {
+            __m256 out[A];
+            dyLine(e[i], out);
+            for (int k = 0; k < A; k++) {
+                _mm256_storeu_ps(dst + (long)(i * A + k) * panels * rmax * P, out[k]);
+            }
+        }
+    }
+}
+
+/**
+ * dw += A^T U A for the item's rows l < nl and columns jj < jb (u[pt][l][jj], 8 columns at a time, column
+ * j = j0 + jj = phase * cin + ci), in a fixed order.
+ */
+GAN4J_AVX2 void inverse(const float* u, int nl, int co0, int j0, int jb, int cin, float* dw) {
+    for (int l = 0; l < nl; l++) {
+        for (int jj = 0; jj < jb; jj += 8) {
+            __m256 v[2][A];
+            for (int b = 0; b < A; b++) {  // along the first point index
+                __m256 col[A];
+                for (int a = 0; a < A; a++) {
+                    col[a] = _mm256_loadu_ps(u + ((long)(a * A + b) * P + l) * JB + jj);
+                }
+                __m256 o[2];
+                outputLine(col, o);
+                v[0][b] = o[0];
+                v[1][b] = o[1];
+            }
+            alignas(32) float taps[2][2][8];
+            for (int y = 0; y < 2; y++) {
+                __m256 o[2];
+                outputLine(v[y], o);
+                _mm256_store_ps(taps[y][0], o[0]);
+                _mm256_store_ps(taps[y][1], o[1]);
+            }
+            const int n = std::min(8, jb - jj);
+            for (int lane = 0; lane < n; lane++) {
+                const int j = j0 + jj + lane;
+                const int p = j / cin;
+                float* d = dw + ((long)(co0 + l) * cin + j % cin) * 16 + (p / 2) * 4 + p % 2;
+                d[0] += taps[0][0][lane];
+                d[2] += taps[0][1][lane];
+                d[8] += taps[1][0][lane];
+                d[10] += taps[1][1][lane];
+            }
+        }
+    }
+}
+#endif
+
+}  // namespace
+
+extern "C" void gan4j_cpu_wf_transform(const float* x, const float* dy, int cnt, int cin, int h, int w, int cout,
+                                       int ho, int wo, long rmax, float* xh, float* dyh, long itemFrom, long itemTo) {
+#if defined(__x86_64__)
+    const int tiles = (ho / M) * (wo / M);
+    const long inGroups = (cin + 7) / 8;
+    const int panels = (cout + P - 1) / P;
+    for (long item = itemFrom; item < itemTo; item++) {
+        if (item < cnt * inGroups) {
+            const long s = item / inGroups;
+            const int ci0 = (int)(item % inGroups) * 8;
+            transformInput(x + (s * cin + ci0) * (long)h * w, std::min(8, cin - ci0), cin, ci0, h, w, ho, wo,
+                           s * tiles, rmax, xh);
+        } else {
+            const long k = item - cnt * inGroups;
+            const long s = k / (2 * panels);
+            const int co0 = (int)(k % (2 * panels)) * 8;
+            transformDy(dy + (s * cout + std::min(co0, cout - 1)) * (long)ho * wo, std::min(8, cout - co0), co0, ho,
+                        wo, s * tiles, rmax, panels, dyh);
+        }
+    }
+#else
+    (void)x, (void)dy, (void)cnt, (void)cin, (void)h, (void)w, (void)cout, (void)ho, (void)wo, (void)rmax, (void)xh;
+    (void)dyh, (void)itemFrom, (void)itemTo;
+#endif
+}
+
+extern "C" void gan4j_cpu_wf_gemm(const float* xh, const float* dyh, int cin, int cout, long rmax, int R,
+                                  const int* roff, const int* ident, float* dw, long itemFrom, long itemTo) {
+#if defined(__x86_64__)
+    const long J = 4L * cin;
+    const int panels = (cout + P - 1) / P;
+    for (long item = itemFrom; item < itemTo; item++) {
+        const int panel = (int)(item % panels);
+        const int j0 = (int)(item / panels) * JB;
+        const int jb = (int)std::min<long>(JB, J - j0);
+        const int nl = std::min(P, cout - panel * P);
+        const int tiles = (jb + T - 1) / T;
+        alignas(32) float u[PTS * P * JB];
+        for (int pt = 0; pt < PTS; pt++) {
+            float* up = u + (long)pt * P * JB;
+            if (jb < JB) {  // the inverse reads whole groups of 8 columns: no stale values in the unused ones
+                for (int l = 0; l < nl; l++) {
+                    std::memset(up + (long)l * JB + jb, 0, sizeof(float) * (JB - jb));
+                }
+            }
+            gan4j_cpu_igemm(dyh + ((long)pt * panels + panel) * rmax * P, xh + pt * rmax * J + j0, roff, R, ident, jb,
+                            up, JB, ident, nl, 0, tiles, 0, tiles);
+        }
+        inverse(u, nl, panel * P, j0, jb, cin, dw);
+    }
+#else
+    (void)xh, (void)dyh, (void)cin, (void)cout, (void)rmax, (void)R, (void)roff, (void)ident, (void)dw;
+    (void)itemFrom, (void)itemTo;
+#endif
+}

@@ -1,0 +1,173 @@
+package org.gan4j.backend.cpu;
+
+import java.util.function.LongFunction;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+
+/**
+ * The filter gradient of 4x4 / stride 2 / pad 1 convolutions (every large DCGAN64 layer, and G64's transposed ones
+ * with {@code x} and {@code dy} exchanged) by Winograd's F(2x2, 4x4), for {@link NativeConv#backwardFilter}: 25
+ * multiplications per 2x2 taps of a 4x4 tile where the direct sum takes 64, 2.56x fewer. The formulas, transform
+ * matrices and layouts are in {@code src/main/cpp/cpu/gan4j_cpu_winograd_filter.h}; in short, the kernel splits into
+ * its 4 stride phases of 2x2 taps, {@code w_p[j][i] = w[2j + ph][2i + pw]}, each a stride-1 correlation of the phase
+ * input {@code x_p[a][b] = x[2a + ph - 1][2b + pw - 1]}, and
+ * <pre>
+ *   dw_p[co][ci] += A^T [ sum_{n, tile} (G dy_tile G^T) (.) (B^T x_p,tile B) ] A,
+ * </pre>
+ * with {@code dy_tile} 4x4, {@code x_p,tile} 5x5 and 25 transform points; the sum over samples and tiles is one GEMM
+ * per point, {@code (Cout x R) (R x 4 Cin)}, through {@code gan4j_cpu_igemm}.
+ *
+ * <p>The batch is cut into chunks of samples fixed by the geometry and the workspace target (about
+ * {@link #CHUNK_REDUCTION} samples x tiles each, never by the thread count); per chunk one hand-off to the pool
+ * transforms {@code x} and {@code dy} (items: sample x 8 channels) and one runs the GEMMs and the inverse transform
+ * (items: 48 columns x 16 output channels, each adding its own {@code dw} elements). Every {@code dw} element is thus
+ * the chunks' sums added in order, each summed in a fixed order: the bits do not depend on the thread count.
+ *
+ * <p>Taken only where it fits and pays ({@link #applies}); {@code -Dgan4j.cpu.winograd=false} switches it off. Every
+ * size and offset is checked here before crossing into native code.
+ */
+final class WinogradFilter implements AutoCloseable {
+    /** System property that switches the Winograd kernels off ({@code -Dgan4j.cpu.winograd=false}). */
+    static final String PROPERTY = "gan4j.cpu.winograd";
+    /** Output tile side and transform points ({@code GAN4J_CPU_WF_TILE}, {@code GAN4J_CPU_WF_POINTS}). */
+    static final int TILE = 4;
+    static final int POINTS = 25;
+    /** Columns per item of the point GEMMs ({@code GAN4J_CPU_WF_BLOCK}). */
+    private static final int BLOCK = 48;
+    /**
+     * Fewest input and output channels: below 16 output channels most of each 16-row panel of the GEMMs is zeros, and
+     * below 16 input channels (64 GEMM columns) the transforms' share of the work grows.
+     */
+    static final int MIN_CHANNELS = 16;
+    /**
+     * Fewest samples x tiles (the GEMMs' reduction) for which the Winograd path is taken: each item's 25 GEMM calls
+     * and inverse transform cost about as much as 16 reduction steps, so a shorter reduction is left to the direct
+     * kernel.
+     */
+    static final int MIN_REDUCTION = 32;
+    /** Samples x tiles per chunk at most: a panel of one point's transformed {@code dy} is 16 KiB, kept in L1. */
+    private static final int CHUNK_REDUCTION = 256;
+
+    private final NativeConv.Loop loop;
+    private final IntPointer ident;
+    /** {@code roff[r] = r * J} for the last chunk layout used, and that layout's {@code rmax} and {@code J}. */
+    private IntPointer roff;
+    private long roffRows;
+    private long roffColumns;
+    /** Passes run by this instance; a test checks the path is the one taken where it applies. */
+    long passes;
+
+    WinogradFilter(NativeConv.Loop loop) {
+        this.loop = loop;
+        int[] id = new int[BLOCK];
+        for (int i = 0; i < BLOCK; i++) {
+            id[i] = i;
+        }
+        ident = new IntPointer(id);
+    }
+
+    /** Whether {@code -Dgan4j.cpu.winograd} leaves the Winograd kernels on (read once per JVM). */
+    static boolean enabled() {
+        return Switch.ON;
+    }
+
+    /** Whether {@code value}, the property's value (null when unset), leaves the kernels on: all but "false". */
+    static boolean switchedOn(String value) {
+        return !"false".equalsIgnoreCase(value);
+    }
+
+    private static final class Switch {
+        static final boolean ON = switchedOn(System.getProperty(PROPERTY));
+    }
+
+    /**
+     * Whether this filter gradient takes the Winograd path: a 4x4 kernel, stride 2, padding 1, output sides multiples
+     * of {@link #TILE}, at least {@link #MIN_CHANNELS} channels on each side, {@link #MIN_REDUCTION} samples x tiles,
+     * and the switch on. (Leaves DCGAN28, whose 7x7 outputs are no multiple of 4, on the direct kernels.)
+     */
+    static boolean applies(NativeConv.Geometry g, int n) {
+        return enabled() && g.kh() == 4 && g.kw() == 4 && g.sh() == 2 && g.sw() == 2 && g.ph() == 1 && g.pw() == 1
+                && g.ho() % TILE == 0 && g.wo() % TILE == 0 && g.ho() > 0 && g.wo() > 0
+                && g.cin() >= MIN_CHANNELS && g.cout() >= MIN_CHANNELS
+                && (long) n * tiles(g) >= MIN_REDUCTION;
+    }
+
+    private static int tiles(NativeConv.Geometry g) {
+        return (g.ho() / TILE) * (g.wo() / TILE);
+    }
+
+    /**
+     * {@code dw += corr(x, dy)} for a geometry that {@link #applies}, or false (nothing done) when its offsets would
+     * not fit an int; {@code workspace} gives a buffer of at least the floats asked for (about {@code target}).
+     */
+    boolean backwardFilter(NativeConv.Geometry g, int n, CpuStorage x, long xOff, CpuStorage dy, long dyOff,
+            CpuStorage dw, long dwOff, long target, LongFunction<CpuStorage> workspace) {
+        int tiles = tiles(g);
+        int panels = (g.cout() + 15) / 16;
+        long columns = 4L * g.cin();
+        long perSample = POINTS * tiles * (columns + 16L * panels);
+        int nb = (int) Math.max(1, Math.min(Math.min(n, Math.max(1, CHUNK_REDUCTION / tiles)), target / perSample));
+        long rmax = (long) nb * tiles;
+        long xPlane = (long) g.h() * g.w();
+        long dyPlane = (long) g.ho() * g.wo();
+        if (!fitsInt(rmax * columns) || !fitsInt(8 * xPlane) || !fitsInt(8 * dyPlane)
+                || !fitsInt((long) g.cout() * g.cin() * 16)) {
+            return false;
+        }
+        long xhSize = POINTS * rmax * columns;
+        CpuStorage ws = workspace.apply(xhSize + POINTS * panels * rmax * 16);
+        FloatPointer xh = at(ws, 0);
+        FloatPointer dyh = at(ws, xhSize);
+        FloatPointer dws = at(dw, dwOff);
+        IntPointer rows = rowOffsets(rmax, columns);
+        int inGroups = (g.cin() + 7) / 8;
+        int blocks = (int) ((columns + BLOCK - 1) / BLOCK);
+        long transformWork = (long) tiles * 4 * POINTS * 8;
+        for (int n0 = 0; n0 < n; n0 += nb) {
+            int cnt = Math.min(nb, n - n0);
+            int r = cnt * tiles;
+            FloatPointer xs = at(x, xOff + n0 * (long) g.cin() * xPlane);
+            FloatPointer dys = at(dy, dyOff + n0 * (long) g.cout() * dyPlane);
+            loop.run(cnt * (inGroups + 2 * panels), transformWork, (f, t) -> CpuKernels.gan4j_cpu_wf_transform(xs, dys,
+                    cnt, g.cin(), g.h(), g.w(), g.cout(), g.ho(), g.wo(), rmax, xh, dyh, f, t));
+            loop.run(blocks * panels, 2L * POINTS * r * 16 * BLOCK, (f, t) -> CpuKernels.gan4j_cpu_wf_gemm(xh, dyh,
+                    g.cin(), g.cout(), rmax, r, rows, ident, dws, f, t));
+        }
+        passes++;
+        return true;
+    }
+
+    /** The table {@code roff[r] = r * columns}, {@code r < rmax}, kept while the layout does not change. */
+    private IntPointer rowOffsets(long rmax, long columns) {
+        if (roff == null || roffRows != rmax || roffColumns != columns) {
+            if (roff != null) {
+                roff.close();
+            }
+            int[] t = new int[(int) rmax];
+            for (int r = 0; r < rmax; r++) {
+                t[r] = (int) (r * columns);
+            }
+            roff = new IntPointer(t);
+            roffRows = rmax;
+            roffColumns = columns;
+        }
+        return roff;
+    }
+
+    private static boolean fitsInt(long elements) {
+        return elements < Integer.MAX_VALUE;
+    }
+
+    private static FloatPointer at(CpuStorage s, long offset) {
+        return (FloatPointer) s.pointerAt(offset);
+    }
+
+    @Override
+    public void close() {
+        ident.close();
+        if (roff != null) {
+            roff.close();
+            roff = null;
+        }
+    }
+}
