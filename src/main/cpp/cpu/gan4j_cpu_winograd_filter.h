@@ -17,8 +17,10 @@
 // the sum over samples and tiles a GEMM per point (25 of them): U[pt][co][j] = sum_r DYh[pt][co][r] * Xh[pt][r][j],
 // with the reduction r = (sample, tile) of a chunk of samples and the columns j = p * Cin + ci.
 //
-// Layouts (rmax: the reduction length the buffers are laid out for, J = 4 * Cin, panels = ceil(Cout / 16)):
-//   xh  [25][rmax][J]            the transformed input, xh[(pt * rmax + r) * J + p * Cin + ci];
+// Layouts (rmax: the reduction length the buffers are laid out for, J = 4 * Cin, groups = ceil(J / 8), panels =
+// ceil(Cout / 16)):
+//   xh  [25][groups][rmax][8]    the transformed input by groups of 8 columns, xh[((pt * groups + j / 8) * rmax + r)
+//                                * 8 + j % 8], j = p * Cin + ci: each column a run of stride 8 through one group;
 //   dyh [25][panels][rmax][16]   the transformed dy, packed as gan4j_cpu_igemm's A (rows past Cout zero).
 #ifndef GAN4J_CPU_WINOGRAD_FILTER_H
 #define GAN4J_CPU_WINOGRAD_FILTER_H
@@ -33,11 +35,14 @@ extern "C" {
 #define GAN4J_CPU_WF_POINTS 25
 /** Columns (j) per item of gan4j_cpu_wf_gemm at most: its 25 x 16 x 48 floats of point sums live on the stack. */
 #define GAN4J_CPU_WF_BLOCK 48
+/** Pixels per plane (H * W of x) at most: the transforms interleave 8 planes on the stack (128 KiB). */
+#define GAN4J_CPU_WF_MAX_PLANE 4096
 
 /**
  * Transforms a chunk of `cnt` samples (x and dy pointing at its first sample; reduction r = s * tiles + t, tiles =
  * (Ho / 4) * (Wo / 4)): items [itemFrom, itemTo) are first cnt * ceil(cin / 8) groups (sample s, 8 input channels)
  * writing xh, then cnt * 2 * panels groups (sample, 8 output channels) writing dyh, zeros for channels past cout.
+ * Needs H * W <= GAN4J_CPU_WF_MAX_PLANE.
  */
 void gan4j_cpu_wf_transform(const float* x, const float* dy, int cnt, int cin, int h, int w, int cout, int ho,
                             int wo, long rmax, float* xh, float* dyh, long itemFrom, long itemTo);
@@ -45,12 +50,12 @@ void gan4j_cpu_wf_transform(const float* x, const float* dy, int cnt, int cin, i
 /**
  * dw += the inverse transform of the point GEMMs over the chunk's r < R reductions (R <= rmax), items
  * [itemFrom, itemTo) of (block of GAN4J_CPU_WF_BLOCK columns, panel of 16 output channels), block-major. Each item
- * runs gan4j_cpu_igemm for its 25 points with `roff` (rmax entries, roff[r] = r * J) and `ident` (GAN4J_CPU_WF_BLOCK
- * entries, ident[j] = j), then adds its 2x2 taps per phase to dw; every dw element is one item's, summed in a fixed
- * order.
+ * runs gan4j_cpu_igemm for its 25 points with `roff` (rmax entries, roff[r] = 8 r), `base` (J entries, base[j] =
+ * (j / 8) * rmax * 8 + j % 8) and `ident` (GAN4J_CPU_WF_BLOCK entries, ident[j] = j), then adds its 2x2 taps per
+ * phase to dw; every dw element is one item's, summed in a fixed order.
  */
 void gan4j_cpu_wf_gemm(const float* xh, const float* dyh, int cin, int cout, long rmax, int R, const int* roff,
-                       const int* ident, float* dw, long itemFrom, long itemTo);
+                       const int* base, const int* ident, float* dw, long itemFrom, long itemTo);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 // The filter gradient of 4x4 / stride 2 / pad 1 convolutions by Winograd's F(2x2, 4x4), as gan4j_cpu_winograd_filter.h
-// describes: the input and dy transforms vectorised over 8 channels (AVX2, gathered from the NCHW planes), the 25
+// describes: the input and dy transforms vectorised over 8 channels (AVX2, after interleaving 8 planes), the 25
 // point GEMMs by gan4j_cpu_igemm (conv.cpp), and the inverse transform into dw. Built with conv.cpp by build.sh; only
 // called where gan4j_cpu_supported() returned 1.
 #include "gan4j_cpu.h"
@@ -23,11 +23,6 @@ constexpr int T = GAN4J_CPU_TILE;
 
 #if defined(__x86_64__)
 #define GAN4J_AVX2 __attribute__((target("avx2,fma")))
-
-/** Lanes below n set, for masked gathers and stores of the last group of channels. */
-GAN4J_AVX2 inline __m256i laneMask(int n) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
 
 /**
  * B^T d for one line of 5 (rows of B^T: [1 -2 -1 2 0], [0 -1 1 2 0], [0 -1 3 -2 0], [0 1 0 -1 0], [0 1 -2 -1 2]: the
@@ -69,19 +64,61 @@ GAN4J_AVX2 inline void outputLine(const __m256* u, __m256* o) {
     o[1] = _mm256_fmadd_ps(_mm256_set1_ps(4.0f / 3.0f), u[3], _mm256_fmadd_ps(half, u[4], _mm256_sub_ps(h1, s2)));
 }
 
-/** The input transform of one (sample, group of 8 input channels): every phase and tile, into xh. */
-GAN4J_AVX2 void transformInput(const float* x, int nl, int cin, int ci0, int h, int w, int ho, int wo, long r0,
+/**
+ * Copies the planes of nl <= 8 channels (h x w each, `stride` floats apart) into buf[y][x][lane], lanes past nl zero:
+ * the transforms then load one vector per position instead of gathering across planes. Full groups go by 8 x 8
+ * transposes of 8 pixels from each plane.
+ */
+GAN4J_AVX2 void interleave(const float* src, long stride, int nl, int h, int w, float* buf) {
+    const long hw = (long)h * w;
+    long i = 0;
+    if (nl == 8) {
+        for (; i + 8 <= hw; i += 8) {
+            __m256 r[8];
+            for (int lane = 0; lane < 8; lane++) {
+                r[lane] = _mm256_loadu_ps(src + lane * stride + i);
+            }
+            const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+            const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+            const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+            const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+            const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float* d = buf + i * 8;
+            _mm256_storeu_ps(d + 0 * 8, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(d + 1 * 8, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(d + 2 * 8, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(d + 3 * 8, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(d + 4 * 8, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(d + 5 * 8, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(d + 6 * 8, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(d + 7 * 8, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+    }
+    for (; i < hw; i++) {
+        for (int lane = 0; lane < 8; lane++) {
+            buf[i * 8 + lane] = lane < nl ? src[lane * stride + i] : 0.0f;
+        }
+    }
+}
+
+/**
+ * The input transform of one (sample, group of nl <= 8 input channels ci0..) from buf[y][x][lane] (interleave): every
+ * phase and tile, into xh[pt][j / 8][r][j % 8], j = p * cin + ci.
+ */
+GAN4J_AVX2 void transformInput(const float* buf, int nl, int cin, int ci0, int h, int w, int ho, int wo, long r0,
                                long rmax, float* xh) {
-    const long J = 4L * cin;
-    const long plane = (long)h * w;
-    const __m256i mask = laneMask(nl);
-    const __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                           _mm256_set1_epi32((int)plane));
+    const long groups = (4L * cin + 7) / 8;
+    const long ptStride = groups * rmax * 8;
     const int tw = wo / M;
     const int tiles = (ho / M) * tw;
     for (int p = 0; p < 4; p++) {
         const int ph = p / 2;
         const int pw = p % 2;
+        const int j0 = p * cin + ci0;
+        const bool aligned = nl == 8 && j0 % 8 == 0;
         for (int t = 0; t < tiles; t++) {
             const int ty = t / tw;
             const int tx = t % tw;
@@ -90,10 +127,8 @@ GAN4J_AVX2 void transformInput(const float* x, int nl, int cin, int ci0, int h, 
                 const int y = 2 * (M * ty + u) + ph - 1;
                 for (int v = 0; v < A; v++) {
                     const int xx = 2 * (M * tx + v) + pw - 1;
-                    d[u][v] = y >= 0 && y < h && xx >= 0 && xx < w
-                                  ? _mm256_mask_i32gather_ps(_mm256_setzero_ps(), x + (long)y * w + xx, idx,
-                                                             _mm256_castsi256_ps(mask), 4)
-                                  : _mm256_setzero_ps();
+                    d[u][v] = y >= 0 && y < h && xx >= 0 && xx < w ? _mm256_loadu_ps(buf + ((long)y * w + xx) * 8)
+                                                                   : _mm256_setzero_ps();
                 }
             }
             __m256 e[A][A];
@@ -107,44 +142,43 @@ GAN4J_AVX2 void transformInput(const float* x, int nl, int cin, int ci0, int h, 
                     e[i][v] = out[i];
                 }
             }
-            float* dst = xh + (r0 + t) * J + (long)p * cin + ci0;
+            const long r = r0 + t;
             for (int i = 0; i < A; i++) {  // along v
                 __m256 out[A];
                 inputLine(e[i], out);
                 for (int k = 0; k < A; k++) {
-                    _mm256_maskstore_ps(dst + (long)(i * A + k) * rmax * J, mask, out[k]);
+                    float* base = xh + (i * A + k) * ptStride + r * 8;
+                    if (aligned) {
+                        _mm256_storeu_ps(base + (long)(j0 / 8) * rmax * 8, out[k]);
+                    } else {
+                        alignas(32) float lanes[8];
+                        _mm256_store_ps(lanes, out[k]);
+                        for (int lane = 0; lane < nl; lane++) {
+                            const int j = j0 + lane;
+                            base[(long)(j / 8) * rmax * 8 + j % 8] = lanes[lane];
+                        }
+                    }
                 }
             }
         }
     }
 }
 
-/** The dy transform of one (sample, group of 8 output channels, zero past nl): every tile, into its panel's lanes. */
-GAN4J_AVX2 void transformDy(const float* dy, int nl, int co0, int ho, int wo, long r0, long rmax, int panels,
-                            float* dyh) {
-    const long plane = (long)ho * wo;
-    const __m256i mask = laneMask(nl);
-    const __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                           _mm256_set1_epi32((int)plane));
+/**
+ * The dy transform of one (sample, group of 8 output channels co0.., zero past nl) from buf[y][x][lane]
+ * (interleave): every tile, into its panel's lanes.
+ */
+GAN4J_AVX2 void transformDy(const float* buf, int co0, int ho, int wo, long r0, long rmax, int panels, float* dyh) {
     const int tw = wo / M;
     const int tiles = (ho / M) * tw;
     for (int t = 0; t < tiles; t++) {
         const int ty = t / tw;
         const int tx = t % tw;
-        __m256 g[M][M];
-        for (int u = 0; u < M; u++) {
-            for (int v = 0; v < M; v++) {
-                g[u][v] = nl > 0 ? _mm256_mask_i32gather_ps(_mm256_setzero_ps(),
-                                                             dy + (long)(M * ty + u) * wo + M * tx + v, idx,
-                                                             _mm256_castsi256_ps(mask), 4)
-                                 : _mm256_setzero_ps();
-            }
-        }
         __m256 e[A][M];
         for (int v = 0; v < M; v++) {
             __m256 col[M], out[A];
             for (int u = 0; u < M; u++) {
-                col[u] = g[u][v];
+                col[u] = _mm256_loadu_ps(buf + ((long)(M * ty + u) * wo + M * tx + v) * 8);
             }
             dyLine(col, out);
             for (int i = 0; i < A; i++) {
@@ -210,18 +244,21 @@ extern "C" void gan4j_cpu_wf_transform(const float* x, const float* dy, int cnt,
     const int tiles = (ho / M) * (wo / M);
     const long inGroups = (cin + 7) / 8;
     const int panels = (cout + P - 1) / P;
+    alignas(32) float buf[GAN4J_CPU_WF_MAX_PLANE * 8];
     for (long item = itemFrom; item < itemTo; item++) {
         if (item < cnt * inGroups) {
             const long s = item / inGroups;
             const int ci0 = (int)(item % inGroups) * 8;
-            transformInput(x + (s * cin + ci0) * (long)h * w, std::min(8, cin - ci0), cin, ci0, h, w, ho, wo,
-                           s * tiles, rmax, xh);
+            const int nl = std::min(8, cin - ci0);
+            interleave(x + (s * cin + ci0) * (long)h * w, (long)h * w, nl, h, w, buf);
+            transformInput(buf, nl, cin, ci0, h, w, ho, wo, s * tiles, rmax, xh);
         } else {
             const long k = item - cnt * inGroups;
             const long s = k / (2 * panels);
             const int co0 = (int)(k % (2 * panels)) * 8;
-            transformDy(dy + (s * cout + std::min(co0, cout - 1)) * (long)ho * wo, std::min(8, cout - co0), co0, ho,
-                        wo, s * tiles, rmax, panels, dyh);
+            const int nl = std::max(0, std::min(8, cout - co0));
+            interleave(dy + (s * cout + std::min(co0, cout - 1)) * (long)ho * wo, (long)ho * wo, nl, ho, wo, buf);
+            transformDy(buf, co0, ho, wo, s * tiles, rmax, panels, dyh);
         }
     }
 #else
@@ -231,9 +268,11 @@ extern "C" void gan4j_cpu_wf_transform(const float* x, const float* dy, int cnt,
 }
 
 extern "C" void gan4j_cpu_wf_gemm(const float* xh, const float* dyh, int cin, int cout, long rmax, int R,
-                                  const int* roff, const int* ident, float* dw, long itemFrom, long itemTo) {
+                                  const int* roff, const int* base, const int* ident, float* dw, long itemFrom,
+                                  long itemTo) {
 #if defined(__x86_64__)
     const long J = 4L * cin;
+    const long ptStride = (J + 7) / 8 * rmax * 8;
     const int panels = (cout + P - 1) / P;
     for (long item = itemFrom; item < itemTo; item++) {
         const int panel = (int)(item % panels);
@@ -249,13 +288,13 @@ extern "C" void gan4j_cpu_wf_gemm(const float* xh, const float* dyh, int cin, in
                     std::memset(up + (long)l * JB + jb, 0, sizeof(float) * (JB - jb));
                 }
             }
-            gan4j_cpu_igemm(dyh + ((long)pt * panels + panel) * rmax * P, xh + pt * rmax * J + j0, roff, R, ident, jb,
+            gan4j_cpu_igemm(dyh + ((long)pt * panels + panel) * rmax * P, xh + pt * ptStride, roff, R, base + j0, jb,
                             up, JB, ident, nl, 0, tiles, 0, tiles);
         }
         inverse(u, nl, panel * P, j0, jb, cin, dw);
     }
 #else
-    (void)xh, (void)dyh, (void)cin, (void)cout, (void)rmax, (void)R, (void)roff, (void)ident, (void)dw;
+    (void)xh, (void)dyh, (void)cin, (void)cout, (void)rmax, (void)R, (void)roff, (void)base, (void)ident, (void)dw;
     (void)itemFrom, (void)itemTo;
 #endif
 }

@@ -11,7 +11,9 @@ import org.gan4j.backend.cpu.CpuBackend;
 /**
  * Creates the backend a benchmark parameter names: {@code cpu} (F32, {@code threads} threads, the native convolution
  * kernels where they run), {@code cpu-blas} (the same with every convolution through im2col + OpenBLAS, the portable
- * path, for A/B runs) or {@code cuda}
+ * path, for A/B runs), {@code cpu-nowino} ({@code cpu} with the Winograd kernels switched off, as by
+ * {@code -Dgan4j.cpu.winograd=false}: set before the backend's first use in this forked JVM, for A/B runs) or
+ * {@code cuda}
  * (through {@code org.gan4j.backend.Backends.create("cuda")}, looked up at run time so that the benchmarks build
  * against a gan4j without the CUDA backend; the thread count does not apply to it).
  */
@@ -33,6 +35,9 @@ final class BenchBackends {
                 return CpuBackend.create(threads);
             case "cpu-blas":
                 return CpuBackend.create(threads, false);
+            case "cpu-nowino":
+                System.setProperty("gan4j.cpu.winograd", "false");
+                return CpuBackend.create(threads);
             case "cuda":
                 try {
                     Class<?> backends = Class.forName("org.gan4j.backend.Backends");
@@ -47,7 +52,7 @@ final class BenchBackends {
                     throw new IllegalStateException(e);
                 }
             default:
-                throw new IllegalArgumentException("unknown backend '" + name + "': use cpu, cpu-blas or cuda");
+                throw new IllegalArgumentException("unknown backend '" + name + "': use cpu, cpu-blas, cpu-nowino or cuda");
         }
     }
 }

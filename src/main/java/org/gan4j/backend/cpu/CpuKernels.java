@@ -63,5 +63,5 @@ final class CpuKernels {
             int cout, int ho, int wo, long rmax, FloatPointer xh, FloatPointer dyh, long itemFrom, long itemTo);
 
     static native void gan4j_cpu_wf_gemm(FloatPointer xh, FloatPointer dyh, int cin, int cout, long rmax, int r,
-            IntPointer roff, IntPointer ident, FloatPointer dw, long itemFrom, long itemTo);
+            IntPointer roff, IntPointer base, IntPointer ident, FloatPointer dw, long itemFrom, long itemTo);
 }

@@ -32,6 +32,8 @@ final class WinogradFilter implements AutoCloseable {
     /** Output tile side and transform points ({@code GAN4J_CPU_WF_TILE}, {@code GAN4J_CPU_WF_POINTS}). */
     static final int TILE = 4;
     static final int POINTS = 25;
+    /** Pixels per input plane at most ({@code GAN4J_CPU_WF_MAX_PLANE}: the transforms interleave 8 on the stack). */
+    static final int MAX_PLANE = 4096;
     /** Columns per item of the point GEMMs ({@code GAN4J_CPU_WF_BLOCK}). */
     private static final int BLOCK = 48;
     /**
@@ -50,10 +52,14 @@ final class WinogradFilter implements AutoCloseable {
 
     private final NativeConv.Loop loop;
     private final IntPointer ident;
-    /** {@code roff[r] = r * J} for the last chunk layout used, and that layout's {@code rmax} and {@code J}. */
+    /**
+     * The tables of the last chunk layout used ({@code rmax} reductions, {@code J} columns): {@code roff[r] = 8 r} and
+     * {@code base[j] = (j / 8) * rmax * 8 + j % 8}, the transformed input's offsets by groups of 8 columns.
+     */
     private IntPointer roff;
-    private long roffRows;
-    private long roffColumns;
+    private IntPointer base;
+    private long tableRows;
+    private long tableColumns;
     /** Passes run by this instance; a test checks the path is the one taken where it applies. */
     long passes;
 
@@ -83,12 +89,13 @@ final class WinogradFilter implements AutoCloseable {
     /**
      * Whether this filter gradient takes the Winograd path: a 4x4 kernel, stride 2, padding 1, output sides multiples
      * of {@link #TILE}, at least {@link #MIN_CHANNELS} channels on each side, {@link #MIN_REDUCTION} samples x tiles,
-     * and the switch on. (Leaves DCGAN28, whose 7x7 outputs are no multiple of 4, on the direct kernels.)
+     * input planes of at most {@link #MAX_PLANE} pixels, and the switch on. (Leaves DCGAN28, whose 7x7 outputs are no
+     * multiple of 4, on the direct kernels.)
      */
     static boolean applies(NativeConv.Geometry g, int n) {
         return enabled() && g.kh() == 4 && g.kw() == 4 && g.sh() == 2 && g.sw() == 2 && g.ph() == 1 && g.pw() == 1
                 && g.ho() % TILE == 0 && g.wo() % TILE == 0 && g.ho() > 0 && g.wo() > 0
-                && g.cin() >= MIN_CHANNELS && g.cout() >= MIN_CHANNELS
+                && g.cin() >= MIN_CHANNELS && g.cout() >= MIN_CHANNELS && (long) g.h() * g.w() <= MAX_PLANE
                 && (long) n * tiles(g) >= MIN_REDUCTION;
     }
 
@@ -104,22 +111,22 @@ final class WinogradFilter implements AutoCloseable {
             CpuStorage dw, long dwOff, long target, LongFunction<CpuStorage> workspace) {
         int tiles = tiles(g);
         int panels = (g.cout() + 15) / 16;
-        long columns = 4L * g.cin();
-        long perSample = POINTS * tiles * (columns + 16L * panels);
+        int columns = 4 * g.cin();
+        long groupColumns = (columns + 7L) / 8 * 8;
+        long perSample = POINTS * tiles * (groupColumns + 16L * panels);
         int nb = (int) Math.max(1, Math.min(Math.min(n, Math.max(1, CHUNK_REDUCTION / tiles)), target / perSample));
         long rmax = (long) nb * tiles;
         long xPlane = (long) g.h() * g.w();
         long dyPlane = (long) g.ho() * g.wo();
-        if (!fitsInt(rmax * columns) || !fitsInt(8 * xPlane) || !fitsInt(8 * dyPlane)
-                || !fitsInt((long) g.cout() * g.cin() * 16)) {
+        if (!fitsInt(rmax * groupColumns) || !fitsInt((long) g.cout() * g.cin() * 16)) {
             return false;
         }
-        long xhSize = POINTS * rmax * columns;
+        long xhSize = POINTS * rmax * groupColumns;
         CpuStorage ws = workspace.apply(xhSize + POINTS * panels * rmax * 16);
         FloatPointer xh = at(ws, 0);
         FloatPointer dyh = at(ws, xhSize);
         FloatPointer dws = at(dw, dwOff);
-        IntPointer rows = rowOffsets(rmax, columns);
+        tables(rmax, columns);
         int inGroups = (g.cin() + 7) / 8;
         int blocks = (int) ((columns + BLOCK - 1) / BLOCK);
         long transformWork = (long) tiles * 4 * POINTS * 8;
@@ -131,27 +138,39 @@ final class WinogradFilter implements AutoCloseable {
             loop.run(cnt * (inGroups + 2 * panels), transformWork, (f, t) -> CpuKernels.gan4j_cpu_wf_transform(xs, dys,
                     cnt, g.cin(), g.h(), g.w(), g.cout(), g.ho(), g.wo(), rmax, xh, dyh, f, t));
             loop.run(blocks * panels, 2L * POINTS * r * 16 * BLOCK, (f, t) -> CpuKernels.gan4j_cpu_wf_gemm(xh, dyh,
-                    g.cin(), g.cout(), rmax, r, rows, ident, dws, f, t));
+                    g.cin(), g.cout(), rmax, r, roff, base, ident, dws, f, t));
         }
         passes++;
         return true;
     }
 
-    /** The table {@code roff[r] = r * columns}, {@code r < rmax}, kept while the layout does not change. */
-    private IntPointer rowOffsets(long rmax, long columns) {
-        if (roff == null || roffRows != rmax || roffColumns != columns) {
-            if (roff != null) {
-                roff.close();
-            }
-            int[] t = new int[(int) rmax];
-            for (int r = 0; r < rmax; r++) {
-                t[r] = (int) (r * columns);
-            }
-            roff = new IntPointer(t);
-            roffRows = rmax;
-            roffColumns = columns;
+    /** Makes {@link #roff} and {@link #base} for {@code rmax} reductions and {@code columns}, unless they are. */
+    private void tables(long rmax, int columns) {
+        if (roff != null && tableRows == rmax && tableColumns == columns) {
+            return;
         }
-        return roff;
+        closeTables();
+        int[] r = new int[(int) rmax];
+        for (int i = 0; i < rmax; i++) {
+            r[i] = 8 * i;
+        }
+        int[] b = new int[columns];
+        for (int j = 0; j < columns; j++) {
+            b[j] = (int) (j / 8 * rmax * 8 + j % 8);
+        }
+        roff = new IntPointer(r);
+        base = new IntPointer(b);
+        tableRows = rmax;
+        tableColumns = columns;
+    }
+
+    private void closeTables() {
+        if (roff != null) {
+            roff.close();
+            base.close();
+            roff = null;
+            base = null;
+        }
     }
 
     private static boolean fitsInt(long elements) {
@@ -165,9 +184,6 @@ final class WinogradFilter implements AutoCloseable {
     @Override
     public void close() {
         ident.close();
-        if (roff != null) {
-            roff.close();
-            roff = null;
-        }
+        closeTables();
     }
 }
