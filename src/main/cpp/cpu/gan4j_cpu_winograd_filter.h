@@ -33,7 +33,7 @@ extern "C" {
 #define GAN4J_CPU_WF_TILE 4
 #define GAN4J_CPU_WF_ALPHA 5
 #define GAN4J_CPU_WF_POINTS 25
-/** Columns (j) per item of gan4j_cpu_wf_gemm at most: its 25 x 16 x 48 floats of point sums live on the stack. */
+/** Columns (j) per item of gan4j_cpu_wf_gemm at most: its point sums and taps (9 x 16 x 48 floats) are on the stack. */
 #define GAN4J_CPU_WF_BLOCK 48
 /** Pixels per plane (H * W of x) at most: the transforms interleave 8 planes on the stack (128 KiB). */
 #define GAN4J_CPU_WF_MAX_PLANE 4096
@@ -49,10 +49,11 @@ void gan4j_cpu_wf_transform(const float* x, const float* dy, int cnt, int cin, i
 
 /**
  * dw += the inverse transform of the point GEMMs over the chunk's r < R reductions (R <= rmax), items
- * [itemFrom, itemTo) of (block of GAN4J_CPU_WF_BLOCK columns, panel of 16 output channels), block-major. Each item
- * runs gan4j_cpu_igemm for its 25 points with `roff` (rmax entries, roff[r] = 8 r), `base` (J entries, base[j] =
- * (j / 8) * rmax * 8 + j % 8) and `ident` (GAN4J_CPU_WF_BLOCK entries, ident[j] = j), then adds its 2x2 taps per
- * phase to dw; every dw element is one item's, summed in a fixed order.
+ * [itemFrom, itemTo) of (block of GAN4J_CPU_WF_BLOCK / 4 input channels, panel of 16 output channels), block-major:
+ * each item's columns are its channels' 4 phases, so it writes all 16 taps of its (co, ci). Each item runs
+ * gan4j_cpu_igemm for its 25 points with `roff` (rmax entries, roff[r] = 8 r), `base` (J entries, base[j] =
+ * (j / 8) * rmax * 8 + j % 8) and `ident` (GAN4J_CPU_WF_BLOCK entries, ident[j] = j), then adds its taps to dw;
+ * every dw element is one item's, summed in a fixed order.
  */
 void gan4j_cpu_wf_gemm(const float* xh, const float* dyh, int cin, int cout, long rmax, int R, const int* roff,
                        const int* base, const int* ident, float* dw, long itemFrom, long itemTo);

@@ -16,7 +16,6 @@ namespace {
 
 constexpr int M = GAN4J_CPU_WF_TILE;
 constexpr int A = GAN4J_CPU_WF_ALPHA;
-constexpr int PTS = GAN4J_CPU_WF_POINTS;
 constexpr int JB = GAN4J_CPU_WF_BLOCK;
 constexpr int P = GAN4J_CPU_PANEL;
 constexpr int T = GAN4J_CPU_TILE;
@@ -197,39 +196,52 @@ GAN4J_AVX2 void transformDy(const float* buf, int co0, int ho, int wo, long r0, 
 }
 
 /**
- * dw += A^T U A for the item's rows l < nl and columns jj < jb (u[pt][l][jj], 8 columns at a time, column
- * j = j0 + jj = phase * cin + ci), in a fixed order.
+ * One column b of the inverse transform, taps[y][x] += A^T[x][b] (A^T U)[y][b] for the item's rows l < nl and
+ * columns below jb rounded up to 8, from the 5 points (a, b) in u[a][l][jj]: the first pass of A^T U A for that
+ * column, then its share of the second, so only 5 points' sums are held at a time (all in L1 beside the taps).
  */
-GAN4J_AVX2 void inverse(const float* u, int nl, int co0, int j0, int jb, int cin, float* dw) {
+GAN4J_AVX2 void inverseColumn(const float* u, int b, int nl, int jb, float* taps) {
+    static const float at[2][A] = {{1.0f, 0.5f, 1.0f / 6.0f, 8.0f / 3.0f, 0.0f},
+                                   {0.0f, 0.5f, -1.0f / 6.0f, 4.0f / 3.0f, 0.5f}};
+    const __m256 c0 = _mm256_set1_ps(at[0][b]);
+    const __m256 c1 = _mm256_set1_ps(at[1][b]);
     for (int l = 0; l < nl; l++) {
         for (int jj = 0; jj < jb; jj += 8) {
-            __m256 v[2][A];
-            for (int b = 0; b < A; b++) {  // along the first point index
-                __m256 col[A];
-                for (int a = 0; a < A; a++) {
-                    col[a] = _mm256_loadu_ps(u + ((long)(a * A + b) * P + l) * JB + jj);
-                }
-                __m256 o[2];
-                outputLine(col, o);
-                v[0][b] = o[0];
-                v[1][b] = o[1];
+            const long e = (long)l * JB + jj;
+            __m256 col[A], v[2];
+            for (int a = 0; a < A; a++) {
+                col[a] = _mm256_load_ps(u + (long)a * P * JB + e);
             }
-            alignas(32) float taps[2][2][8];
+            outputLine(col, v);
             for (int y = 0; y < 2; y++) {
-                __m256 o[2];
-                outputLine(v[y], o);
-                _mm256_store_ps(taps[y][0], o[0]);
-                _mm256_store_ps(taps[y][1], o[1]);
+                float* t0 = taps + (long)(2 * y) * P * JB + e;
+                float* t1 = taps + (long)(2 * y + 1) * P * JB + e;
+                if (b < A - 1) {
+                    _mm256_store_ps(t0, _mm256_fmadd_ps(c0, v[y], _mm256_load_ps(t0)));
+                }
+                if (b > 0) {
+                    _mm256_store_ps(t1, _mm256_fmadd_ps(c1, v[y], _mm256_load_ps(t1)));
+                }
             }
-            const int n = std::min(8, jb - jj);
-            for (int lane = 0; lane < n; lane++) {
-                const int j = j0 + jj + lane;
-                const int p = j / cin;
-                float* d = dw + ((long)(co0 + l) * cin + j % cin) * 16 + (p / 2) * 4 + p % 2;
-                d[0] += taps[0][0][lane];
-                d[2] += taps[0][1][lane];
-                d[8] += taps[1][0][lane];
-                d[10] += taps[1][1][lane];
+        }
+    }
+}
+
+/**
+ * dw += taps[y][x][l][k] for the item's rows l < nl and its nci input channels ci0 + c, column k = p * nci + c for
+ * phase p: all 16 taps of each (co, ci) at once.
+ */
+void addTaps(const float* taps, int nl, int co0, int ci0, int nci, int cin, float* dw) {
+    for (int l = 0; l < nl; l++) {
+        for (int c = 0; c < nci; c++) {
+            float* d = dw + ((long)(co0 + l) * cin + ci0 + c) * 16;
+            for (int p = 0; p < 4; p++) {
+                const long e = (long)l * JB + p * nci + c;
+                float* dp = d + (p / 2) * 4 + p % 2;
+                dp[0] += taps[e];
+                dp[2] += taps[P * JB + e];
+                dp[8] += taps[2 * P * JB + e];
+                dp[10] += taps[3 * P * JB + e];
             }
         }
     }
@@ -276,22 +288,45 @@ extern "C" void gan4j_cpu_wf_gemm(const float* xh, const float* dyh, int cin, in
     const int panels = (cout + P - 1) / P;
     for (long item = itemFrom; item < itemTo; item++) {
         const int panel = (int)(item % panels);
-        const int j0 = (int)(item / panels) * JB;
-        const int jb = (int)std::min<long>(JB, J - j0);
+        const int ci0 = (int)(item / panels) * (JB / 4);
+        const int nci = std::min(JB / 4, cin - ci0);
+        const int jb = 4 * nci;
         const int nl = std::min(P, cout - panel * P);
+        for (int l = 0; l < nl; l++) {  // its dw rows, read at the end: fetched into L2 while the GEMMs run
+            const char* d = reinterpret_cast<const char*>(dw + ((long)(panel * P + l) * cin + ci0) * 16);
+            for (int c = 0; c < nci; c++) {
+                _mm_prefetch(d + 64 * c, _MM_HINT_T1);
+            }
+        }
+        int cols[JB];  // the item's columns: k = p * nci + c is j = p * cin + ci0 + c
+        for (int k = 0; k < jb; k++) {
+            cols[k] = base[(k / nci) * cin + ci0 + k % nci];
+        }
         const int tiles = (jb + T - 1) / T;
-        alignas(32) float u[PTS * P * JB];
-        for (int pt = 0; pt < PTS; pt++) {
-            float* up = u + (long)pt * P * JB;
-            if (jb < JB) {  // the inverse reads whole groups of 8 columns: no stale values in the unused ones
+        alignas(32) float u[A * P * JB];      // the points (a, b) of one column b
+        alignas(32) float taps[4 * P * JB];  // (y, x): dw_p[y][x] of the item's rows and columns
+        const int jb8 = (jb + 7) / 8 * 8;
+        for (int k = 0; k < 4; k++) {
+            for (int l = 0; l < nl; l++) {
+                std::memset(taps + ((long)k * P + l) * JB, 0, sizeof(float) * jb8);
+            }
+        }
+        if (jb < jb8) {  // the inverse reads whole groups of 8 columns: no stale values in the unused ones
+            for (int a = 0; a < A; a++) {
                 for (int l = 0; l < nl; l++) {
-                    std::memset(up + (long)l * JB + jb, 0, sizeof(float) * (JB - jb));
+                    std::memset(u + ((long)a * P + l) * JB + jb, 0, sizeof(float) * (jb8 - jb));
                 }
             }
-            gan4j_cpu_igemm(dyh + ((long)pt * panels + panel) * rmax * P, xh + pt * ptStride, roff, R, base + j0, jb,
-                            up, JB, ident, nl, 0, tiles, 0, tiles);
         }
-        inverse(u, nl, panel * P, j0, jb, cin, dw);
+        for (int b = 0; b < A; b++) {
+            for (int a = 0; a < A; a++) {
+                const int pt = a * A + b;
+                gan4j_cpu_igemm(dyh + ((long)pt * panels + panel) * rmax * P, xh + pt * ptStride, roff, R, cols, jb,
+                                u + (long)a * P * JB, JB, ident, nl, 0, tiles, 0, tiles);
+            }
+            inverseColumn(u, b, nl, jb, taps);
+        }
+        addTaps(taps, nl, panel * P, ci0, nci, cin, dw);
     }
 #else
     (void)xh, (void)dyh, (void)cin, (void)cout, (void)rmax, (void)R, (void)roff, (void)base, (void)ident, (void)dw;

@@ -20,7 +20,7 @@ import org.bytedeco.javacpp.IntPointer;
  * <p>The batch is cut into chunks of samples fixed by the geometry and the workspace target (about
  * {@link #CHUNK_REDUCTION} samples x tiles each, never by the thread count); per chunk one hand-off to the pool
  * transforms {@code x} and {@code dy} (items: sample x 8 channels) and one runs the GEMMs and the inverse transform
- * (items: 48 columns x 16 output channels, each adding its own {@code dw} elements). Every {@code dw} element is thus
+ * (items: 12 input channels x 16 output channels, each adding all 16 taps of its own {@code dw} elements). Every {@code dw} element is thus
  * the chunks' sums added in order, each summed in a fixed order: the bits do not depend on the thread count.
  *
  * <p>Taken only where it fits and pays ({@link #applies}); {@code -Dgan4j.cpu.winograd=false} switches it off. Every
@@ -34,7 +34,7 @@ final class WinogradFilter implements AutoCloseable {
     static final int POINTS = 25;
     /** Pixels per input plane at most ({@code GAN4J_CPU_WF_MAX_PLANE}: the transforms interleave 8 on the stack). */
     static final int MAX_PLANE = 4096;
-    /** Columns per item of the point GEMMs ({@code GAN4J_CPU_WF_BLOCK}). */
+    /** Columns per item of the point GEMMs ({@code GAN4J_CPU_WF_BLOCK}): the 4 phases of 12 input channels. */
     private static final int BLOCK = 48;
     /**
      * Fewest input and output channels: below 16 output channels most of each 16-row panel of the GEMMs is zeros, and
@@ -128,7 +128,7 @@ final class WinogradFilter implements AutoCloseable {
         FloatPointer dws = at(dw, dwOff);
         tables(rmax, columns);
         int inGroups = (g.cin() + 7) / 8;
-        int blocks = (int) ((columns + BLOCK - 1) / BLOCK);
+        int blocks = (g.cin() + BLOCK / 4 - 1) / (BLOCK / 4);
         long transformWork = (long) tiles * 4 * POINTS * 8;
         for (int n0 = 0; n0 < n; n0 += nb) {
             int cnt = Math.min(nb, n - n0);
