@@ -17,8 +17,8 @@ import org.bytedeco.javacpp.IntPointer;
  * with {@code dy_tile} 4x4, {@code x_p,tile} 5x5 and 25 transform points; the sum over samples and tiles is one GEMM
  * per point, {@code (Cout x R) (R x 4 Cin)}, through {@code gan4j_cpu_igemm}.
  *
- * <p>The batch is cut into chunks of samples fixed by the geometry and the workspace target (about
- * {@link #CHUNK_REDUCTION} samples x tiles each, never by the thread count); per chunk one hand-off to the pool
+ * <p>The batch is cut into chunks of samples fixed by the geometry and the workspace target (of equal size, at most
+ * {@link #CHUNK_REDUCTION} samples x tiles each, never set by the thread count); per chunk one hand-off to the pool
  * transforms {@code x} and {@code dy} (items: sample x 8 channels) and one runs the GEMMs and the inverse transform
  * (items: 12 input channels x 16 output channels, each adding all 16 taps of its own {@code dw} elements). Every {@code dw} element is thus
  * the chunks' sums added in order, each summed in a fixed order: the bits do not depend on the thread count.
@@ -114,7 +114,9 @@ final class WinogradFilter implements AutoCloseable {
         int columns = 4 * g.cin();
         long groupColumns = (columns + 7L) / 8 * 8;
         long perSample = POINTS * tiles * (groupColumns + 16L * panels);
-        int nb = (int) Math.max(1, Math.min(Math.min(n, Math.max(1, CHUNK_REDUCTION / tiles)), target / perSample));
+        int most = (int) Math.max(1, Math.min(Math.min(n, Math.max(1, CHUNK_REDUCTION / tiles)), target / perSample));
+        int chunks = (n + most - 1) / most;
+        int nb = (n + chunks - 1) / chunks; // chunks of equal size: no short last reduction
         long rmax = (long) nb * tiles;
         long xPlane = (long) g.h() * g.w();
         long dyPlane = (long) g.ho() * g.wo();

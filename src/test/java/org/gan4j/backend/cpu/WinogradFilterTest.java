@@ -64,7 +64,7 @@ class WinogradFilterTest {
         check(2, 23, 24, 48, 33, 1 << 22, 22); // batch 2, non-square (3 x 6 tiles), one row in the last panel
         check(32, 16, 9, 8, 24, 1 << 22, 23); // one tile per sample, odd height (x's last row unread), R = 32
         check(9, 32, 16, 16, 40, 1, 24); // a workspace of one sample: 9 chunks added in order
-        check(5, 16, 64, 64, 16, 1 << 22, 25); // 64 tiles per sample: chunks of 4 and 1 samples
+        check(5, 16, 64, 64, 16, 1 << 22, 25); // 64 tiles per sample: chunks of 3 and 2 samples
     }
 
     /** Taken for the shapes it fits, and only those: DCGAN28, short reductions, few channels stay direct. */
@@ -96,7 +96,7 @@ class WinogradFilterTest {
         float[][] one = null;
         for (int threads = 1; threads <= 3; threads++) {
             try (CpuBackend b = CpuBackend.create(threads)) {
-                b.convWorkspaceTarget = 1 << 18; // conv2-like: chunks of 2 samples
+                b.convWorkspaceTarget = 1 << 18; // the first shape in chunks of 3 and 2 samples
                 float[][] many = {gradient(b, 5, 24, 32, 32, 40, 31), gradient(b, 33, 64, 8, 8, 48, 32)};
                 assertEquals(2, b.winogradFilterPasses());
                 if (one == null) {
