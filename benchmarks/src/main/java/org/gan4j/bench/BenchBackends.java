@@ -52,7 +52,8 @@ final class BenchBackends {
                     throw new IllegalStateException(e);
                 }
             default:
-                throw new IllegalArgumentException("unknown backend '" + name + "': use cpu, cpu-blas, cpu-nowino or cuda");
+                throw new IllegalArgumentException(
+                        "unknown backend '" + name + "': use cpu, cpu-blas, cpu-nowino or cuda");
         }
     }
 }

@@ -20,8 +20,9 @@ import org.bytedeco.javacpp.IntPointer;
  * <p>The batch is cut into chunks of samples fixed by the geometry and the workspace target (of equal size, at most
  * {@link #CHUNK_REDUCTION} samples x tiles each, never set by the thread count); per chunk one hand-off to the pool
  * transforms {@code x} and {@code dy} (items: sample x 8 channels) and one runs the GEMMs and the inverse transform
- * (items: 12 input channels x 16 output channels, each adding all 16 taps of its own {@code dw} elements). Every {@code dw} element is thus
- * the chunks' sums added in order, each summed in a fixed order: the bits do not depend on the thread count.
+ * (items: 12 input channels x 16 output channels, each adding all 16 taps of its own {@code dw} elements). Every
+ * {@code dw} element is thus the chunks' sums added in order, each summed in a fixed order: the bits do not depend on
+ * the thread count.
  *
  * <p>Taken only where it fits and pays ({@link #applies}); {@code -Dgan4j.cpu.winograd=false} switches it off. Every
  * size and offset is checked here before crossing into native code.
@@ -37,8 +38,8 @@ final class WinogradFilter implements AutoCloseable {
     /** Columns per item of the point GEMMs ({@code GAN4J_CPU_WF_BLOCK}): the 4 phases of 12 input channels. */
     private static final int BLOCK = 48;
     /**
-     * Fewest input and output channels: below 16 output channels most of each 16-row panel of the GEMMs is zeros, and
-     * below 16 input channels (64 GEMM columns) the transforms' share of the work grows.
+     * Fewest input and output channels (a choice, not measured): below 16 output channels most of each 16-row panel of
+     * the GEMMs is zeros, and below 16 input channels (64 GEMM columns) the transforms' share of the work grows.
      */
     static final int MIN_CHANNELS = 16;
     /**

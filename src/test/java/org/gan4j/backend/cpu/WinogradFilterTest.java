@@ -22,15 +22,16 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Tolerance. The kernel computes {@code dw_p = A^T [sum_{n,t} (G g_t G^T) (.) (B^T d_t B)] A} in floats; by the
  * standard forward error analysis of sums of products, every result differs from the exact one by at most
- * {@code gamma_K * S} with {@code gamma_K = K u / (1 - K u)} (u = 2^-24) and
+ * {@code gamma_K * S}, with {@code gamma_K = K u / (1 - K u)} (u = 2^-24) and
  * {@code S = |A^T| [sum_{n,t} (|G| |g_t| |G^T|) (.) (|B^T| |d_t| |B|)] |A|}, the same expression with every matrix and
  * value replaced by its absolute value ({@code S} is unchanged by the kernel's scaling of B^T's rows against A^T's
- * columns), where K bounds the roundings on any path: 8 in the dy transform (two passes of at most 4 terms), 8 in
- * the input transform (likewise), 1 for the product, one per reduction term (samples x tiles), 14 in the inverse
- * transform (two passes of 5 terms, each term a product with an inexact constant such as 1/6, 8/3, 4/3), and one per
- * chunk added to {@code dw} plus one for the initial {@code dw}. {@code S} is about 36 times the direct sum of |products| for random inputs
- * (the transforms' growth); a wrong tap, phase or lost tile still misses by orders of magnitude (the values are sums
- * of random products, about {@code sqrt(terms)}, the bound about {@code 1e-4 * terms}).
+ * columns). K bounds the roundings on any path: 8 in the dy transform (two passes of at most 4 terms), 8 in the input
+ * transform (likewise), 1 for the product, one per reduction term (samples x tiles), 14 in the inverse transform (two
+ * passes of 5 terms, each term a product with an inexact constant such as 1/6, 8/3, 4/3), and one per chunk added to
+ * {@code dw} plus one for the initial {@code dw}. {@code S} is about 36 times the direct sum of |products| for random
+ * inputs (the transforms' growth); a wrong tap, phase or lost tile still misses by orders of magnitude (the values are
+ * sums of random products, about {@code sqrt(terms)}, the bound about {@code 1e-4 * terms}), and a 2% error in one
+ * inverse-transform constant by about 8 times.
  */
 class WinogradFilterTest {
     private static final double U = Math.scalb(1.0, -24);
