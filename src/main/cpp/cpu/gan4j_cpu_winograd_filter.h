@@ -40,8 +40,9 @@ extern "C" {
 
 /**
  * Transforms a chunk of `cnt` samples (x and dy pointing at its first sample; reduction r = s * tiles + t, tiles =
- * (Ho / 4) * (Wo / 4)): items [itemFrom, itemTo) are first cnt * ceil(cin / 8) groups (sample s, 8 input channels)
- * writing xh, then cnt * 2 * panels groups (sample, 8 output channels) writing dyh, zeros for channels past cout.
+ * (Ho / 4) * (Wo / 4)): items [itemFrom, itemTo) of cnt * (ceil(cin / 8) + 2 * panels), sample-major (so that a
+ * contiguous range of items holds its share of both kinds): per sample, groups of 8 input channels writing xh, then
+ * groups of 8 output channels writing dyh, zeros for channels past cout.
  * Needs H * W <= GAN4J_CPU_WF_MAX_PLANE.
  */
 void gan4j_cpu_wf_transform(const float* x, const float* dy, int cnt, int cin, int h, int w, int cout, int ho,

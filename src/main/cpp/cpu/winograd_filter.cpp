@@ -257,17 +257,18 @@ extern "C" void gan4j_cpu_wf_transform(const float* x, const float* dy, int cnt,
     const long inGroups = (cin + 7) / 8;
     const int panels = (cout + P - 1) / P;
     alignas(32) float buf[GAN4J_CPU_WF_MAX_PLANE * 8];
+    const long perSample = inGroups + 2 * panels;
+    (void)cnt;  // items < cnt * perSample
     for (long item = itemFrom; item < itemTo; item++) {
-        if (item < cnt * inGroups) {
-            const long s = item / inGroups;
-            const int ci0 = (int)(item % inGroups) * 8;
+        const long s = item / perSample;
+        const long k = item % perSample;
+        if (k < inGroups) {
+            const int ci0 = (int)k * 8;
             const int nl = std::min(8, cin - ci0);
             interleave(x + (s * cin + ci0) * (long)h * w, (long)h * w, nl, h, w, buf);
             transformInput(buf, nl, cin, ci0, h, w, ho, wo, s * tiles, rmax, xh);
         } else {
-            const long k = item - cnt * inGroups;
-            const long s = k / (2 * panels);
-            const int co0 = (int)(k % (2 * panels)) * 8;
+            const int co0 = (int)(k - inGroups) * 8;
             const int nl = std::max(0, std::min(8, cout - co0));
             interleave(dy + (s * cout + std::min(co0, cout - 1)) * (long)ho * wo, (long)ho * wo, nl, ho, wo, buf);
             transformDy(buf, co0, ho, wo, s * tiles, rmax, panels, dyh);
