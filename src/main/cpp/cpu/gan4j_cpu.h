@@ -111,6 +111,33 @@ void gan4j_cpu_small_data(const float* dy, float* dyp, int cout, int ho, int wo,
                           const float* pw, int cin, int kh, int kw, int sh, int sw, int ph, int pwd, float* dx, int h,
                           int wdx, long itemFrom, long itemTo);
 
+/** Floats of the stack buffer holding a packed tile of dy for gan4j_cpu_small_data_s2: 24 pixels of cout <= 256. */
+#define GAN4J_CPU_SMALL_TILE (24 * 256)
+
+/**
+ * Packs w (cout, cin, 4, 4) for gan4j_cpu_small_data_s2: pt[g][co][r] = w[co][m] with the tap m = ci * 16 + kh * 4 + kw
+ * = 4g + r, for g < 4 * cin; 16 * cin * cout floats.
+ */
+void gan4j_cpu_small_taps_pack(const float* w, int cout, int cin, float* pt);
+
+/**
+ * The data gradient of a 4x4 convolution with stride 2 and padding 1 whose input is exactly twice its output (h = 2
+ * ho, wdx = 2 wo: every DCGAN layer), dx (N, cin <= 3, 2 ho, 2 wo) from dy (N, cout, ho, wo), items [itemFrom,
+ * itemTo) the samples. In two steps per block of rowsPerBlock dy rows, neither of which pads dy: the tap products
+ * T[m][oh][ow] = sum_co w[co][m] * dy[co][oh][ow] for the 16 * cin taps m (a GEMM whose columns are dy's pixels,
+ * contiguous in NCHW, 4 taps x 24 pixels of accumulators), then every dx pixel as the sum of its 4 taps' products,
+ *   dx[ci][2m][2u]     = (T[1,1][m][u] + T[1,3][m][u-1]) + (T[3,1][m-1][u] + T[3,3][m-1][u-1]),
+ *   dx[ci][2m][2u+1]   = (T[1,0][m][u+1] + T[1,2][m][u]) + (T[3,0][m-1][u+1] + T[3,2][m-1][u]),
+ *   dx[ci][2m+1][2u]   = (T[0,1][m+1][u] + T[0,3][m+1][u-1]) + (T[2,1][m][u] + T[2,3][m][u-1]),
+ *   dx[ci][2m+1][2u+1] = (T[0,0][m+1][u+1] + T[0,2][m+1][u]) + (T[2,0][m][u+1] + T[2,2][m][u])
+ * (T[kh,kw] for the tap ci * 16 + kh * 4 + kw; rows and columns outside dy's read as zero), the even and odd columns
+ * interleaved in registers and stored as whole vectors. The products of a block stay in a buffer on the native stack:
+ * needs 16 * cin * ceil8(8 + (rowsPerBlock + 1) * wo + 24) <= GAN4J_CPU_SMALL_LOWERED; `pt` packed by
+ * gan4j_cpu_small_taps_pack; cout <= 256 (GAN4J_CPU_SMALL_TILE).
+ */
+void gan4j_cpu_small_data_s2(const float* dy, int cout, int ho, int wo, const float* pt, int cin, float* dx,
+                             int rowsPerBlock, long itemFrom, long itemTo);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,9 +7,13 @@
 //     per tap, pixels contiguous), then 4 output channels x 3 vectors of pixels per tile, K products deep;
 //   - filter gradient: the same lowered rows against dy's rows, 4 channels x 3 taps of accumulators per tile, the
 //     pixels as the vectorised reduction, summed per fixed segment of the batch, the segments then in order;
-//   - data gradient: per stride phase of dx, a stride-1 correlation of the zero-padded dy over the 64-ish dy channels
-//     and the phase's taps, Cin x V vectors of accumulators over the phase's pixels laid out flat with dy's padded
-//     row pitch (the columns past the row's end are computed and dropped).
+//   - data gradient of a 4x4 stride-2 padding-1 convolution (every DCGAN layer): per block of dy rows, the products
+//     of each of the 16 * Cin taps with dy (a GEMM over dy's channels, its pixels contiguous and unpadded), then each
+//     dx pixel as the sum of its 4 taps' products, even and odd columns interleaved in registers before whole-vector
+//     stores;
+//   - data gradient of any other geometry: per stride phase of dx, a stride-1 correlation of the zero-padded dy over
+//     the 64-ish dy channels and the phase's taps, Cin x V vectors of accumulators over the phase's pixels laid out
+//     flat with dy's padded row pitch (the columns past the row's end are computed and dropped).
 // Every output element is summed by one item in a fixed order (the filter gradient's segments are fixed by the
 // geometry), so the results do not depend on how the Java side splits the items over its threads.
 #include "gan4j_cpu.h"
@@ -280,6 +284,126 @@ GAN4J_AVX2 DataShape dataShape(int cin, int phases, long nvec, bool twoByTwo) {
         }
     }
     return {one[cin][best].pick(twoByTwo), 1, best};
+}
+
+/**
+ * Copies a tile of dy, 8V pixels of each of the cout channels (planes `plane` apart; lanes from `valid` on zero), into
+ * d[co * 8V + i]: contiguous, because the planes of a 32 x 32 dy are 4 KiB apart, so the tile's 64 channels would
+ * all fall in the same few L1 sets.
+ */
+template <int V>
+GAN4J_AVX2 void packTile(const float* dy, long plane, int cout, int valid, float* d) {
+    if (valid == 8 * V) {
+        for (int co = 0; co < cout; co++, dy += plane, d += 8 * V) {
+            #pragma GCC unroll 4
+            for (int v = 0; v < V; v++) {
+                _mm256_store_ps(d + 8 * v, _mm256_loadu_ps(dy + 8 * v));
+            }
+        }
+        return;
+    }
+    const __m256i m = laneMask(valid - 8 * (V - 1));
+    for (int co = 0; co < cout; co++, dy += plane, d += 8 * V) {
+        #pragma GCC unroll 4
+        for (int v = 0; v < V; v++) {
+            _mm256_store_ps(d + 8 * v, v == V - 1 ? _mm256_maskload_ps(dy + 8 * v, m) : _mm256_loadu_ps(dy + 8 * v));
+        }
+    }
+}
+
+/**
+ * Tap-product tile of the 4x4 stride-2 data gradient: t[r * tp + i] = sum_{co < cout} pt[co * 4 + r] * d[co * 8V
+ * + i] for the 4 tap rows r and the pixels i < 8V of a packed dy tile (packTile). Per co: V vector loads, 4
+ * broadcasts, 4V FMAs (V = 3: 12 accumulators, 3 pixel vectors, one broadcast).
+ */
+template <int V>
+GAN4J_AVX2 void tapsTile(const float* d, int cout, const float* pt, float* t, long tp) {
+    __m256 c[4][V];
+    #pragma GCC unroll 4
+    for (int r = 0; r < 4; r++) {
+        #pragma GCC unroll 4
+        for (int v = 0; v < V; v++) {
+            c[r][v] = _mm256_setzero_ps();
+        }
+    }
+    for (int co = 0; co < cout; co++, d += 8 * V, pt += 4) {
+        __m256 x[V];
+        #pragma GCC unroll 4
+        for (int v = 0; v < V; v++) {
+            x[v] = _mm256_load_ps(d + 8 * v);
+        }
+        #pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) {
+            const __m256 k = _mm256_broadcast_ss(pt + r);
+            #pragma GCC unroll 4
+            for (int v = 0; v < V; v++) {
+                c[r][v] = _mm256_fmadd_ps(k, x[v], c[r][v]);
+            }
+        }
+    }
+    #pragma GCC unroll 4
+    for (int r = 0; r < 4; r++) {
+        #pragma GCC unroll 4
+        for (int v = 0; v < V; v++) {
+            _mm256_storeu_ps(t + r * tp + 8 * v, c[r][v]);
+        }
+    }
+}
+
+/** Packs a dy tile of `valid` (<= 8V) pixels, then computes its products for every group of 4 taps. */
+template <int V>
+GAN4J_AVX2 void tapsTiles(const float* dy, long plane, int cout, int valid, const float* pt, int groups, float* t,
+                          long tp, float* d) {
+    packTile<V>(dy, plane, cout, valid, d);
+    for (int g = 0; g < groups; g++) {
+        tapsTile<V>(d, cout, pt + (long)g * cout * 4, t + (long)g * 4 * tp, tp);
+    }
+}
+
+/**
+ * One term of a dx row of the 4x4 stride-2 data gradient, for its 8 columns pairs u0 + l (l < 8): the even columns
+ * e[l] = a[tp + u] + a[3tp + u - 1] and the odd ones o[l] = a[u + 1] + a[2tp + u] with u = u0 + l, where a[kw * tp]
+ * is the row of tap kw; the column u - 1 = -1 and u + 1 = wo read as zero.
+ */
+GAN4J_AVX2 inline void rowTerm(const float* a, long tp, int u0, int wo, __m256& e, __m256& o) {
+    __m256 left = _mm256_loadu_ps(a + 3 * tp + u0 - 1);
+    if (u0 == 0) {
+        left = _mm256_blend_ps(left, _mm256_setzero_ps(), 1);
+    }
+    __m256 right = _mm256_loadu_ps(a + u0 + 1);
+    if (wo - 1 - u0 < 8) {  // lane wo - 1 - u0 reads the next row; the lanes after it are not stored
+        right = _mm256_and_ps(right, _mm256_castsi256_ps(laneMask(wo - 1 - u0)));
+    }
+    e = _mm256_add_ps(_mm256_loadu_ps(a + tp + u0), left);
+    o = _mm256_add_ps(right, _mm256_loadu_ps(a + 2 * tp + u0));
+}
+
+/**
+ * Writes one dx row (2 * wo floats) of the 4x4 stride-2 data gradient from one or two terms (rowTerm) whose tap rows
+ * start at a and b (b null: one term), interleaving the even and odd columns (unpack, then 128-bit permutes) into
+ * whole vector stores.
+ */
+GAN4J_AVX2 void emitRow(float* out, const float* a, const float* b, long tp, int wo) {
+    const int width = 2 * wo;
+    for (int u0 = 0; u0 < wo; u0 += 8) {
+        __m256 e;
+        __m256 o;
+        rowTerm(a, tp, u0, wo, e, o);
+        if (b != nullptr) {
+            __m256 e2;
+            __m256 o2;
+            rowTerm(b, tp, u0, wo, e2, o2);
+            e = _mm256_add_ps(e, e2);
+            o = _mm256_add_ps(o, o2);
+        }
+        const __m256 lo = _mm256_unpacklo_ps(e, o);  // e0 o0 e1 o1 | e4 o4 e5 o5
+        const __m256 hi = _mm256_unpackhi_ps(e, o);  // e2 o2 e3 o3 | e6 o6 e7 o7
+        const int c = 2 * u0;
+        storePart(out + c, _mm256_permute2f128_ps(lo, hi, 0x20), width - c);
+        if (width - c > 8) {
+            storePart(out + c + 8, _mm256_permute2f128_ps(lo, hi, 0x31), width - c - 8);
+        }
+    }
 }
 
 #define GAN4J_NO_MEMSET __attribute__((target("avx2,fma"), optimize("no-tree-loop-distribute-patterns")))
@@ -571,5 +695,75 @@ extern "C" void gan4j_cpu_small_data(const float* dy, float* dyp, int cout, int 
     (void)dy, (void)dyp, (void)cout, (void)ho, (void)wo, (void)hd, (void)wd, (void)top, (void)left, (void)pw;
     (void)cin, (void)kh, (void)kw, (void)sh, (void)sw, (void)ph, (void)pwd, (void)dx, (void)h, (void)wdx;
     (void)itemFrom, (void)itemTo;
+#endif
+}
+
+
+extern "C" void gan4j_cpu_small_taps_pack(const float* w, int cout, int cin, float* pt) {
+    const int m = 16 * cin;
+    for (int g = 0; g < m / 4; g++) {
+        for (int co = 0; co < cout; co++) {
+            for (int r = 0; r < 4; r++) {
+                pt[((long)g * cout + co) * 4 + r] = w[(long)co * m + g * 4 + r];
+            }
+        }
+    }
+}
+
+extern "C" void gan4j_cpu_small_data_s2(const float* dy, int cout, int ho, int wo, const float* pt, int cin,
+                                        float* dx, int rowsPerBlock, long itemFrom, long itemTo) {
+#if defined(__x86_64__)
+    alignas(32) float tb[GAN4J_CPU_SMALL_LOWERED];
+    alignas(32) float packed[GAN4J_CPU_SMALL_TILE];
+    const int taps = 16 * cin;
+    // per tap: 8 floats of slack, the row before the block, the block's rows, slack for the tiles' last vectors
+    const long tp = (8 + (rowsPerBlock + 1L) * wo + 24 + 7) / 8 * 8;
+    const long plane = (long)ho * wo;
+    const long dxPlane = 4 * plane;
+    for (long s = itemFrom; s < itemTo; s++) {
+        const float* dys = dy + s * cout * plane;
+        float* dxs = dx + s * cin * dxPlane;
+        for (int r0 = 0; r0 < ho; r0 += rowsPerBlock) {
+            const int rr = std::min(rowsPerBlock, ho - r0);
+            if (r0 > 0) {  // the previous block's last row becomes this one's row before
+                for (int k = 0; k < taps; k++) {
+                    copyRow(tb + k * tp + 8, tb + k * tp + 8 + (long)rowsPerBlock * wo, wo);
+                }
+            }
+            const int npx = rr * wo;
+            for (int j = 0; j < npx; j += 24) {
+                const int valid = std::min(24, npx - j);
+                const float* d = dys + (long)r0 * wo + j;
+                float* t = tb + 8 + wo + j;
+                if (valid > 16) {
+                    tapsTiles<3>(d, plane, cout, valid, pt, taps / 4, t, tp, packed);
+                } else if (valid > 8) {
+                    tapsTiles<2>(d, plane, cout, valid, pt, taps / 4, t, tp, packed);
+                } else {
+                    tapsTiles<1>(d, plane, cout, valid, pt, taps / 4, t, tp, packed);
+                }
+            }
+            // dx rows 2m (taps kh = 1 on row m, kh = 3 on row m - 1) and 2m + 1 (kh = 0 on m + 1, kh = 2 on m); the
+            // block holds rows r0 - 1 (slot 0) to r0 + rr - 1 (slot rr)
+            for (int ci = 0; ci < cin; ci++) {
+                const float* tc = tb + (long)ci * 16 * tp + 8;
+                float* dxc = dxs + ci * dxPlane;
+                auto row = [&](int kh, int m) { return tc + kh * 4 * tp + (long)(m - r0 + 1) * wo; };
+                for (int m = std::max(0, r0 - 1); m < r0 + rr; m++) {
+                    if (m >= r0) {
+                        emitRow(dxc + 2L * m * 2 * wo, row(1, m), m > 0 ? row(3, m - 1) : nullptr, tp, wo);
+                    }
+                    if (m + 1 < r0 + rr) {
+                        emitRow(dxc + (2L * m + 1) * 2 * wo, row(0, m + 1), row(2, m), tp, wo);
+                    } else if (m + 1 == ho) {
+                        emitRow(dxc + (2L * m + 1) * 2 * wo, row(2, m), nullptr, tp, wo);
+                    }
+                }
+            }
+        }
+    }
+#else
+    (void)dy, (void)cout, (void)ho, (void)wo, (void)pt, (void)cin, (void)dx, (void)rowsPerBlock, (void)itemFrom;
+    (void)itemTo;
 #endif
 }

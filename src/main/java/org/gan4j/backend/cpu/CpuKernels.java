@@ -57,6 +57,11 @@ final class CpuKernels {
             int wd, int top, int left, FloatPointer pw, int cin, int kh, int kw, int sh, int sw, int ph, int pwd,
             FloatPointer dx, int h, int wdx, long itemFrom, long itemTo);
 
+    static native void gan4j_cpu_small_taps_pack(FloatPointer w, int cout, int cin, FloatPointer pt);
+
+    static native void gan4j_cpu_small_data_s2(FloatPointer dy, int cout, int ho, int wo, FloatPointer pt, int cin,
+            FloatPointer dx, int rowsPerBlock, long itemFrom, long itemTo);
+
     // Winograd F(2x2, 4x4) filter gradient of 4x4 / stride 2 / pad 1 convolutions (gan4j_cpu_winograd_filter.h).
 
     static native void gan4j_cpu_wf_transform(FloatPointer x, FloatPointer dy, int cnt, int cin, int h, int w,

@@ -39,8 +39,10 @@ import org.gan4j.tensor.Tensor;
  * the forward pass and filter gradient over a block of output rows lowered into a buffer on the native stack (6
  * channels x 16 pixels of accumulators forward, 4 channels x 3 taps with the pixels as the reduction for the filter
  * gradient, its sum cut into at most {@link #SMALL_SEGMENTS} segments fixed by the geometry and added in order), the
- * data gradient over the flat grid of every stride phase at once, up to 4 phases sharing each {@code dy} load. Each
- * is split over the pool by blocks of rows, segments or samples, with the same independence from the thread count.
+ * data gradient of a 4x4 stride-2 padding-1 convolution as the products of every tap with the unpadded {@code dy}
+ * followed by each {@code dx} pixel's sum of its 4 taps' products ({@link #smallDataS2}), that of other geometries
+ * over the flat grid of every stride phase at once, up to 4 phases sharing each {@code dy} load. Each is split over
+ * the pool by blocks of rows, segments or samples, with the same independence from the thread count.
  *
  * <p>Everything is checked here before crossing into native code: tensor shapes by {@link org.gan4j.backend.Backend},
  * and that every offset the kernels form fits an {@code int} (else the pass falls back).
@@ -85,6 +87,8 @@ final class NativeConv implements AutoCloseable {
      * order: fixed by the geometry, so the bits do not depend on the threads, and enough to split over them.
      */
     private static final int SMALL_SEGMENTS = 16;
+    /** Most {@code Cout} of {@code gan4j_cpu_small_data_s2}'s packed dy tile ({@code GAN4J_CPU_SMALL_TILE / 24}). */
+    private static final int SMALL_DATA_S2_COUT = 256;
     /** Floats after each sample's padded {@code dy} for the small data gradient ({@code GAN4J_CPU_SMALL_SLACK}). */
     private static final int SMALL_DATA_SLACK = 96;
     /** Samples per thread from which the data gradient is split by samples (a choice: at most 1/4 imbalance). */
@@ -652,6 +656,11 @@ final class NativeConv implements AutoCloseable {
      */
     private boolean smallData(Geometry g, int n, CpuStorage dy, long dyOff, CpuStorage w, long wOff, CpuStorage dx,
             long dxOff, long target) {
+        int rows = dataBlockRows(g);
+        if (rows > 0) {
+            smallDataS2(g, n, dy, dyOff, w, wOff, dx, dxOff, rows);
+            return true;
+        }
         int top = ceilDiv(g.kh, g.sh) - 1;
         int left = ceilDiv(g.kw, g.sw) - 1;
         long hd = Math.max(g.ho, (g.h - 1L + g.ph) / g.sh + 1) + top;
@@ -678,6 +687,46 @@ final class NativeConv implements AutoCloseable {
         }
         passes++;
         return true;
+    }
+
+    /**
+     * Rows of {@code dy} per block of {@code gan4j_cpu_small_data_s2} for this geometry: at most
+     * {@link #SMALL_BLOCK_PIXELS} pixels whose tap products fit the kernel's stack buffer; 0 when the geometry is not
+     * a 4x4 stride-2 padding-1 convolution with an input of exactly twice the output's size, has more than
+     * {@link #SMALL_DATA_S2_COUT} output channels, or has rows too long for the buffer.
+     */
+    private static int dataBlockRows(Geometry g) {
+        if (g.kh != 4 || g.kw != 4 || g.sh != 2 || g.sw != 2 || g.ph != 1 || g.pw != 1 || g.h != 2 * g.ho
+                || g.w != 2 * g.wo || g.cout > SMALL_DATA_S2_COUT || !fitsInt((long) g.cin * g.h * g.w)) {
+            return 0;
+        }
+        int rows = Math.max(1, Math.min(g.ho, SMALL_BLOCK_PIXELS / g.wo));
+        while (rows > 0 && 16L * g.cin * productPitch(rows, g.wo) > SMALL_LOWERED) {
+            rows--;
+        }
+        return rows;
+    }
+
+    /** Floats per tap of {@code gan4j_cpu_small_data_s2}'s product buffer ({@code ceil8(8 + (rows + 1)*wo + 24)}). */
+    private static long productPitch(int rows, int wo) {
+        return (8 + (rows + 1L) * wo + 24 + 7) / 8 * 8;
+    }
+
+    /**
+     * {@code dx = conv_transpose(dy, w)} of a 4x4 stride-2 padding-1 convolution by {@code gan4j_cpu_small_data_s2}:
+     * per block of {@code rows} rows of {@code dy} the products of every tap ({@code dy} unpadded, its channels the
+     * reduction), then each {@code dx} pixel as the sum of its 4 taps' products, one item per sample.
+     */
+    private void smallDataS2(Geometry g, int n, CpuStorage dy, long dyOff, CpuStorage w, long wOff, CpuStorage dx,
+            long dxOff, int rows) {
+        CpuStorage ws = workspace(16L * g.cin * g.cout);
+        FloatPointer pt = at(ws, 0);
+        CpuKernels.gan4j_cpu_small_taps_pack(at(w, wOff), g.cout, g.cin, pt);
+        FloatPointer dys = at(dy, dyOff);
+        FloatPointer dxs = at(dx, dxOff);
+        loop.run(n, 2L * g.cout * g.kh * g.kw * g.cin * g.p(), (f, t) -> CpuKernels.gan4j_cpu_small_data_s2(dys,
+                g.cout, g.ho, g.wo, pt, g.cin, dxs, rows, f, t));
+        passes++;
     }
 
     /** One chunk of samples {@code [n0, n0 + cnt)} of the small forward pass or filter gradient. */

@@ -167,9 +167,11 @@ class CpuF32FastPathTest {
      * channels; {@code Cout} not a multiple of the forward tile's 6 channels or the filter tile's 4, and one;
      * pixel counts not a multiple of a vector; images wider than a block (one output row per item); stride 1, 2 and
      * 3; non-square kernels, strides and paddings; padding wider than the kernel's reach; data-gradient phases with no
-     * taps and groups of 3 and 2 phases (stride 3: 9 phases); batch 1; chunked workspaces. The last geometry's
-     * lowered row (147 taps x 128 pixels) exceeds the kernels' stack buffer: its forward pass and filter gradient
-     * fall back to im2col + OpenBLAS, its data gradient stays native.
+     * taps and groups of 3 and 2 phases (stride 3: 9 phases); batch 1; chunked workspaces; the 4x4 stride-2 data
+     * gradient by tap products (input twice the output) over several blocks of dy rows with a short last one, and
+     * beside it the phase grid where that kernel's buffers are too small (Cout 257, a 160-pixel row). The last
+     * geometry's lowered row (147 taps x 128 pixels) exceeds the kernels' stack buffer: its forward pass and filter
+     * gradient fall back to im2col + OpenBLAS, its data gradient stays native.
      */
     @Test
     void smallChannelKernelsMatchTheReferenceOnAwkwardGeometries() {
@@ -187,8 +189,11 @@ class CpuF32FastPathTest {
         checkConv(2, 3, 6, 300, 9, 4, 4, ConvParams.of(2, 1), 50, big); // 150 output columns: one row per item
         checkConv(3, 1, 28, 28, 64, 4, 4, ConvParams.of(2, 1), 51, 1); // one sample per chunk
         checkConv(5, 3, 16, 16, 20, 4, 4, ConvParams.of(2, 1), 52, 2 * 3 * 18 * 18); // forward in chunks of 2
-        if (f32.nativeConvolutions() && f32.nativeConvolutionPasses() - before != 36) {
-            fail("expected 36 native passes (3 per geometry), ran " + (f32.nativeConvolutionPasses() - before));
+        checkConv(2, 2, 46, 46, 7, 4, 4, ConvParams.of(2, 1), 54, big); // tap products: dy rows in blocks 11, 11, 1
+        checkConv(1, 1, 8, 8, 257, 4, 4, ConvParams.of(2, 1), 55, big); // Cout over the packed tile: phase grid
+        checkConv(1, 3, 4, 320, 2, 4, 4, ConvParams.of(2, 1), 56, big); // a dy row over the products' buffer
+        if (f32.nativeConvolutions() && f32.nativeConvolutionPasses() - before != 45) {
+            fail("expected 45 native passes (3 per geometry), ran " + (f32.nativeConvolutionPasses() - before));
         }
         before = f32.nativeConvolutionPasses();
         checkConv(1, 3, 9, 250, 5, 7, 7, ConvParams.of(2, 3), 53, big); // 147 x 128 floats: over the stack buffer

@@ -27,7 +27,7 @@ class NativeConvTest {
             assertTrue(b.nativeConvolutions());
             assertTrue(b.deviceDescription().contains("native AVX2+FMA"), b.deviceDescription());
             runAllPasses(b, 1);
-            assertEquals(9, b.nativeConvolutionPasses());
+            assertEquals(12, b.nativeConvolutionPasses());
         }
     }
 
@@ -92,15 +92,19 @@ class NativeConvTest {
 
     /**
      * Forward, data gradient and filter gradient of a D28 conv2-like layer with awkward counts (the 16-channel
-     * kernels) and of two few-channel layers like D64's first and D28's first (the pixel-vectorised kernels, whose
-     * filter gradient sums fixed segments of the batch); their outputs.
+     * kernels) and of three few-channel layers (the pixel-vectorised kernels, whose filter gradient sums fixed
+     * segments of the batch): one with odd sizes (the data gradient over the padded phase grid), one like D64's
+     * first with dy rows in blocks of 12 and 12 (the data gradient by tap products, blocks carrying a row) and one
+     * like D28's first; their outputs.
      */
     private static float[][] runAllPasses(CpuBackend b, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[][] large = passes(b, r, Shape.of(5, 24, 14, 14), Shape.of(40, 24, 4, 4));
         float[][] three = passes(b, r, Shape.of(7, 3, 17, 19), Shape.of(20, 3, 4, 4));
+        float[][] blocks = passes(b, r, Shape.of(7, 3, 48, 40), Shape.of(20, 3, 4, 4));
         float[][] one = passes(b, r, Shape.of(9, 1, 28, 28), Shape.of(64, 1, 4, 4));
-        return new float[][] {large[0], large[1], large[2], three[0], three[1], three[2], one[0], one[1], one[2]};
+        return new float[][] {large[0], large[1], large[2], three[0], three[1], three[2], blocks[0], blocks[1],
+            blocks[2], one[0], one[1], one[2]};
     }
 
     private static float[][] passes(CpuBackend b, SplittableRandom r, Shape xs, Shape ws) {
