@@ -138,6 +138,22 @@ void gan4j_cpu_small_taps_pack(const float* w, int cout, int cin, float* pt);
 void gan4j_cpu_small_data_s2(const float* dy, int cout, int ho, int wo, const float* pt, int cin, float* dx,
                              int rowsPerBlock, long itemFrom, long itemTo);
 
+/**
+ * The filter gradient's partial sums for a 4x4 convolution with stride 2 (any padding ph, pw), x (N, cin <= 3, h, w)
+ * and dy (N, cout, ho, wo) unpadded: the units (sample n, block of rowsPerUnit output rows), `units` of them in order,
+ * are cut into segments of unitsPerSegment; segment g's sums acc[g][co][m] (cout * 16cin floats) = sum over its units'
+ * pixels p in order of dy[n][co][p] * x[n][ci][2oh - ph + kh][2ow - pw + kw] for the tap m = ci * 16 + kh * 4 + kw
+ * (zero outside x). Each unit's taps are gathered pixel-major (the padding done by the gather) into a buffer on the
+ * native stack, then multiplied with the taps as the vector lanes: the accumulators stay in registers over a unit's
+ * pixels. Needs rowsPerUnit * wo * 16 * cin <= GAN4J_CPU_SMALL_LOWERED. Items are segments [segFrom, segTo).
+ */
+void gan4j_cpu_small_filter_s2(const float* x, const float* dy, int cin, int h, int w, int cout, int ho, int wo,
+                               int ph, int pw, int rowsPerUnit, long units, long unitsPerSegment, float* acc,
+                               long segFrom, long segTo);
+
+/** dw[e] += the sum over segments in order of acc[g * segFloats + e], e in [from, to). */
+void gan4j_cpu_small_sum_segments(const float* acc, long segments, long segFloats, float* dw, long from, long to);
+
 #ifdef __cplusplus
 }
 #endif

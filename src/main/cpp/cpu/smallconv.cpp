@@ -406,6 +406,101 @@ GAN4J_AVX2 void emitRow(float* out, const float* a, const float* b, long tp, int
     }
 }
 
+/**
+ * The 4x4 stride-2 filter gradient's input for output pixels p < rows * wo from output row row0 on, pixel-major:
+ * b[p * 16cin + ci * 16 + kh * 4 + kw] = x[ci][2oh - ph + kh][2ow - pw + kw] (zero outside the image), each run of 4
+ * taps kw one 128-bit load where it lies inside the row: the padding is done here, not by a pass over x.
+ */
+GAN4J_AVX2 void gatherTaps(const float* x, int cin, int h, int w, int ph, int pw, int row0, int rows, int wo,
+                           float* b) {
+    const long plane = (long)h * w;
+    for (int r = 0; r < rows; r++) {
+        const int y0 = 2 * (row0 + r) - ph;
+        for (int ow = 0; ow < wo; ow++, b += 16 * cin) {
+            const int c = 2 * ow - pw;
+            const bool inside = c >= 0 && c + 4 <= w;
+            for (int ci = 0; ci < cin; ci++) {
+                for (int kh = 0; kh < 4; kh++) {
+                    float* d = b + ci * 16 + kh * 4;
+                    const int y = y0 + kh;
+                    if (y < 0 || y >= h) {
+                        _mm_storeu_ps(d, _mm_setzero_ps());
+                        continue;
+                    }
+                    const float* row = x + ci * plane + (long)y * w;
+                    if (inside) {
+                        _mm_storeu_ps(d, _mm_loadu_ps(row + c));
+                    } else {
+                        for (int kw = 0; kw < 4; kw++) {
+                            d[kw] = c + kw >= 0 && c + kw < w ? row[c + kw] : 0.0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/**
+ * Filter-gradient tile of the 4x4 stride-2 convolution: acc[r * K + 8(v0 + v) + lane] += sum_{p < npx} d_r[p] *
+ * b[p * K + 8(v0 + v) + lane] for the channel rows r < nr (of R; rows past nr are computed from a repeated row and not
+ * stored) and the V vectors of taps from v0. Per pixel: V vector loads, R broadcasts, R * V FMAs; the accumulators
+ * stay in registers over the pixels.
+ */
+template <int R, int V>
+GAN4J_AVX2 void tapsFilterTile(const float* const* d, const float* b, int K, int v0, int npx, float* acc, int nr) {
+    __m256 c[R][V];
+    #pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+        #pragma GCC unroll 8
+        for (int v = 0; v < V; v++) {
+            c[r][v] = _mm256_setzero_ps();
+        }
+    }
+    b += 8 * v0;
+    for (int p = 0; p < npx; p++, b += K) {
+        __m256 x[V];
+        #pragma GCC unroll 8
+        for (int v = 0; v < V; v++) {
+            x[v] = _mm256_load_ps(b + 8 * v);
+        }
+        #pragma GCC unroll 8
+        for (int r = 0; r < R; r++) {
+            const __m256 y = _mm256_broadcast_ss(d[r] + p);
+            #pragma GCC unroll 8
+            for (int v = 0; v < V; v++) {
+                c[r][v] = _mm256_fmadd_ps(y, x[v], c[r][v]);
+            }
+        }
+    }
+    #pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+        if (r < nr) {
+            #pragma GCC unroll 8
+            for (int v = 0; v < V; v++) {
+                float* a = acc + (long)r * K + 8 * (v0 + v);
+                _mm256_storeu_ps(a, _mm256_add_ps(_mm256_loadu_ps(a), c[r][v]));
+            }
+        }
+    }
+}
+
+/** Every tile of one unit's filter gradient: channels in groups of R, the K = 8 * nv taps in groups of V vectors. */
+template <int R, int V>
+GAN4J_AVX2 void tapsFilterUnit(const float* dy, long plane, int cout, const float* b, int K, int npx, float* acc) {
+    for (int co = 0; co < cout; co += R) {
+        const int nr = std::min(R, cout - co);
+        const float* d[R];
+        #pragma GCC unroll 8
+        for (int r = 0; r < R; r++) {
+            d[r] = dy + (co + std::min(r, nr - 1)) * plane;
+        }
+        for (int v0 = 0; v0 < K / 8; v0 += V) {
+            tapsFilterTile<R, V>(d, b, K, v0, npx, acc + (long)co * K, nr);
+        }
+    }
+}
+
 #define GAN4J_NO_MEMSET __attribute__((target("avx2,fma"), optimize("no-tree-loop-distribute-patterns")))
 
 /** d[0, n) = 0, by vectors (the last one overlapping the one before) where n >= 8. */
@@ -766,4 +861,48 @@ extern "C" void gan4j_cpu_small_data_s2(const float* dy, int cout, int ho, int w
     (void)dy, (void)cout, (void)ho, (void)wo, (void)pt, (void)cin, (void)dx, (void)rowsPerBlock, (void)itemFrom;
     (void)itemTo;
 #endif
+}
+
+extern "C" void gan4j_cpu_small_filter_s2(const float* x, const float* dy, int cin, int h, int w, int cout, int ho,
+                                          int wo, int ph, int pw, int rowsPerUnit, long units, long unitsPerSegment,
+                                          float* acc, long segFrom, long segTo) {
+#if defined(__x86_64__)
+    alignas(32) float b[GAN4J_CPU_SMALL_LOWERED];
+    const int K = 16 * cin;
+    const long blocks = (ho + rowsPerUnit - 1) / rowsPerUnit;
+    const long plane = (long)ho * wo;
+    for (long seg = segFrom; seg < segTo; seg++) {
+        float* sa = acc + seg * cout * K;
+        std::memset(sa, 0, sizeof(float) * cout * K);
+        const long u1 = std::min(units, (seg + 1) * unitsPerSegment);
+        for (long unit = seg * unitsPerSegment; unit < u1; unit++) {
+            const long s = unit / blocks;
+            const int row0 = (int)(unit % blocks) * rowsPerUnit;
+            const int rows = std::min(rowsPerUnit, ho - row0);
+            gatherTaps(x + s * cin * h * w, cin, h, w, ph, pw, row0, rows, wo, b);
+            const float* dys = dy + s * cout * plane + (long)row0 * wo;
+            if (cin == 1) {
+                tapsFilterUnit<6, 2>(dys, plane, cout, b, K, rows * wo, sa);
+            } else if (cin == 2) {
+                tapsFilterUnit<3, 4>(dys, plane, cout, b, K, rows * wo, sa);
+            } else {
+                tapsFilterUnit<4, 3>(dys, plane, cout, b, K, rows * wo, sa);
+            }
+        }
+    }
+#else
+    (void)x, (void)dy, (void)cin, (void)h, (void)w, (void)cout, (void)ho, (void)wo, (void)ph, (void)pw;
+    (void)rowsPerUnit, (void)units, (void)unitsPerSegment, (void)acc, (void)segFrom, (void)segTo;
+#endif
+}
+
+extern "C" void gan4j_cpu_small_sum_segments(const float* acc, long segments, long segFloats, float* dw, long from,
+                                             long to) {
+    for (long e = from; e < to; e++) {
+        float total = 0.0f;
+        for (long seg = 0; seg < segments; seg++) {
+            total += acc[seg * segFloats + e];
+        }
+        dw[e] += total;
+    }
 }

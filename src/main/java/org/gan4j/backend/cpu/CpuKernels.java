@@ -62,6 +62,13 @@ final class CpuKernels {
     static native void gan4j_cpu_small_data_s2(FloatPointer dy, int cout, int ho, int wo, FloatPointer pt, int cin,
             FloatPointer dx, int rowsPerBlock, long itemFrom, long itemTo);
 
+    static native void gan4j_cpu_small_filter_s2(FloatPointer x, FloatPointer dy, int cin, int h, int w, int cout,
+            int ho, int wo, int ph, int pw, int rowsPerUnit, long units, long unitsPerSegment, FloatPointer acc,
+            long segFrom, long segTo);
+
+    static native void gan4j_cpu_small_sum_segments(FloatPointer acc, long segments, long segFloats,
+            FloatPointer dw, long from, long to);
+
     // Winograd F(2x2, 4x4) filter gradient of 4x4 / stride 2 / pad 1 convolutions (gan4j_cpu_winograd_filter.h).
 
     static native void gan4j_cpu_wf_transform(FloatPointer x, FloatPointer dy, int cnt, int cin, int h, int w,

@@ -35,14 +35,17 @@ import org.gan4j.tensor.Tensor;
  * <p>Convolutions with at most {@link #SMALL_CHANNELS} input channels (D's first layer, and G's last transposed
  * layer, whose forward pass is this class's data gradient) take their data and filter gradients, and their forward
  * pass where it has fewer than {@link #SMALL_FORWARD_TAPS} taps or {@link #MIN_ROWS} output channels, through the
- * kernels of {@code smallconv.cpp} instead, which vectorise over pixels (the formulas are in {@code gan4j_cpu.h}):
- * the forward pass and filter gradient over a block of output rows lowered into a buffer on the native stack (6
- * channels x 16 pixels of accumulators forward, 4 channels x 3 taps with the pixels as the reduction for the filter
- * gradient, its sum cut into at most {@link #SMALL_SEGMENTS} segments fixed by the geometry and added in order), the
- * data gradient of a 4x4 stride-2 padding-1 convolution as the products of every tap with the unpadded {@code dy}
- * followed by each {@code dx} pixel's sum of its 4 taps' products ({@link #smallDataS2}), that of other geometries
- * over the flat grid of every stride phase at once, up to 4 phases sharing each {@code dy} load. Each is split over
- * the pool by blocks of rows, segments or samples, with the same independence from the thread count.
+ * kernels of {@code smallconv.cpp} instead, which vectorise over pixels, or for the 4x4 stride-2 filter gradient over
+ * taps, not over the image side's 1-3 channels (the formulas are in {@code gan4j_cpu.h}):
+ * the forward pass over a block of output rows lowered into a buffer on the native stack (6 channels x 16 pixels of
+ * accumulators); the filter gradient of a 4x4 stride-2 convolution (every DCGAN layer) from the taps gathered
+ * pixel-major from the unpadded {@code x}, the taps as the vector lanes ({@link #smallFilterS2}), that of other
+ * geometries over the lowered block (4 channels x 3 taps with the pixels as the reduction), either sum cut into at
+ * most {@link #SMALL_SEGMENTS} segments fixed by the geometry and added in order; the data gradient of a 4x4 stride-2
+ * padding-1 convolution as the products of every tap with the unpadded {@code dy}, then each {@code dx} pixel's sum
+ * of its 4 taps' products ({@link #smallDataS2}), that of other geometries over the flat grid of every stride phase
+ * at once, up to 4 phases sharing each {@code dy} load. Each is split over the pool by blocks of rows, segments or
+ * samples, with the same independence from the thread count.
  *
  * <p>Everything is checked here before crossing into native code: tensor shapes by {@link org.gan4j.backend.Backend},
  * and that every offset the kernels form fits an {@code int} (else the pass falls back).
@@ -623,6 +626,11 @@ final class NativeConv implements AutoCloseable {
      */
     private boolean smallFilter(Geometry g, int n, CpuStorage x, long xOff, CpuStorage dy, long dyOff, CpuStorage dw,
             long dwOff, long target) {
+        int unitRows = filterUnitRows(g);
+        if (unitRows > 0) {
+            smallFilterS2(g, n, x, xOff, dy, dyOff, dw, dwOff, unitRows);
+            return true;
+        }
         long segFloats = (long) ceilDiv(g.cout, 4) * 4 * g.k() * 8;
         SmallPlan plan = smallPlan(g, n, target, SMALL_SEGMENTS * segFloats);
         if (plan == null) {
@@ -726,6 +734,49 @@ final class NativeConv implements AutoCloseable {
         FloatPointer dxs = at(dx, dxOff);
         loop.run(n, 2L * g.cout * g.kh * g.kw * g.cin * g.p(), (f, t) -> CpuKernels.gan4j_cpu_small_data_s2(dys,
                 g.cout, g.ho, g.wo, pt, g.cin, dxs, rows, f, t));
+        passes++;
+    }
+
+    /**
+     * Output rows per unit of {@code gan4j_cpu_small_filter_s2} for this geometry: at most {@link #SMALL_BLOCK_PIXELS}
+     * pixels whose gathered taps fit the kernel's stack buffer; 0 when the geometry is not a 4x4 stride-2 convolution
+     * or one output row's taps exceed the buffer.
+     */
+    private static int filterUnitRows(Geometry g) {
+        if (g.kh != 4 || g.kw != 4 || g.sh != 2 || g.sw != 2 || (long) g.wo * g.k() > SMALL_LOWERED
+                || !fitsInt((long) g.cout * g.k())) {
+            return 0;
+        }
+        int rows = Math.max(1, Math.min(g.ho, SMALL_BLOCK_PIXELS / g.wo));
+        while ((long) rows * g.wo * g.k() > SMALL_LOWERED) {
+            rows--;
+        }
+        return rows;
+    }
+
+    /**
+     * {@code dw += corr(x, dy)} of a 4x4 stride-2 convolution by {@code gan4j_cpu_small_filter_s2}: the units (sample,
+     * block of {@code rows} output rows) of the whole batch cut into at most {@link #SMALL_SEGMENTS} segments, each
+     * gathering its units' taps pixel-major from the unpadded {@code x} and summing them against {@code dy} with the
+     * taps as the vector lanes, then the segments' sums added in order.
+     */
+    private void smallFilterS2(Geometry g, int n, CpuStorage x, long xOff, CpuStorage dy, long dyOff, CpuStorage dw,
+            long dwOff, int rows) {
+        long segFloats = (long) g.cout * g.k();
+        int blocks = ceilDiv(g.ho, rows);
+        long units = (long) n * blocks;
+        long perSegment = (units + SMALL_SEGMENTS - 1) / SMALL_SEGMENTS;
+        int segments = (int) ((units + perSegment - 1) / perSegment);
+        CpuStorage ws = workspace(segments * segFloats);
+        FloatPointer acc = at(ws, 0);
+        FloatPointer xs = at(x, xOff);
+        FloatPointer dys = at(dy, dyOff);
+        FloatPointer dws = at(dw, dwOff);
+        loop.run(segments, perSegment * 2L * g.k() * g.cout * rows * g.wo, (f, t) -> CpuKernels
+                .gan4j_cpu_small_filter_s2(xs, dys, g.cin, g.h, g.w, g.cout, g.ho, g.wo, g.ph, g.pw, rows, units,
+                        perSegment, acc, f, t));
+        loop.run((int) segFloats, segments, (f, t) -> CpuKernels.gan4j_cpu_small_sum_segments(acc, segments,
+                segFloats, dws, f, t));
         passes++;
     }
 

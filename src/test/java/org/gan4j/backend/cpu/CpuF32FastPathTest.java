@@ -169,7 +169,8 @@ class CpuF32FastPathTest {
      * 3; non-square kernels, strides and paddings; padding wider than the kernel's reach; data-gradient phases with no
      * taps and groups of 3 and 2 phases (stride 3: 9 phases); batch 1; chunked workspaces; the 4x4 stride-2 data
      * gradient by tap products (input twice the output) over several blocks of dy rows with a short last one, and
-     * beside it the phase grid where that kernel's buffers are too small (Cout 257, a 160-pixel row). The last
+     * beside it the phase grid where that kernel's buffers are too small (Cout 257, a 160-pixel row); the 4x4 stride-2
+     * filter gradient from taps gathered with padding 0, 1 (odd and even sizes) and 2. The last
      * geometry's lowered row (147 taps x 128 pixels) exceeds the kernels' stack buffer: its forward pass and filter
      * gradient fall back to im2col + OpenBLAS, its data gradient stays native.
      */
@@ -192,8 +193,10 @@ class CpuF32FastPathTest {
         checkConv(2, 2, 46, 46, 7, 4, 4, ConvParams.of(2, 1), 54, big); // tap products: dy rows in blocks 11, 11, 1
         checkConv(1, 1, 8, 8, 257, 4, 4, ConvParams.of(2, 1), 55, big); // Cout over the packed tile: phase grid
         checkConv(1, 3, 4, 320, 2, 4, 4, ConvParams.of(2, 1), 56, big); // a dy row over the products' buffer
-        if (f32.nativeConvolutions() && f32.nativeConvolutionPasses() - before != 45) {
-            fail("expected 45 native passes (3 per geometry), ran " + (f32.nativeConvolutionPasses() - before));
+        checkConv(2, 2, 10, 9, 5, 4, 4, ConvParams.of(2, 0), 57, big); // gathered taps: no padding, a column unread
+        checkConv(2, 1, 7, 7, 3, 4, 4, ConvParams.of(2, 2), 58, big); // gathered taps: padding 2
+        if (f32.nativeConvolutions() && f32.nativeConvolutionPasses() - before != 51) {
+            fail("expected 51 native passes (3 per geometry), ran " + (f32.nativeConvolutionPasses() - before));
         }
         before = f32.nativeConvolutionPasses();
         checkConv(1, 3, 9, 250, 5, 7, 7, ConvParams.of(2, 3), 53, big); // 147 x 128 floats: over the stack buffer
