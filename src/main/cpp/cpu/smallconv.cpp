@@ -5,8 +5,12 @@
 // over pixels instead (8 per AVX2 vector), so the NCHW outputs are stored as whole vectors:
 //   - forward: the input's pixels for a block of output rows are lowered into a small buffer (one row of K = Cin*kH*kW
 //     per tap, pixels contiguous), then 4 output channels x 3 vectors of pixels per tile, K products deep;
-//   - filter gradient: the same lowered rows against dy's rows, 4 channels x 3 taps of accumulators per tile, the
-//     pixels as the vectorised reduction, summed per fixed segment of the batch, the segments then in order;
+//   - filter gradient of a 4x4 stride-2 convolution: per block of output rows the taps of each pixel gathered
+//     pixel-major from the unpadded input, then channels x vectors of taps per tile (the taps as the lanes), the
+//     pixels as the reduction with the accumulators in registers, summed per fixed segment of the batch, the segments
+//     then in order;
+//   - filter gradient of any other geometry: the forward pass's lowered rows against dy's rows, 4 channels x 3 taps of
+//     accumulators per tile, the pixels as the vectorised reduction, segments as above;
 //   - data gradient of a 4x4 stride-2 padding-1 convolution (every DCGAN layer): per block of dy rows, the products
 //     of each of the 16 * Cin taps with dy (a GEMM over dy's channels, its pixels contiguous and unpadded), then each
 //     dx pixel as the sum of its 4 taps' products, even and odd columns interleaved in registers before whole-vector
@@ -82,34 +86,43 @@ GAN4J_AVX2 void lower(const float* xs, const int* koff, int K, long rowStep, int
 }
 
 /**
- * Forward tile: out_r[i] = sum_k a_r[k] * b[k * ld + i] for the 6 channel rows r < nl and 16 pixels i (two vectors),
- * storing the first `valid` pixels. Per k: two vector loads, six broadcasts, twelve FMAs (conv.cpp's tile with the
- * roles of channels and pixels swapped, so the stores are whole vectors of a channel's pixels).
+ * Forward tile of 4 channel rows x V vectors of pixels: out_r[i] = sum_k a_r[k] * b[k * ld + i], storing the first
+ * `valid` pixels of the rows r < nl. Per k: V vector loads, 4 broadcasts, 4V FMAs.
  */
-GAN4J_AVX2 void forwardTile(const float* const* a, int K, const float* b, int ld, float* const* out, int nl,
-                            int valid) {
-    __m256 c[6][2];
-    #pragma GCC unroll 6
-    for (int r = 0; r < 6; r++) {
-        c[r][0] = _mm256_setzero_ps();
-        c[r][1] = _mm256_setzero_ps();
-    }
-    for (int k = 0; k < K; k++, b += ld) {
-        const __m256 x0 = _mm256_load_ps(b);
-        const __m256 x1 = _mm256_load_ps(b + 8);
-        #pragma GCC unroll 6
-        for (int r = 0; r < 6; r++) {  // 12 accumulators, 2 pixel vectors and one broadcast: 15 registers
-            const __m256 w = _mm256_broadcast_ss(a[r] + k);
-            c[r][0] = _mm256_fmadd_ps(w, x0, c[r][0]);
-            c[r][1] = _mm256_fmadd_ps(w, x1, c[r][1]);
+template <int V>
+GAN4J_AVX2 void forwardTile4(const float* const* a, int K, const float* b, int ld, float* const* out, int nl,
+                             int valid) {
+    __m256 c[4][V];
+    #pragma GCC unroll 4
+    for (int r = 0; r < 4; r++) {
+        #pragma GCC unroll 4
+        for (int v = 0; v < V; v++) {
+            c[r][v] = _mm256_setzero_ps();
         }
     }
-    #pragma GCC unroll 6
-    for (int r = 0; r < 6; r++) {
+    for (int k = 0; k < K; k++, b += ld) {
+        __m256 x[V];
+        #pragma GCC unroll 4
+        for (int v = 0; v < V; v++) {
+            x[v] = _mm256_load_ps(b + 8 * v);
+        }
+        #pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) {
+            const __m256 w = _mm256_broadcast_ss(a[r] + k);
+            #pragma GCC unroll 4
+            for (int v = 0; v < V; v++) {
+                c[r][v] = _mm256_fmadd_ps(w, x[v], c[r][v]);
+            }
+        }
+    }
+    #pragma GCC unroll 4
+    for (int r = 0; r < 4; r++) {
         if (r < nl) {
-            storePart(out[r], c[r][0], valid);
-            if (valid > 8) {
-                storePart(out[r] + 8, c[r][1], valid - 8);
+            #pragma GCC unroll 4
+            for (int v = 0; v < V; v++) {
+                if (valid > 8 * v) {
+                    storePart(out[r] + 8 * v, c[r][v], valid - 8 * v);
+                }
             }
         }
     }
@@ -165,7 +178,7 @@ GAN4J_AVX2 void filterTile(const float* const* d, const float* b, int ld, int nv
     }
 }
 
-/** Floats per row of a lowered block: its pixels rounded up to the forward tile's 16. */
+/** Floats per row of a lowered block: its pixels rounded up to 16 (rows 64-byte aligned, whole vectors read). */
 inline int lowered(int rows, int wo) {
     return (rows * wo + 15) / 16 * 16;
 }
@@ -562,8 +575,23 @@ GAN4J_CPU_TARGET void stridedRow(float* d, const float* row, long c, int s, int 
     for (int u = 0; u < u0; u++) {
         d[u] = 0.0f;
     }
-    for (int u = u0; u < u1; u++) {
-        d[u] = row[u * step + c];
+#if defined(__x86_64__)
+    if (S == 2 && u1 - u0 >= 8) {  // 8 at a time: the even lanes of 15 floats (lane 15 unread), the last overlapping
+        const __m256i seven = laneMask(7);
+        for (int u = u0;; u = std::min(u + 8, u1 - 8)) {
+            const float* r = row + 2L * u + c;
+            const __m256 even = _mm256_shuffle_ps(_mm256_loadu_ps(r), _mm256_maskload_ps(r + 8, seven), 0x88);
+            _mm256_storeu_ps(d + u, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), 0xD8)));
+            if (u == u1 - 8) {
+                break;
+            }
+        }
+    } else
+#endif
+    {
+        for (int u = u0; u < u1; u++) {
+            d[u] = row[u * step + c];
+        }
     }
     for (int u = std::max(u0, u1); u < wu; u++) {
         d[u] = 0.0f;
@@ -618,17 +646,24 @@ extern "C" void gan4j_cpu_small_forward(const float* w, int cout, int K, const f
         const int npx = rows * wo;
         lower(xs + s * xsSample, koff, K, rowStep, row0, rows, wo, b, ld);
         float* ys = y + s * cout * p + (long)row0 * wo;
-        for (int j = 0; j < npx; j += 16) {
-            for (int co = 0; co < cout; co += 6) {
-                const int nl = std::min(6, cout - co);
-                const float* a[6];
-                float* out[6];
-                for (int r = 0; r < 6; r++) {
+        for (int j = 0; j < npx; j += 24) {
+            for (int co = 0; co < cout; co += 4) {
+                const int nl = std::min(4, cout - co);
+                const float* a[4];
+                float* out[4];
+                for (int r = 0; r < 4; r++) {
                     const int row = co + std::min(r, nl - 1);  // a short group repeats its last row, not stored
                     a[r] = w + (long)row * K;
                     out[r] = ys + row * p + j;
                 }
-                forwardTile(a, K, b + j, ld, out, nl, npx - j);
+                const int valid = std::min(24, npx - j);
+                if (valid > 16) {
+                    forwardTile4<3>(a, K, b + j, ld, out, nl, valid);
+                } else if (valid > 8) {
+                    forwardTile4<2>(a, K, b + j, ld, out, nl, valid);
+                } else {
+                    forwardTile4<1>(a, K, b + j, ld, out, nl, valid);
+                }
             }
         }
     }

@@ -37,7 +37,7 @@ import org.gan4j.tensor.Tensor;
  * pass where it has fewer than {@link #SMALL_FORWARD_TAPS} taps or {@link #MIN_ROWS} output channels, through the
  * kernels of {@code smallconv.cpp} instead, which vectorise over pixels, or for the 4x4 stride-2 filter gradient over
  * taps, not over the image side's 1-3 channels (the formulas are in {@code gan4j_cpu.h}):
- * the forward pass over a block of output rows lowered into a buffer on the native stack (6 channels x 16 pixels of
+ * the forward pass over a block of output rows lowered into a buffer on the native stack (4 channels x 24 pixels of
  * accumulators); the filter gradient of a 4x4 stride-2 convolution (every DCGAN layer) from the taps gathered
  * pixel-major from the unpadded {@code x}, the taps as the vector lanes ({@link #smallFilterS2}), that of other
  * geometries over the lowered block (4 channels x 3 taps with the pixels as the reduction), either sum cut into at
@@ -867,7 +867,7 @@ final class NativeConv implements AutoCloseable {
         return plan;
     }
 
-    /** Floats of one lowered tap row: the block's pixels rounded up to the forward tile's 16. */
+    /** Floats of one lowered tap row: the block's pixels rounded up to 16 ({@code lowered} in smallconv.cpp). */
     private static long lowered(int rows, int wo) {
         return ((long) rows * wo + 15) / 16 * 16;
     }

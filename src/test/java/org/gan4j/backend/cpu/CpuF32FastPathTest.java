@@ -164,7 +164,7 @@ class CpuF32FastPathTest {
     /**
      * Geometries for the few-channel kernels ({@code smallconv.cpp}: the data and filter gradients with
      * {@code Cin <= 3}, and the forward pass where it has under 32 taps or under 8 output channels): 1, 2 and 3 input
-     * channels; {@code Cout} not a multiple of the forward tile's 6 channels or the filter tile's 4, and one;
+     * channels; {@code Cout} not a multiple of the tiles' 3, 4 or 6 channels, and one;
      * pixel counts not a multiple of a vector; images wider than a block (one output row per item); stride 1, 2 and
      * 3; non-square kernels, strides and paddings; padding wider than the kernel's reach; data-gradient phases with no
      * taps and groups of 3 and 2 phases (stride 3: 9 phases); batch 1; chunked workspaces; the 4x4 stride-2 data
