@@ -86,21 +86,25 @@ GAN4J_AVX2 void lower(const float* xs, const int* koff, int K, long rowStep, int
 }
 
 /**
- * Forward tile of 4 channel rows x V vectors of pixels: out_r[i] = sum_k a_r[k] * b[k * ld + i], storing the first
- * `valid` pixels of the rows r < nl. Per k: V vector loads, 4 broadcasts, 4V FMAs.
+ * Tile of 4 rows x V vectors of pixels, the forward pass's and the data gradient's tap products: out[r * os + i] =
+ * sum_{k < K} a[r * rs + k * ks] * b[k * ld + i] for the rows r < nl (rows past nl computed from row nl - 1, not
+ * stored) and the first `valid` pixels i (b's rows 32-byte aligned, whole vectors read). Per k: V vector loads, 4
+ * broadcasts, 4V FMAs (V = 3: 12 accumulators, 3 pixel vectors, one broadcast).
  */
 template <int V>
-GAN4J_AVX2 void forwardTile4(const float* const* a, int K, const float* b, int ld, float* const* out, int nl,
-                             int valid) {
+GAN4J_AVX2 void tile4(const float* a, long rs, long ks, int K, const float* b, long ld, float* out, long os, int nl,
+                      int valid) {
+    const float* ar[4];
     __m256 c[4][V];
     #pragma GCC unroll 4
     for (int r = 0; r < 4; r++) {
+        ar[r] = a + std::min(r, nl - 1) * rs;
         #pragma GCC unroll 4
         for (int v = 0; v < V; v++) {
             c[r][v] = _mm256_setzero_ps();
         }
     }
-    for (int k = 0; k < K; k++, b += ld) {
+    for (long k = 0; k < K; k++, b += ld) {
         __m256 x[V];
         #pragma GCC unroll 4
         for (int v = 0; v < V; v++) {
@@ -108,23 +112,48 @@ GAN4J_AVX2 void forwardTile4(const float* const* a, int K, const float* b, int l
         }
         #pragma GCC unroll 4
         for (int r = 0; r < 4; r++) {
-            const __m256 w = _mm256_broadcast_ss(a[r] + k);
+            const __m256 w = _mm256_broadcast_ss(ar[r] + k * ks);
             #pragma GCC unroll 4
             for (int v = 0; v < V; v++) {
                 c[r][v] = _mm256_fmadd_ps(w, x[v], c[r][v]);
             }
         }
     }
-    #pragma GCC unroll 4
-    for (int r = 0; r < 4; r++) {
-        if (r < nl) {
+    if (nl == 4 && valid == 8 * V) {
+        #pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) {
             #pragma GCC unroll 4
             for (int v = 0; v < V; v++) {
-                if (valid > 8 * v) {
-                    storePart(out[r] + 8 * v, c[r][v], valid - 8 * v);
-                }
+                _mm256_storeu_ps(out + r * os + 8 * v, c[r][v]);
             }
         }
+        return;
+    }
+    // a partial tile through a buffer: stored from registers under conditions, g++ kept them in memory in the loop
+    alignas(32) float part[4][8 * V];
+    #pragma GCC unroll 4
+    for (int r = 0; r < 4; r++) {
+        #pragma GCC unroll 4
+        for (int v = 0; v < V; v++) {
+            _mm256_store_ps(part[r] + 8 * v, c[r][v]);
+        }
+    }
+    for (int r = 0; r < nl; r++) {
+        for (int v = 0; v < V && 8 * v < valid; v++) {
+            storePart(out + r * os + 8 * v, _mm256_load_ps(part[r] + 8 * v), valid - 8 * v);
+        }
+    }
+}
+
+/** tile4 over `valid` (<= 24) pixels with the fewest vectors that cover them. */
+GAN4J_AVX2 inline void tile4Of(const float* a, long rs, long ks, int K, const float* b, long ld, float* out, long os,
+                               int nl, int valid) {
+    if (valid > 16) {
+        tile4<3>(a, rs, ks, K, b, ld, out, os, nl, valid);
+    } else if (valid > 8) {
+        tile4<2>(a, rs, ks, K, b, ld, out, os, nl, valid);
+    } else {
+        tile4<1>(a, rs, ks, K, b, ld, out, os, nl, valid);
     }
 }
 
@@ -324,52 +353,13 @@ GAN4J_AVX2 void packTile(const float* dy, long plane, int cout, int valid, float
     }
 }
 
-/**
- * Tap-product tile of the 4x4 stride-2 data gradient: t[r * tp + i] = sum_{co < cout} pt[co * 4 + r] * d[co * 8V
- * + i] for the 4 tap rows r and the pixels i < 8V of a packed dy tile (packTile). Per co: V vector loads, 4
- * broadcasts, 4V FMAs (V = 3: 12 accumulators, 3 pixel vectors, one broadcast).
- */
-template <int V>
-GAN4J_AVX2 void tapsTile(const float* d, int cout, const float* pt, float* t, long tp) {
-    __m256 c[4][V];
-    #pragma GCC unroll 4
-    for (int r = 0; r < 4; r++) {
-        #pragma GCC unroll 4
-        for (int v = 0; v < V; v++) {
-            c[r][v] = _mm256_setzero_ps();
-        }
-    }
-    for (int co = 0; co < cout; co++, d += 8 * V, pt += 4) {
-        __m256 x[V];
-        #pragma GCC unroll 4
-        for (int v = 0; v < V; v++) {
-            x[v] = _mm256_load_ps(d + 8 * v);
-        }
-        #pragma GCC unroll 4
-        for (int r = 0; r < 4; r++) {
-            const __m256 k = _mm256_broadcast_ss(pt + r);
-            #pragma GCC unroll 4
-            for (int v = 0; v < V; v++) {
-                c[r][v] = _mm256_fmadd_ps(k, x[v], c[r][v]);
-            }
-        }
-    }
-    #pragma GCC unroll 4
-    for (int r = 0; r < 4; r++) {
-        #pragma GCC unroll 4
-        for (int v = 0; v < V; v++) {
-            _mm256_storeu_ps(t + r * tp + 8 * v, c[r][v]);
-        }
-    }
-}
-
-/** Packs a dy tile of `valid` (<= 8V) pixels, then computes its products for every group of 4 taps. */
+/** Packs a dy tile of `valid` (<= 8V) pixels, then computes its products for every group of 4 taps (tile4). */
 template <int V>
 GAN4J_AVX2 void tapsTiles(const float* dy, long plane, int cout, int valid, const float* pt, int groups, float* t,
                           long tp, float* d) {
     packTile<V>(dy, plane, cout, valid, d);
     for (int g = 0; g < groups; g++) {
-        tapsTile<V>(d, cout, pt + (long)g * cout * 4, t + (long)g * 4 * tp, tp);
+        tile4<V>(pt + (long)g * cout * 4, 1, 4, cout, d, 8 * V, t + (long)g * 4 * tp, tp, 4, 8 * V);
     }
 }
 
@@ -648,22 +638,8 @@ extern "C" void gan4j_cpu_small_forward(const float* w, int cout, int K, const f
         float* ys = y + s * cout * p + (long)row0 * wo;
         for (int j = 0; j < npx; j += 24) {
             for (int co = 0; co < cout; co += 4) {
-                const int nl = std::min(4, cout - co);
-                const float* a[4];
-                float* out[4];
-                for (int r = 0; r < 4; r++) {
-                    const int row = co + std::min(r, nl - 1);  // a short group repeats its last row, not stored
-                    a[r] = w + (long)row * K;
-                    out[r] = ys + row * p + j;
-                }
-                const int valid = std::min(24, npx - j);
-                if (valid > 16) {
-                    forwardTile4<3>(a, K, b + j, ld, out, nl, valid);
-                } else if (valid > 8) {
-                    forwardTile4<2>(a, K, b + j, ld, out, nl, valid);
-                } else {
-                    forwardTile4<1>(a, K, b + j, ld, out, nl, valid);
-                }
+                tile4Of(w + (long)co * K, K, 1, K, b + j, ld, ys + co * p + j, p, std::min(4, cout - co),
+                        std::min(24, npx - j));
             }
         }
     }
