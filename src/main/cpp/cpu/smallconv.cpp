@@ -86,39 +86,52 @@ GAN4J_AVX2 void lower(const float* xs, const int* koff, int K, long rowStep, int
 }
 
 /**
- * Tile of 4 rows x V vectors of pixels, the forward pass's and the data gradient's tap products: out[r * os + i] =
- * sum_{k < K} a[r * rs + k * ks] * b[k * ld + i] for the rows r < nl (rows past nl computed from row nl - 1, not
- * stored) and the first `valid` pixels i (b's rows 32-byte aligned, whole vectors read). Per k: V vector loads, 4
- * broadcasts, 4V FMAs (V = 3: 12 accumulators, 3 pixel vectors, one broadcast).
+ * The micro-kernel of the tiles below: c[r][v] = sum_{k < K} a[r][k * ks] * b[k * ld + 8v + lane] (b's rows 32-byte
+ * aligned), R x V accumulators in registers; per k: V vector loads, R broadcasts, R * V FMAs.
  */
-template <int V>
-GAN4J_AVX2 void tile4(const float* a, long rs, long ks, int K, const float* b, long ld, float* out, long os, int nl,
-                      int valid) {
-    const float* ar[4];
-    __m256 c[4][V];
-    #pragma GCC unroll 4
-    for (int r = 0; r < 4; r++) {
-        ar[r] = a + std::min(r, nl - 1) * rs;
-        #pragma GCC unroll 4
+template <int R, int V>
+__attribute__((target("avx2,fma"), always_inline)) inline void outerProducts(__m256 (&c)[R][V], const float* const* a,
+                                                                               long ks, long K, const float* b,
+                                                                               long ld) {
+    #pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+        #pragma GCC unroll 8
         for (int v = 0; v < V; v++) {
             c[r][v] = _mm256_setzero_ps();
         }
     }
     for (long k = 0; k < K; k++, b += ld) {
         __m256 x[V];
-        #pragma GCC unroll 4
+        #pragma GCC unroll 8
         for (int v = 0; v < V; v++) {
             x[v] = _mm256_load_ps(b + 8 * v);
         }
-        #pragma GCC unroll 4
-        for (int r = 0; r < 4; r++) {
-            const __m256 w = _mm256_broadcast_ss(ar[r] + k * ks);
-            #pragma GCC unroll 4
+        #pragma GCC unroll 8
+        for (int r = 0; r < R; r++) {
+            const __m256 w = _mm256_broadcast_ss(a[r] + k * ks);
+            #pragma GCC unroll 8
             for (int v = 0; v < V; v++) {
                 c[r][v] = _mm256_fmadd_ps(w, x[v], c[r][v]);
             }
         }
     }
+}
+
+/**
+ * Tile of 4 rows x V vectors of pixels, the forward pass's and the data gradient's tap products: out[r * os + i] =
+ * sum_{k < K} a[r * rs + k * ks] * b[k * ld + i] for the rows r < nl (rows past nl computed from row nl - 1, not
+ * stored) and the first `valid` pixels i (V = 3: 12 accumulators, 3 pixel vectors, one broadcast).
+ */
+template <int V>
+GAN4J_AVX2 void tile4(const float* a, long rs, long ks, int K, const float* b, long ld, float* out, long os, int nl,
+                      int valid) {
+    const float* ar[4];
+    #pragma GCC unroll 4
+    for (int r = 0; r < 4; r++) {
+        ar[r] = a + std::min(r, nl - 1) * rs;
+    }
+    __m256 c[4][V];
+    outerProducts<4, V>(c, ar, ks, K, b, ld);
     if (nl == 4 && valid == 8 * V) {
         #pragma GCC unroll 4
         for (int r = 0; r < 4; r++) {
@@ -447,35 +460,13 @@ GAN4J_AVX2 void gatherTaps(const float* x, int cin, int h, int w, int ph, int pw
 /**
  * Filter-gradient tile of the 4x4 stride-2 convolution: acc[r * K + 8(v0 + v) + lane] += sum_{p < npx} d_r[p] *
  * b[p * K + 8(v0 + v) + lane] for the channel rows r < nr (of R; rows past nr are computed from a repeated row and not
- * stored) and the V vectors of taps from v0. Per pixel: V vector loads, R broadcasts, R * V FMAs; the accumulators
- * stay in registers over the pixels.
+ * stored) and the V vectors of taps from v0 (outerProducts with the pixels as k); the accumulators stay in registers
+ * over the pixels.
  */
 template <int R, int V>
 GAN4J_AVX2 void tapsFilterTile(const float* const* d, const float* b, int K, int v0, int npx, float* acc, int nr) {
     __m256 c[R][V];
-    #pragma GCC unroll 8
-    for (int r = 0; r < R; r++) {
-        #pragma GCC unroll 8
-        for (int v = 0; v < V; v++) {
-            c[r][v] = _mm256_setzero_ps();
-        }
-    }
-    b += 8 * v0;
-    for (int p = 0; p < npx; p++, b += K) {
-        __m256 x[V];
-        #pragma GCC unroll 8
-        for (int v = 0; v < V; v++) {
-            x[v] = _mm256_load_ps(b + 8 * v);
-        }
-        #pragma GCC unroll 8
-        for (int r = 0; r < R; r++) {
-            const __m256 y = _mm256_broadcast_ss(d[r] + p);
-            #pragma GCC unroll 8
-            for (int v = 0; v < V; v++) {
-                c[r][v] = _mm256_fmadd_ps(y, x[v], c[r][v]);
-            }
-        }
-    }
+    outerProducts<R, V>(c, d, 1, npx, b + 8 * v0, K);
     #pragma GCC unroll 8
     for (int r = 0; r < R; r++) {
         if (r < nr) {
