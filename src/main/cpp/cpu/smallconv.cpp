@@ -493,6 +493,13 @@ GAN4J_AVX2 void tapsFilterUnit(const float* dy, long plane, int cout, const floa
         for (int r = 0; r < R; r++) {
             d[r] = dy + (co + std::min(r, nr - 1)) * plane;
         }
+        // the next group's dy rows: a D28 row is 13 lines, too short a stream for the hardware prefetcher (batch 256,
+        // where dy comes from memory: 2.1-2.9 ms with, 3.2-3.5 ms without, harness; batch 64 unchanged)
+        for (int r = co + R; r < std::min(cout, co + 2 * R); r++) {
+            for (int i = 0; i < npx; i += 16) {
+                _mm_prefetch((const char*)(dy + r * plane + i), _MM_HINT_T0);
+            }
+        }
         for (int v0 = 0; v0 < K / 8; v0 += V) {
             tapsFilterTile<R, V>(d, b, K, v0, npx, acc + (long)co * K, nr);
         }
