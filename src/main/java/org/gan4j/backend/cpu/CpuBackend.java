@@ -175,6 +175,18 @@ public final class CpuBackend extends Backend {
         return nativeConv == null ? 0 : nativeConv.winogradFilter.passes;
     }
 
+    /** Winograd passes run (a subset of {@link #nativeConvolutionPasses()}); for tests. */
+    long winogradPasses() {
+        return nativeConv == null ? 0 : nativeConv.winograd.passes;
+    }
+
+    /** Switches the Winograd path on or off for this backend (default: {@link WinogradConv#PROPERTY}); for tests. */
+    void winograd(boolean on) {
+        if (nativeConv != null) {
+            nativeConv.winograd.enabled = on;
+        }
+    }
+
     /**
      * FP32 and TF32 (which is FP32 here: the host has no TF32 arithmetic), and BF16 emulated by
      * {@link Bf16EmulationBackend}; NCHW; no step capture.

@@ -8,7 +8,8 @@ import org.bytedeco.javacpp.annotation.Platform;
 /**
  * JavaCPP binding of gan4j's native CPU convolution kernels ({@code src/main/cpp/cpu/gan4j_cpu.h}, which documents
  * each function; implemented in {@code conv.cpp}; the Winograd filter gradient's in
- * {@code gan4j_cpu_winograd_filter.h} and {@code winograd_filter.cpp}). Nothing is validated on the native side:
+ * {@code gan4j_cpu_winograd_filter.h} and {@code winograd_filter.cpp}, the Winograd forward pass and data
+ * gradient's in {@code gan4j_cpu_winograd.h} and {@code winograd.cpp}). Nothing is validated on the native side:
  * {@link NativeConv} checks every size and offset before calling, and calls nothing unless
  * {@link #gan4j_cpu_supported()} returned 1.
  *
@@ -16,7 +17,7 @@ import org.bytedeco.javacpp.annotation.Platform;
  * profile (active on x86-64, needs g++) and travel in the jar under {@code org/gan4j/backend/cpu/linux-x86_64/};
  * elsewhere loading this class throws {@link UnsatisfiedLinkError}, which {@link NativeConv#status()} reports.
  */
-@Platform(include = {"gan4j_cpu.h", "gan4j_cpu_winograd_filter.h"}, link = "gan4j_cpu")
+@Platform(include = {"gan4j_cpu.h", "gan4j_cpu_winograd_filter.h", "gan4j_cpu_winograd.h"}, link = "gan4j_cpu")
 final class CpuKernels {
     static {
         Loader.load();
@@ -76,4 +77,18 @@ final class CpuKernels {
 
     static native void gan4j_cpu_wf_gemm(FloatPointer xh, FloatPointer dyh, int cin, int cout, long rmax, int r,
             IntPointer roff, IntPointer base, IntPointer ident, FloatPointer dw, long itemFrom, long itemTo);
+
+    // Winograd F(4x4, 2x2) forward pass and data gradient (gan4j_cpu_winograd.h), driven by WinogradConv.
+
+    static native void gan4j_cpu_wino_weights(FloatPointer w, int cout, int cin, int data, FloatPointer u, long from,
+            long to);
+
+    static native void gan4j_cpu_wino_input(FloatPointer src, int channels, int h, int w, int data, int tilesY,
+            int tilesX, int cols, long stride, FloatPointer v, long from, long to);
+
+    static native void gan4j_cpu_wino_gemm(FloatPointer u, FloatPointer v, IntPointer roff, IntPointer ident, int k,
+            int m, int groups, long stride, int cols, FloatPointer mt, int blockTiles, long from, long to);
+
+    static native void gan4j_cpu_wino_output(FloatPointer mt, int m, int data, int tilesY, int tilesX, int cols,
+            long stride, FloatPointer out, int oh, int ow, long from, long to);
 }

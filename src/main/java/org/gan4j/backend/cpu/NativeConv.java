@@ -164,16 +164,23 @@ final class NativeConv implements AutoCloseable {
     private CpuStorage workspace;
     /** Native passes run by this instance; a test checks the native path is the one taken here. */
     long passes;
+    /** The Winograd forward pass and data gradient of 4x4 / stride-2 / pad-1 convolutions, where they fit. */
+    final WinogradConv winograd;
 
     NativeConv(Loop loop, int threads) {
         this.loop = loop;
         this.threads = threads;
         this.winogradFilter = new WinogradFilter(loop);
+        winograd = new WinogradConv(loop, threads);
     }
 
     /** {@code y = conv(x, w)} natively, or false (nothing done) when this pass is left to im2col + OpenBLAS. */
     boolean forward(Geometry g, int n, CpuStorage x, long xOff, CpuStorage w, long wOff, CpuStorage y, long yOff,
             long target) {
+        if (winograd.forward(g, n, x, xOff, w, wOff, y, yOff, target)) {
+            passes++;
+            return true;
+        }
         if (small(g) && (g.cout < MIN_ROWS || g.k() < SMALL_FORWARD_TAPS)
                 && smallForward(g, n, x, xOff, w, wOff, y, yOff, target)) {
             return true;
@@ -257,6 +264,10 @@ final class NativeConv implements AutoCloseable {
      */
     boolean backwardData(Geometry g, int n, CpuStorage dy, long dyOff, CpuStorage w, long wOff, CpuStorage dx,
             long dxOff, long target) {
+        if (winograd.backwardData(g, n, dy, dyOff, w, wOff, dx, dxOff, target)) {
+            passes++;
+            return true;
+        }
         if (small(g) && smallData(g, n, dy, dyOff, w, wOff, dx, dxOff, target)) {
             return true;
         }
@@ -896,6 +907,7 @@ final class NativeConv implements AutoCloseable {
     public void close() {
         clearPlans();
         winogradFilter.close();
+        winograd.close();
         if (workspace != null) {
             workspace.close();
             workspace = null;

@@ -1,0 +1,65 @@
+// Winograd F(4x4, 2x2) kernels for the forward pass and the data gradient of 4x4 / stride-2 / pad-1 convolutions
+// (winograd.cpp), bound to Java by org.gan4j.backend.cpu.CpuKernels and driven by WinogradConv.java, whose Javadoc
+// derives the method. In short, with x (N, Cin, H, W), w (Cout, Cin, 4, 4), y (N, Cout, H/2, W/2):
+//
+//   forward:       a 4x4 stride-2 convolution is the sum over the 4 input phases q = (qh, qw) of 2x2 stride-1
+//                  correlations of x_pad[2u + qh][2v + qw] with the taps w[2j + qh][2i + qw];
+//   data gradient: dx at parity q = (rh, rw) (pixels (8ty + 2i + 1 - rh, 8tx + 2j + 1 - rw)) is a 2x2 stride-1
+//                  correlation of dy, zero outside, with the taps w[rh + 2 - 2t][rw + 2 - 2s].
+//
+// Each 2x2 correlation over 4x4 output tiles is Y = A^T [(G g G^T) (.) (B^T d B)] A (points 0, 1, -1, 2, infinity;
+// the matrices are in winograd.cpp), a 5x5 input window d per tile. Summed over channels, every one of the 25 points
+// is a GEMM, run by gan4j_cpu_igemm (gan4j_cpu.h):
+//
+//   mt[g][p][l][col] = sum_{r < K} u[g][p][l][r] v[g][p][r][col]
+//
+// with groups g (1 forward; 4 data-gradient parities), rows l < M (forward: Cout; data: Cin), reduction r < K
+// (forward: r = q * Cin + ci, K = 4 Cin; data: r = co, K = Cout), columns col = the chunk's tiles (sample-major,
+// then tile row ty, then tile column tx). Layouts: u[g][p] packed in panels of 16 rows like gan4j_cpu_pack's
+// ([panel][K][16], rows past M zero); v[g][p][r][stride] and mt[g][p][l][stride] with a row stride of `stride`
+// columns. Every function computes items [from, to) and each output element is computed by one item, the same way
+// whatever the item's neighbours: the bits do not depend on how callers split the items.
+#ifndef GAN4J_CPU_WINOGRAD_H
+#define GAN4J_CPU_WINOGRAD_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Interpolation points per tile (5 x 5) and tiles per vector of the transforms. */
+#define GAN4J_CPU_WINO_POINTS 25
+#define GAN4J_CPU_WINO_LANES 8
+
+/**
+ * The transformed weights u = G g G^T (in double, rounded once) for items [from, to) = (group g, panel) pairs,
+ * g * panels + panel; data = 0 for the forward pass, 1 for the data gradient (M, K and g as above).
+ */
+void gan4j_cpu_wino_weights(const float* w, int cout, int cin, int data, float* u, long from, long to);
+
+/**
+ * The transformed input v = B^T d B for items [from, to) = (channel c, block of 8 columns) pairs, c * blocks + b
+ * (blocks = ceil(cols / 8)); `src` holds the chunk's samples of `c` channels of h x w (forward: x; data: dy), and the
+ * chunk has cols = samples * tilesY * tilesX columns.
+ */
+void gan4j_cpu_wino_input(const float* src, int channels, int h, int w, int data, int tilesY, int tilesX, int cols,
+                          long stride, float* v, long from, long to);
+
+/**
+ * The 25 * groups GEMMs above as one range of items: GEMM i's items (gan4j_cpu_igemm's panels x tiles of its cols
+ * columns) follow GEMM i - 1's. `roff[r] = r * stride` (K entries) and `ident[j] = j` (cols entries).
+ */
+void gan4j_cpu_wino_gemm(const float* u, const float* v, const int* roff, const int* ident, int K, int M, int groups,
+                         long stride, int cols, float* mt, int blockTiles, long from, long to);
+
+/**
+ * The output transform Y = A^T mt A into `out` (the chunk's samples of M channels of oh x ow: forward y, data dx) for
+ * items [from, to) = (row l, block of 8 columns) pairs, l * blocks + b.
+ */
+void gan4j_cpu_wino_output(const float* mt, int M, int data, int tilesY, int tilesX, int cols, long stride,
+                           float* out, int oh, int ow, long from, long to);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,245 @@
+// Winograd F(4x4, 2x2) for the forward pass and the data gradient of 4x4 / stride-2 / pad-1 convolutions: the
+// transforms, vectorised over 8 tiles with GCC's vector extensions (AVX2), and the per-point GEMMs through
+// gan4j_cpu_igemm (conv.cpp). The method and layouts are in gan4j_cpu_winograd.h. Interpolation points 0, 1, -1, 2
+// and infinity:
+//
+//   B^T = | 2 -1 -2  1  0 |    G = |  1/2    0  |    A^T = | 1  1  1  1  0 |
+//         | 0 -2 -1  1  0 |        | -1/2  -1/2 |          | 0  1 -1  2  0 |
+//         | 0  2 -3  1  0 |        | -1/6   1/6 |          | 0  1  1  4  0 |
+//         | 0 -1  0  1  0 |        |  1/6   1/3 |          | 0  1 -1  8  1 |
+//         | 0  2 -1 -2  1 |        |   0     1  |
+//
+// so that for a 2-tap correlation of a 5-point input d with taps g, y[k] = sum_i g[i] d[k + i] (k < 4) equals
+// A^T [(G g) (.) (B^T d)]; in 2-D, Y = A^T [(G g G^T) (.) (B^T d B)] A. B^T and A^T have small integer entries
+// (exact in float); G's thirds and sixths only touch the weights, transformed in double and rounded once.
+#include "gan4j_cpu.h"
+#include "gan4j_cpu_winograd.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace {
+
+constexpr int NP = GAN4J_CPU_WINO_POINTS;
+constexpr int L = GAN4J_CPU_WINO_LANES;
+constexpr int P = GAN4J_CPU_PANEL;
+
+#if defined(__x86_64__)
+#define GAN4J_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define GAN4J_AVX2
+#endif
+
+typedef float v8 __attribute__((vector_size(32)));
+
+/** t[k * ts] = (B^T d)[k] for the 5 values d[k * ds]. */
+GAN4J_AVX2 inline void inputTransform5(const v8* d, int ds, v8* t, int ts) {
+    const v8 d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds];
+    t[0] = (d0 - d2) * 2.0f - d1 + d3;
+    t[ts] = d3 - d2 - d1 * 2.0f;
+    t[2 * ts] = d3 - d2 * 3.0f + d1 * 2.0f;
+    t[3 * ts] = d3 - d1;
+    t[4 * ts] = (d1 - d3) * 2.0f - d2 + d4;
+}
+
+/** y[k * ys] = (A^T m)[k] for the 5 values m[k * ms]. */
+GAN4J_AVX2 inline void outputTransform5(const v8* m, int ms, v8* y, int ys) {
+    const v8 m0 = m[0], m1 = m[ms], m2 = m[2 * ms], m3 = m[3 * ms], m4 = m[4 * ms];
+    const v8 s = m1 + m2, d = m1 - m2;
+    y[0] = m0 + s + m3;
+    y[ys] = d + m3 * 2.0f;
+    y[2 * ys] = s + m3 * 4.0f;
+    y[3 * ys] = d + m3 * 8.0f + m4;
+}
+
+/** A column's sample, tile row and tile column. */
+struct TileAt {
+    long sample;
+    int ty;
+    int tx;
+};
+
+inline TileAt tileAt(long col, int tilesY, int tilesX) {
+    const long perSample = (long)tilesY * tilesX;
+    const int t = (int)(col % perSample);
+    return {col / perSample, t / tilesX, t % tilesX};
+}
+
+}  // namespace
+
+extern "C" GAN4J_AVX2 void gan4j_cpu_wino_weights(const float* w, int cout, int cin, int data, float* u, long from,
+                                                  long to) {
+    static const double G[5][2] = {{0.5, 0.0}, {-0.5, -0.5}, {-1.0 / 6, 1.0 / 6}, {1.0 / 6, 1.0 / 3}, {0.0, 1.0}};
+    const int M = data ? cin : cout;
+    const int K = data ? cout : 4 * cin;
+    const int C = data ? cout : cin;  // the channels on the reduction side
+    const long panels = (M + P - 1) / P;
+    for (long item = from; item < to; item++) {
+        const int gi = (int)(item / panels);
+        const long panel = item % panels;
+        for (int c = 0; c < C; c++) {
+            double taps[16][P];  // the 4x4 kernel w[co][ci] of each row l, read once for its 4 phases or parities
+            for (int l = 0; l < P; l++) {
+                const long row = panel * P + l;
+                const float* k = w + (data ? (long)c * cin + row : row * cin + c) * 16;
+                for (int e = 0; e < 16; e++) {
+                    taps[e][l] = row < M ? k[e] : 0.0;
+                }
+            }
+            for (int q = data ? gi : 0; q < (data ? gi + 1 : 4); q++) {
+                double t[5][2][P];  // G g, g[j][i] = forward: w[2j + qh][2i + qw]; data: w[qh + 2 - 2j][qw + 2 - 2i]
+                for (int i = 0; i < 2; i++) {
+                    const int kw = data ? (q & 1) + 2 - 2 * i : 2 * i + (q & 1);
+                    const double* g0 = taps[(data ? (q >> 1) + 2 : q >> 1) * 4 + kw];
+                    const double* g1 = taps[(data ? q >> 1 : (q >> 1) + 2) * 4 + kw];
+                    for (int a = 0; a < 5; a++) {
+                        for (int l = 0; l < P; l++) {
+                            t[a][i][l] = G[a][0] * g0[l] + G[a][1] * g1[l];
+                        }
+                    }
+                }
+                const long r = data ? c : (long)q * cin + c;
+                for (int a = 0; a < 5; a++) {
+                    for (int b = 0; b < 5; b++) {
+                        float* d = u + (((long)gi * NP + a * 5 + b) * panels + panel) * K * P + r * P;
+                        for (int l = 0; l < P; l++) {
+                            d[l] = (float)(t[a][0][l] * G[b][0] + t[a][1][l] * G[b][1]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extern "C" GAN4J_AVX2 void gan4j_cpu_wino_input(const float* src, int channels, int h, int w, int data, int tilesY,
+                                                int tilesX, int cols, long stride, float* v, long from, long to) {
+    const int K = data ? channels : 4 * channels;
+    const long blocks = (cols + L - 1) / L;
+    const int step = data ? 1 : 2;
+    const long plane = (long)h * w;
+    for (long item = from; item < to; item++) {
+        const int c = (int)(item / blocks);
+        const long col0 = item % blocks * L;
+        const int nv = (int)std::min<long>(L, cols - col0);
+        const float* pl[L];
+        int oy[L], ox[L];
+        for (int l = 0; l < L; l++) {  // lanes past the columns repeat the last one and are not stored
+            const TileAt at = tileAt(col0 + std::min(l, nv - 1), tilesY, tilesX);
+            pl[l] = src + (at.sample * channels + c) * plane;
+            oy[l] = at.ty * 4 * step;
+            ox[l] = at.tx * 4 * step;
+        }
+        for (int q = 0; q < 4; q++) {
+            // forward: phase q, rows 8ty + qh - 1 + 2a; data: parity q, rows 4ty - rh + a (zero outside the plane)
+            const int y0 = data ? -(q >> 1) : (q >> 1) - 1;
+            const int x0 = data ? -(q & 1) : (q & 1) - 1;
+            alignas(32) float buf[NP][L];
+            for (int l = 0; l < L; l++) {
+                const int ry = oy[l] + y0, rx = ox[l] + x0;
+                const float* p = pl[l] + (long)ry * w + rx;
+                if (ry >= 0 && rx >= 0 && ry + 4 * step < h && rx + 4 * step < w) {
+                    for (int a = 0; a < 5; a++) {
+                        for (int b = 0; b < 5; b++) {
+                            buf[a * 5 + b][l] = p[(long)a * step * w + b * step];
+                        }
+                    }
+                    continue;
+                }
+                for (int a = 0; a < 5; a++) {
+                    const int y = ry + a * step;
+                    for (int b = 0; b < 5; b++) {
+                        const int x = rx + b * step;
+                        buf[a * 5 + b][l] = y >= 0 && y < h && x >= 0 && x < w ? p[(long)a * step * w + b * step]
+                                                                                : 0.0f;
+                    }
+                }
+            }
+            v8 d[NP], t[NP];
+            std::memcpy(d, buf, sizeof(d));
+            for (int b = 0; b < 5; b++) {
+                inputTransform5(d + b, 5, t + b, 5);  // columns: t = B^T d
+            }
+            for (int a = 0; a < 5; a++) {
+                inputTransform5(t + a * 5, 1, d + a * 5, 1);  // rows: d = t B
+            }
+            const long row = data ? c : (long)q * channels + c;
+            const long gi = data ? q : 0;
+            for (int p = 0; p < NP; p++) {
+                float* dst = v + ((gi * NP + p) * K + row) * stride + col0;
+                if (nv == L) {
+                    std::memcpy(dst, &d[p], sizeof(v8));  // one vector store, not a call
+                } else {
+                    for (int k = 0; k < nv; k++) {
+                        dst[k] = d[p][k];
+                    }
+                }
+            }
+        }
+    }
+}
+
+extern "C" void gan4j_cpu_wino_gemm(const float* u, const float* v, const int* roff, const int* ident, int K, int M,
+                                    int groups, long stride, int cols, float* mt, int blockTiles, long from,
+                                    long to) {
+    const long panels = (M + P - 1) / P;
+    const long perGemm = panels * ((cols + GAN4J_CPU_TILE - 1) / GAN4J_CPU_TILE);
+    for (long gemm = from / perGemm; gemm < groups * NP && gemm * perGemm < to; gemm++) {
+        const long lo = std::max(from, gemm * perGemm) - gemm * perGemm;
+        const long hi = std::min(to, (gemm + 1) * perGemm) - gemm * perGemm;
+        gan4j_cpu_igemm(u + gemm * panels * K * P, v + gemm * K * stride, roff, K, ident, cols, mt + gemm * M * stride,
+                        stride, ident, M, 0, blockTiles, lo, hi);
+    }
+}
+
+extern "C" GAN4J_AVX2 void gan4j_cpu_wino_output(const float* mt, int M, int data, int tilesY, int tilesX, int cols,
+                                                 long stride, float* out, int oh, int ow, long from, long to) {
+    const int groups = data ? 4 : 1;
+    const long blocks = (cols + L - 1) / L;
+    const int step = data ? 2 : 1;
+    const long plane = (long)oh * ow;
+    for (long item = from; item < to; item++) {
+        const long l = item / blocks;
+        const long col0 = item % blocks * L;
+        const int nv = (int)std::min<long>(L, cols - col0);
+        float* pl[L];
+        int oy[L], ox[L];
+        for (int k = 0; k < nv; k++) {
+            const TileAt at = tileAt(col0 + k, tilesY, tilesX);
+            pl[k] = out + (at.sample * M + l) * plane;
+            oy[k] = at.ty * 4 * step;
+            ox[k] = at.tx * 4 * step;
+        }
+        for (int gi = 0; gi < groups; gi++) {
+            // forward: rows 4ty + i; data, parity gi = (rh, rw): rows 8ty + 1 - rh + 2i
+            const int y0 = data ? 1 - (gi >> 1) : 0;
+            const int x0 = data ? 1 - (gi & 1) : 0;
+            v8 m[NP], t[20], y[16];
+            for (int p = 0; p < NP; p++) {
+                const float* s = mt + ((long)(gi * NP + p) * M + l) * stride + col0;
+                if (nv == L) {
+                    std::memcpy(&m[p], s, sizeof(v8));
+                } else {
+                    m[p] = v8{};
+                    for (int k = 0; k < nv; k++) {
+                        m[p][k] = s[k];
+                    }
+                }
+            }
+            for (int b = 0; b < 5; b++) {
+                outputTransform5(m + b, 5, t + b, 5);  // columns: t (4 x 5) = A^T m
+            }
+            for (int i = 0; i < 4; i++) {
+                outputTransform5(t + i * 5, 1, y + i * 4, 1);  // rows: y (4 x 4) = t A
+            }
+            for (int k = 0; k < nv; k++) {
+                for (int i = 0; i < 4; i++) {
+                    float* row = pl[k] + (long)(oy[k] + y0 + step * i) * ow + ox[k] + x0;
+                    for (int j = 0; j < 4; j++) {
+                        row[j * step] = y[i * 4 + j][k];
+                    }
+                }
+            }
+        }
+    }
+}
