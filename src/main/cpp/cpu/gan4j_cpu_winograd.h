@@ -17,7 +17,8 @@
 // (forward: r = q * Cin + ci, K = 4 Cin; data: r = co, K = Cout), columns col = the chunk's tiles (sample-major,
 // then tile row ty, then tile column tx). Layouts: u[g][p] packed in panels of 16 rows like gan4j_cpu_pack's
 // ([panel][K][16], rows past M zero); v[g][p][r][stride] and mt[g][p][l][stride] with a row stride of `stride`
-// columns. Every function computes items [from, to) and each output element is computed by one item, the same way
+// columns. Each point's block of u, v and mt is followed by GAN4J_CPU_WINO_SKEW unused floats, so that the 25 points'
+// blocks (powers of two apart at the DCGAN shapes) do not fall in the same cache sets. Every function computes items [from, to) and each output element is computed by one item, the same way
 // whatever the item's neighbours: the bits do not depend on how callers split the items.
 #ifndef GAN4J_CPU_WINOGRAD_H
 #define GAN4J_CPU_WINOGRAD_H
@@ -29,6 +30,8 @@ extern "C" {
 /** Interpolation points per tile (5 x 5) and tiles per vector of the transforms. */
 #define GAN4J_CPU_WINO_POINTS 25
 #define GAN4J_CPU_WINO_LANES 8
+/** Floats after each point's block of u, v and mt. */
+#define GAN4J_CPU_WINO_SKEW 16
 
 /**
  * The transformed weights u = G g G^T (in double, rounded once) for items [from, to) = (group g, panel) pairs,

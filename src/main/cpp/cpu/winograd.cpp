@@ -11,18 +11,24 @@
 //
 // so that for a 2-tap correlation of a 5-point input d with taps g, y[k] = sum_i g[i] d[k + i] (k < 4) equals
 // A^T [(G g) (.) (B^T d)]; in 2-D, Y = A^T [(G g G^T) (.) (B^T d B)] A. B^T and A^T have small integer entries
-// (exact in float); G's thirds and sixths only touch the weights, transformed in double and rounded once.
+// (exact in float); G's halves and sixths only touch the weights, transformed in float (at most 3 roundings per
+// stage, 1/6 rounded once).
 #include "gan4j_cpu.h"
 #include "gan4j_cpu_winograd.h"
 
 #include <algorithm>
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace {
 
 constexpr int NP = GAN4J_CPU_WINO_POINTS;
 constexpr int L = GAN4J_CPU_WINO_LANES;
 constexpr int P = GAN4J_CPU_PANEL;
+constexpr long SKEW = GAN4J_CPU_WINO_SKEW;
 
 #if defined(__x86_64__)
 #define GAN4J_AVX2 __attribute__((target("avx2,fma")))
@@ -69,41 +75,46 @@ inline TileAt tileAt(long col, int tilesY, int tilesX) {
 
 extern "C" GAN4J_AVX2 void gan4j_cpu_wino_weights(const float* w, int cout, int cin, int data, float* u, long from,
                                                   long to) {
-    static const double G[5][2] = {{0.5, 0.0}, {-0.5, -0.5}, {-1.0 / 6, 1.0 / 6}, {1.0 / 6, 1.0 / 3}, {0.0, 1.0}};
     const int M = data ? cin : cout;
     const int K = data ? cout : 4 * cin;
     const int C = data ? cout : cin;  // the channels on the reduction side
     const long panels = (M + P - 1) / P;
+    const long pointStride = panels * K * P + SKEW;
     for (long item = from; item < to; item++) {
         const int gi = (int)(item / panels);
         const long panel = item % panels;
         for (int c = 0; c < C; c++) {
-            double taps[16][P];  // the 4x4 kernel w[co][ci] of each row l, read once for its 4 phases or parities
+            alignas(32) float taps[16][P];  // kernel w[co][ci] of each row l, read once for its 4 phases or parities
             for (int l = 0; l < P; l++) {
                 const long row = panel * P + l;
                 const float* k = w + (data ? (long)c * cin + row : row * cin + c) * 16;
                 for (int e = 0; e < 16; e++) {
-                    taps[e][l] = row < M ? k[e] : 0.0;
+                    taps[e][l] = row < M ? k[e] : 0.0f;
                 }
             }
             for (int q = data ? gi : 0; q < (data ? gi + 1 : 4); q++) {
-                double t[5][2][P];  // G g, g[j][i] = forward: w[2j + qh][2i + qw]; data: w[qh + 2 - 2j][qw + 2 - 2i]
-                for (int i = 0; i < 2; i++) {
-                    const int kw = data ? (q & 1) + 2 - 2 * i : 2 * i + (q & 1);
-                    const double* g0 = taps[(data ? (q >> 1) + 2 : q >> 1) * 4 + kw];
-                    const double* g1 = taps[(data ? q >> 1 : (q >> 1) + 2) * 4 + kw];
-                    for (int a = 0; a < 5; a++) {
-                        for (int l = 0; l < P; l++) {
-                            t[a][i][l] = G[a][0] * g0[l] + G[a][1] * g1[l];
-                        }
-                    }
-                }
                 const long r = data ? c : (long)q * cin + c;
-                for (int a = 0; a < 5; a++) {
-                    for (int b = 0; b < 5; b++) {
-                        float* d = u + (((long)gi * NP + a * 5 + b) * panels + panel) * K * P + r * P;
-                        for (int l = 0; l < P; l++) {
-                            d[l] = (float)(t[a][0][l] * G[b][0] + t[a][1][l] * G[b][1]);
+                float* dst = u + gi * NP * pointStride + panel * K * P + r * P;
+                for (int half = 0; half < P; half += L) {
+                    // g[j][i] = forward: w[2j + qh][2i + qw]; data: w[qh + 2 - 2j][qw + 2 - 2i]; t = G g (5 x 2)
+                    v8 t[5][2];
+                    for (int i = 0; i < 2; i++) {
+                        const int kw = data ? (q & 1) + 2 - 2 * i : 2 * i + (q & 1);
+                        v8 g0, g1;
+                        std::memcpy(&g0, taps[(data ? (q >> 1) + 2 : q >> 1) * 4 + kw] + half, sizeof(v8));
+                        std::memcpy(&g1, taps[(data ? q >> 1 : (q >> 1) + 2) * 4 + kw] + half, sizeof(v8));
+                        t[0][i] = g0 * 0.5f;
+                        t[1][i] = (g0 + g1) * -0.5f;
+                        t[2][i] = (g1 - g0) * (1.0f / 6);
+                        t[3][i] = (g0 + g1 * 2.0f) * (1.0f / 6);
+                        t[4][i] = g1;
+                    }
+                    for (int a = 0; a < 5; a++) {  // U = t G^T, row a
+                        const v8 u5[5] = {t[a][0] * 0.5f, (t[a][0] + t[a][1]) * -0.5f,
+                                          (t[a][1] - t[a][0]) * (1.0f / 6), (t[a][0] + t[a][1] * 2.0f) * (1.0f / 6),
+                                          t[a][1]};
+                        for (int b = 0; b < 5; b++) {
+                            std::memcpy(dst + (a * 5 + b) * pointStride + half, &u5[b], sizeof(v8));
                         }
                     }
                 }
@@ -114,49 +125,46 @@ extern "C" GAN4J_AVX2 void gan4j_cpu_wino_weights(const float* w, int cout, int 
 
 extern "C" GAN4J_AVX2 void gan4j_cpu_wino_input(const float* src, int channels, int h, int w, int data, int tilesY,
                                                 int tilesX, int cols, long stride, float* v, long from, long to) {
+#if defined(__x86_64__)
     const int K = data ? channels : 4 * channels;
     const long blocks = (cols + L - 1) / L;
     const int step = data ? 1 : 2;
-    const long plane = (long)h * w;
+    const int plane = h * w;  // the caller checks that the chunk's input offsets fit an int
     for (long item = from; item < to; item++) {
         const int c = (int)(item / blocks);
         const long col0 = item % blocks * L;
         const int nv = (int)std::min<long>(L, cols - col0);
-        const float* pl[L];
-        int oy[L], ox[L];
+        alignas(32) int base[L], oy[L], ox[L];
         for (int l = 0; l < L; l++) {  // lanes past the columns repeat the last one and are not stored
             const TileAt at = tileAt(col0 + std::min(l, nv - 1), tilesY, tilesX);
-            pl[l] = src + (at.sample * channels + c) * plane;
+            base[l] = (int)(at.sample * channels + c) * plane;
             oy[l] = at.ty * 4 * step;
             ox[l] = at.tx * 4 * step;
         }
+        const __m256i vbase = _mm256_load_si256((const __m256i*)base);
+        const __m256i voy = _mm256_load_si256((const __m256i*)oy);
+        const __m256i vox = _mm256_load_si256((const __m256i*)ox);
+        const __m256i vh = _mm256_set1_epi32(h), vw = _mm256_set1_epi32(w), none = _mm256_set1_epi32(-1);
         for (int q = 0; q < 4; q++) {
             // forward: phase q, rows 8ty + qh - 1 + 2a; data: parity q, rows 4ty - rh + a (zero outside the plane)
-            const int y0 = data ? -(q >> 1) : (q >> 1) - 1;
-            const int x0 = data ? -(q & 1) : (q & 1) - 1;
-            alignas(32) float buf[NP][L];
-            for (int l = 0; l < L; l++) {
-                const int ry = oy[l] + y0, rx = ox[l] + x0;
-                const float* p = pl[l] + (long)ry * w + rx;
-                if (ry >= 0 && rx >= 0 && ry + 4 * step < h && rx + 4 * step < w) {
-                    for (int a = 0; a < 5; a++) {
-                        for (int b = 0; b < 5; b++) {
-                            buf[a * 5 + b][l] = p[(long)a * step * w + b * step];
-                        }
-                    }
-                    continue;
-                }
-                for (int a = 0; a < 5; a++) {
-                    const int y = ry + a * step;
-                    for (int b = 0; b < 5; b++) {
-                        const int x = rx + b * step;
-                        buf[a * 5 + b][l] = y >= 0 && y < h && x >= 0 && x < w ? p[(long)a * step * w + b * step]
-                                                                                : 0.0f;
-                    }
-                }
+            const __m256i ry = _mm256_add_epi32(voy, _mm256_set1_epi32(data ? -(q >> 1) : (q >> 1) - 1));
+            const __m256i rx = _mm256_add_epi32(vox, _mm256_set1_epi32(data ? -(q & 1) : (q & 1) - 1));
+            const __m256i at0 = _mm256_add_epi32(vbase, _mm256_add_epi32(_mm256_mullo_epi32(ry, vw), rx));
+            __m256i rowOk[5], colOk[5];
+            for (int a = 0; a < 5; a++) {
+                const __m256i y = _mm256_add_epi32(ry, _mm256_set1_epi32(a * step));
+                const __m256i x = _mm256_add_epi32(rx, _mm256_set1_epi32(a * step));
+                rowOk[a] = _mm256_and_si256(_mm256_cmpgt_epi32(y, none), _mm256_cmpgt_epi32(vh, y));
+                colOk[a] = _mm256_and_si256(_mm256_cmpgt_epi32(x, none), _mm256_cmpgt_epi32(vw, x));
             }
             v8 d[NP], t[NP];
-            std::memcpy(d, buf, sizeof(d));
+            for (int a = 0; a < 5; a++) {
+                for (int b = 0; b < 5; b++) {
+                    const __m256i at = _mm256_add_epi32(at0, _mm256_set1_epi32(a * step * w + b * step));
+                    const __m256 ok = _mm256_castsi256_ps(_mm256_and_si256(rowOk[a], colOk[b]));
+                    d[a * 5 + b] = (v8)_mm256_mask_i32gather_ps(_mm256_setzero_ps(), src, at, ok, 4);
+                }
+            }
             for (int b = 0; b < 5; b++) {
                 inputTransform5(d + b, 5, t + b, 5);  // columns: t = B^T d
             }
@@ -166,7 +174,7 @@ extern "C" GAN4J_AVX2 void gan4j_cpu_wino_input(const float* src, int channels, 
             const long row = data ? c : (long)q * channels + c;
             const long gi = data ? q : 0;
             for (int p = 0; p < NP; p++) {
-                float* dst = v + ((gi * NP + p) * K + row) * stride + col0;
+                float* dst = v + (gi * NP + p) * (K * stride + SKEW) + row * stride + col0;
                 if (nv == L) {
                     std::memcpy(dst, &d[p], sizeof(v8));  // one vector store, not a call
                 } else {
@@ -177,6 +185,10 @@ extern "C" GAN4J_AVX2 void gan4j_cpu_wino_input(const float* src, int channels, 
             }
         }
     }
+#else
+    (void)src, (void)channels, (void)h, (void)w, (void)data, (void)tilesY, (void)tilesX, (void)cols, (void)stride;
+    (void)v, (void)from, (void)to;
+#endif
 }
 
 extern "C" void gan4j_cpu_wino_gemm(const float* u, const float* v, const int* roff, const int* ident, int K, int M,
@@ -187,8 +199,8 @@ extern "C" void gan4j_cpu_wino_gemm(const float* u, const float* v, const int* r
     for (long gemm = from / perGemm; gemm < groups * NP && gemm * perGemm < to; gemm++) {
         const long lo = std::max(from, gemm * perGemm) - gemm * perGemm;
         const long hi = std::min(to, (gemm + 1) * perGemm) - gemm * perGemm;
-        gan4j_cpu_igemm(u + gemm * panels * K * P, v + gemm * K * stride, roff, K, ident, cols, mt + gemm * M * stride,
-                        stride, ident, M, 0, blockTiles, lo, hi);
+        gan4j_cpu_igemm(u + gemm * (panels * K * P + SKEW), v + gemm * (K * stride + SKEW), roff, K, ident, cols,
+                        mt + gemm * (M * stride + SKEW), stride, ident, M, 0, blockTiles, lo, hi);
     }
 }
 
@@ -216,7 +228,7 @@ extern "C" GAN4J_AVX2 void gan4j_cpu_wino_output(const float* mt, int M, int dat
             const int x0 = data ? 1 - (gi & 1) : 0;
             v8 m[NP], t[20], y[16];
             for (int p = 0; p < NP; p++) {
-                const float* s = mt + ((long)(gi * NP + p) * M + l) * stride + col0;
+                const float* s = mt + (long)(gi * NP + p) * (M * stride + SKEW) + l * stride + col0;
                 if (nv == L) {
                     std::memcpy(&m[p], s, sizeof(v8));
                 } else {

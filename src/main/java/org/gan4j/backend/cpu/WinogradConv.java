@@ -34,9 +34,11 @@ import org.bytedeco.javacpp.IntPointer;
  * channel pair with the transforms' coefficients (up to 8), so its rounding error is bounded by the dot-product bound
  * applied to the absolute values through the absolute transforms (WinogradConvTest derives the tolerance).
  *
- * <p>Threads: with at least {@link #MIN_SAMPLES_PER_PART} samples per thread the batch is split by samples, one part
- * per thread in its own workspace slot, each transforming and multiplying its own chunks: two hand-offs per call
- * (the weights, then the parts). Otherwise every stage of every chunk is split over the pool by items. Each output
+ * <p>Threads: with at least {@link #MIN_SAMPLES_PER_PART} samples per thread, and transformed weights no larger than
+ * a part's transformed data (each part streams them once per chunk: D64 conv4's are 50 MiB), the batch is split by
+ * samples, one part per thread in its own workspace slot, each transforming and multiplying its own chunks: two
+ * hand-offs per call (the weights, then the parts). Otherwise every stage of every chunk is split over the pool by
+ * items (chunks as large as the transformed weights, so few: 4 hand-offs per call at D64 conv4). Each output
  * element is computed by one item in a fixed order whatever the split (a column's GEMM sum and transforms do not
  * depend on the chunk or tile it falls in), so the results do not depend on the thread count.
  */
@@ -51,6 +53,8 @@ final class WinogradConv implements AutoCloseable {
     private static final int TILE_SIDE = 4;
     private static final int POINTS = 25;
     private static final int LANES = 8;
+    /** Unused floats after each point's block ({@code GAN4J_CPU_WINO_SKEW}: the blocks apart in the cache sets). */
+    private static final int SKEW = 16;
     /** Samples per thread from which the batch is split by samples (as {@link NativeConv}'s data gradient). */
     private static final int MIN_SAMPLES_PER_PART = 4;
     /**
@@ -58,8 +62,11 @@ final class WinogradConv implements AutoCloseable {
      * of the transformed weights, so that those are streamed once per chunk at most as often as the chunk's own data.
      */
     private static final long CHUNK_FLOATS = 1 << 20;
-    /** Floats of transformed input one block of GEMM columns reads at most (256 KiB, a quarter of the L2). */
-    private static final long BLOCK_INPUT = 1 << 16;
+    /**
+     * Floats of transformed input one block of GEMM columns reads at most (384 KiB of a Zen 3 core's 512 KiB L2: D64
+     * conv4's 64 columns of 1024 in one block, so that each point's transformed weights are read once per chunk).
+     */
+    private static final long BLOCK_INPUT = 3 << 15;
     private static final int MAX_PLANS = 32;
 
     /** Whether the path is on in this JVM ({@link #PROPERTY}, default true). */
@@ -111,8 +118,10 @@ final class WinogradConv implements AutoCloseable {
         if (!enabled || !fits(g, n)) {
             return false;
         }
-        int parts = threads > 1 && n >= MIN_SAMPLES_PER_PART * threads ? threads : 1;
-        Plan plan = plan(g, (n + parts - 1) / parts, data, target);
+        Sizes s = Sizes.of(g, data);
+        int parts = threads > 1 && n >= MIN_SAMPLES_PER_PART * threads
+                && s.uSize <= (long) n / threads * s.perSample(g) ? threads : 1;
+        Plan plan = plan(g, (n + parts - 1) / parts, data, target, s);
         if (plan == null) {
             return false;
         }
@@ -215,8 +224,8 @@ final class WinogradConv implements AutoCloseable {
             this.nb = nb;
             stride = nb * tilesY * tilesX;
             uSize = s.uSize;
-            vSize = (long) groups * POINTS * k * stride;
-            slot = vSize + (long) groups * POINTS * m * stride;
+            vSize = (long) groups * POINTS * ((long) k * stride + SKEW);
+            slot = vSize + (long) groups * POINTS * ((long) m * stride + SKEW);
             blockTiles = (int) Math.max(1, BLOCK_INPUT / ((long) k * NativeConv.TILE));
             int[] r = new int[k];
             for (int i = 0; i < k; i++) {
@@ -237,13 +246,19 @@ final class WinogradConv implements AutoCloseable {
         }
     }
 
-    /** The GEMMs' shape: groups, rows, reduction, and the transformed weights' floats. */
+    /** The GEMMs' shape: groups, rows, reduction, and the transformed weights' floats (each point's skewed). */
     private record Sizes(int groups, int m, int k, long uSize) {
         static Sizes of(NativeConv.Geometry g, boolean data) {
             int groups = data ? 4 : 1;
             int m = data ? g.cin() : g.cout();
             int k = data ? g.cout() : 4 * g.cin();
-            return new Sizes(groups, m, k, (long) groups * POINTS * ((m + PANEL - 1) / PANEL) * PANEL * k);
+            long point = (long) (m + PANEL - 1) / PANEL * PANEL * k + SKEW;
+            return new Sizes(groups, m, k, groups * POINTS * point);
+        }
+
+        /** Floats of transformed input and GEMM output per sample. */
+        long perSample(NativeConv.Geometry g) {
+            return (long) groups * POINTS * (k + m) * (g.ho() / TILE_SIDE) * (g.wo() / TILE_SIDE);
         }
     }
 
@@ -252,14 +267,14 @@ final class WinogradConv implements AutoCloseable {
      * weights' size, if larger) and the backend's workspace target; null when an offset the kernels form as an int
      * would overflow.
      */
-    private Plan plan(NativeConv.Geometry g, int n, boolean data, long target) {
-        Sizes s = Sizes.of(g, data);
-        int tiles = (g.ho() / TILE_SIDE) * (g.wo() / TILE_SIDE);
-        long perSample = (long) s.groups * POINTS * (s.k + s.m) * tiles;
+    private Plan plan(NativeConv.Geometry g, int n, boolean data, long target, Sizes s) {
+        long perSample = s.perSample(g);
         long limit = Math.min(Math.max(CHUNK_FLOATS, s.uSize), target);
         int nb = (int) Math.max(1, Math.min(n, limit / perSample));
-        long stride = (long) nb * tiles;
-        if ((long) s.k * stride >= Integer.MAX_VALUE || (long) s.m * stride >= Integer.MAX_VALUE) {
+        long stride = (long) nb * (g.ho() / TILE_SIDE) * (g.wo() / TILE_SIDE);
+        long inChunk = (long) nb * (data ? g.cout() * g.ho() * g.wo() : g.cin() * g.h() * g.w());
+        if ((long) s.k * stride >= Integer.MAX_VALUE || (long) s.m * stride >= Integer.MAX_VALUE
+                || inChunk >= Integer.MAX_VALUE) {
             return null;
         }
         PlanKey key = new PlanKey(g, data, nb);
