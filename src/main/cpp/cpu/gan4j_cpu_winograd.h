@@ -16,10 +16,11 @@
 // with groups g (1 forward; 4 data-gradient parities), rows l < M (forward: Cout; data: Cin), reduction r < K
 // (forward: r = q * Cin + ci, K = 4 Cin; data: r = co, K = Cout), columns col = the chunk's tiles (sample-major,
 // then tile row ty, then tile column tx). Layouts: u[g][p] packed in panels of 16 rows like gan4j_cpu_pack's
-// ([panel][K][16], rows past M zero); v[g][p][r][stride] and mt[g][p][l][stride] with a row stride of `stride`
-// columns. Each point's block of u, v and mt is followed by GAN4J_CPU_WINO_SKEW unused floats, so that the 25 points'
-// blocks (powers of two apart at the DCGAN shapes) do not fall in the same cache sets. Every function computes items [from, to) and each output element is computed by one item, the same way
-// whatever the item's neighbours: the bits do not depend on how callers split the items.
+// ([K][16] per panel, formed on the fly, see gan4j_cpu_wino_gemm); v[g][p][r][stride] and mt[g][p][l][stride] with a
+// row stride of `stride` columns. Each point's block of v and mt is followed by GAN4J_CPU_WINO_SKEW unused floats, so
+// that the 25 points' blocks (powers of two apart at the DCGAN shapes) do not fall in the same cache sets. Every
+// function computes items [from, to) and each output element is computed by one item, the same way whatever the
+// item's neighbours: the bits do not depend on how callers split the items.
 #ifndef GAN4J_CPU_WINOGRAD_H
 #define GAN4J_CPU_WINOGRAD_H
 
@@ -33,11 +34,16 @@ extern "C" {
 /** Floats after each point's block of u, v and mt. */
 #define GAN4J_CPU_WINO_SKEW 16
 
+/** Largest reduction K of the GEMMs: the native stack holds one panel of transformed weights, 16 x K floats. */
+#define GAN4J_CPU_WINO_MAX_K 2048
+
 /**
- * The transformed weights u = G g G^T (in double, rounded once) for items [from, to) = (group g, panel) pairs,
- * g * panels + panel; data = 0 for the forward pass, 1 for the data gradient (M, K and g as above).
+ * The weights' taps regrouped for the GEMMs, items [from, to) = (group g, panel) pairs, g * panels + panel:
+ * taps[g][panel][r][j * 2 + i][l] = the tap g[j][i] of row l and reduction index r (0 for rows past M), with
+ * g[j][i] = w[co][ci][2j + qh][2i + qw] forward (row co, r = q * Cin + ci) and w[co][ci][qh + 2 - 2j][qw + 2 - 2i]
+ * for the data gradient (row ci, r = co, q = g); data = 0 forward, 1 data gradient.
  */
-void gan4j_cpu_wino_weights(const float* w, int cout, int cin, int data, float* u, long from, long to);
+void gan4j_cpu_wino_taps(const float* w, int cout, int cin, int data, float* taps, long from, long to);
 
 /**
  * The transformed input v = B^T d B for items [from, to) = (channel c, block of 8 columns) pairs, c * blocks + b
@@ -48,11 +54,13 @@ void gan4j_cpu_wino_input(const float* src, int channels, int h, int w, int data
                           long stride, float* v, long from, long to);
 
 /**
- * The 25 * groups GEMMs above as one range of items: GEMM i's items (gan4j_cpu_igemm's panels x tiles of its cols
- * columns) follow GEMM i - 1's. `roff[r] = r * stride` (K entries) and `ident[j] = j` (cols entries).
+ * The 25 * groups GEMMs above, items [from, to) = (GEMM, panel) pairs, GEMM * panels + panel: each transforms its
+ * panel's weights u[g][p] = G g G^T from `taps` into a buffer on the native stack (K <= GAN4J_CPU_WINO_MAX_K), then
+ * runs gan4j_cpu_igemm over all of the chunk's cols columns. `roff[r] = r * stride` (K entries), `ident[j] = j`
+ * (cols entries).
  */
-void gan4j_cpu_wino_gemm(const float* u, const float* v, const int* roff, const int* ident, int K, int M, int groups,
-                         long stride, int cols, float* mt, int blockTiles, long from, long to);
+void gan4j_cpu_wino_gemm(const float* taps, const float* v, const int* roff, const int* ident, int K, int M,
+                         long stride, int cols, float* mt, long from, long to);
 
 /**
  * The output transform Y = A^T mt A into `out` (the chunk's samples of M channels of oh x ow: forward y, data dx) for

@@ -11,8 +11,10 @@
 //
 // so that for a 2-tap correlation of a 5-point input d with taps g, y[k] = sum_i g[i] d[k + i] (k < 4) equals
 // A^T [(G g) (.) (B^T d)]; in 2-D, Y = A^T [(G g G^T) (.) (B^T d B)] A. B^T and A^T have small integer entries
-// (exact in float); G's halves and sixths only touch the weights, transformed in float (at most 3 roundings per
-// stage, 1/6 rounded once).
+// (exact in float); G's halves and sixths only touch the weights: each transformed weight is
+// sum_{j,i} (G[a][j] G[b][i]) g[j][i], the 4 coefficients rounded to float once, computed per point and panel of 16
+// rows into a buffer on the native stack right before that panel's GEMM, so the transformed weights (50 MiB at D64
+// conv4) never go to memory.
 #include "gan4j_cpu.h"
 #include "gan4j_cpu_winograd.h"
 
@@ -73,49 +75,25 @@ inline TileAt tileAt(long col, int tilesY, int tilesX) {
 
 }  // namespace
 
-extern "C" GAN4J_AVX2 void gan4j_cpu_wino_weights(const float* w, int cout, int cin, int data, float* u, long from,
-                                                  long to) {
+extern "C" void gan4j_cpu_wino_taps(const float* w, int cout, int cin, int data, float* taps, long from, long to) {
     const int M = data ? cin : cout;
     const int K = data ? cout : 4 * cin;
-    const int C = data ? cout : cin;  // the channels on the reduction side
     const long panels = (M + P - 1) / P;
-    const long pointStride = panels * K * P + SKEW;
     for (long item = from; item < to; item++) {
         const int gi = (int)(item / panels);
         const long panel = item % panels;
-        for (int c = 0; c < C; c++) {
-            alignas(32) float taps[16][P];  // kernel w[co][ci] of each row l, read once for its 4 phases or parities
+        float* d = taps + item * K * 4 * P;
+        for (int r = 0; r < K; r++) {
+            const int q = data ? gi : r / cin;  // forward: r = q * cin + ci; data: r = co, parity gi
+            const int c = data ? r : r % cin;
             for (int l = 0; l < P; l++) {
                 const long row = panel * P + l;
                 const float* k = w + (data ? (long)c * cin + row : row * cin + c) * 16;
-                for (int e = 0; e < 16; e++) {
-                    taps[e][l] = row < M ? k[e] : 0.0f;
-                }
-            }
-            for (int q = data ? gi : 0; q < (data ? gi + 1 : 4); q++) {
-                const long r = data ? c : (long)q * cin + c;
-                float* dst = u + gi * NP * pointStride + panel * K * P + r * P;
-                for (int half = 0; half < P; half += L) {
-                    // g[j][i] = forward: w[2j + qh][2i + qw]; data: w[qh + 2 - 2j][qw + 2 - 2i]; t = G g (5 x 2)
-                    v8 t[5][2];
+                for (int j = 0; j < 2; j++) {
                     for (int i = 0; i < 2; i++) {
+                        const int kh = data ? (q >> 1) + 2 - 2 * j : 2 * j + (q >> 1);
                         const int kw = data ? (q & 1) + 2 - 2 * i : 2 * i + (q & 1);
-                        v8 g0, g1;
-                        std::memcpy(&g0, taps[(data ? (q >> 1) + 2 : q >> 1) * 4 + kw] + half, sizeof(v8));
-                        std::memcpy(&g1, taps[(data ? q >> 1 : (q >> 1) + 2) * 4 + kw] + half, sizeof(v8));
-                        t[0][i] = g0 * 0.5f;
-                        t[1][i] = (g0 + g1) * -0.5f;
-                        t[2][i] = (g1 - g0) * (1.0f / 6);
-                        t[3][i] = (g0 + g1 * 2.0f) * (1.0f / 6);
-                        t[4][i] = g1;
-                    }
-                    for (int a = 0; a < 5; a++) {  // U = t G^T, row a
-                        const v8 u5[5] = {t[a][0] * 0.5f, (t[a][0] + t[a][1]) * -0.5f,
-                                          (t[a][1] - t[a][0]) * (1.0f / 6), (t[a][0] + t[a][1] * 2.0f) * (1.0f / 6),
-                                          t[a][1]};
-                        for (int b = 0; b < 5; b++) {
-                            std::memcpy(dst + (a * 5 + b) * pointStride + half, &u5[b], sizeof(v8));
-                        }
+                        d[(r * 4 + j * 2 + i) * P + l] = row < M ? k[kh * 4 + kw] : 0.0f;
                     }
                 }
             }
@@ -191,16 +169,38 @@ extern "C" GAN4J_AVX2 void gan4j_cpu_wino_input(const float* src, int channels, 
 #endif
 }
 
-extern "C" void gan4j_cpu_wino_gemm(const float* u, const float* v, const int* roff, const int* ident, int K, int M,
-                                    int groups, long stride, int cols, float* mt, int blockTiles, long from,
-                                    long to) {
+extern "C" GAN4J_AVX2 void gan4j_cpu_wino_gemm(const float* taps, const float* v, const int* roff,
+                                               const int* ident, int K, int M, long stride, int cols, float* mt,
+                                               long from, long to) {
+    static const double G[5][2] = {{0.5, 0.0}, {-0.5, -0.5}, {-1.0 / 6, 1.0 / 6}, {1.0 / 6, 1.0 / 3}, {0.0, 1.0}};
     const long panels = (M + P - 1) / P;
-    const long perGemm = panels * ((cols + GAN4J_CPU_TILE - 1) / GAN4J_CPU_TILE);
-    for (long gemm = from / perGemm; gemm < groups * NP && gemm * perGemm < to; gemm++) {
-        const long lo = std::max(from, gemm * perGemm) - gemm * perGemm;
-        const long hi = std::min(to, (gemm + 1) * perGemm) - gemm * perGemm;
-        gan4j_cpu_igemm(u + gemm * (panels * K * P + SKEW), v + gemm * (K * stride + SKEW), roff, K, ident, cols,
-                        mt + gemm * (M * stride + SKEW), stride, ident, M, 0, blockTiles, lo, hi);
+    const long tiles = (cols + GAN4J_CPU_TILE - 1) / GAN4J_CPU_TILE;
+    alignas(32) float u[GAN4J_CPU_WINO_MAX_K * P];
+    for (long item = from; item < to; item++) {  // item = (group, point, panel)
+        const long panel = item % panels;
+        const long gemm = item / panels;
+        const int gi = (int)(gemm / NP), p = (int)(gemm % NP);
+        // u[r][l] = (G g G^T)[a][b] = sum_{j,i} G[a][j] G[b][i] g[j][i], the coefficients rounded to float once
+        v8 coef[4];
+        for (int t = 0; t < 4; t++) {
+            const float c = (float)(G[p / 5][t >> 1] * G[p % 5][t & 1]);
+            coef[t] = v8{c, c, c, c, c, c, c, c};
+        }
+        const float* g = taps + ((long)gi * panels + panel) * K * 4 * P;
+        for (int r = 0; r < K; r++) {
+            for (int half = 0; half < P; half += L) {
+                v8 g4[4];
+                std::memcpy(g4, g + r * 4 * P + half, sizeof(v8));
+                std::memcpy(g4 + 1, g + (r * 4 + 1) * P + half, sizeof(v8));
+                std::memcpy(g4 + 2, g + (r * 4 + 2) * P + half, sizeof(v8));
+                std::memcpy(g4 + 3, g + (r * 4 + 3) * P + half, sizeof(v8));
+                const v8 sum = (coef[0] * g4[0] + coef[1] * g4[1]) + (coef[2] * g4[2] + coef[3] * g4[3]);
+                std::memcpy(u + r * P + half, &sum, sizeof(v8));
+            }
+        }
+        gan4j_cpu_igemm(u, v + gemm * (K * stride + SKEW), roff, K, ident, cols,
+                        mt + gemm * (M * stride + SKEW) + panel * P * stride, stride, ident,
+                        (int)std::min<long>(P, M - panel * P), 0, (int)tiles, 0, tiles);
     }
 }
 

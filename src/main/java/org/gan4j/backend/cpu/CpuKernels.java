@@ -80,14 +80,14 @@ final class CpuKernels {
 
     // Winograd F(4x4, 2x2) forward pass and data gradient (gan4j_cpu_winograd.h), driven by WinogradConv.
 
-    static native void gan4j_cpu_wino_weights(FloatPointer w, int cout, int cin, int data, FloatPointer u, long from,
+    static native void gan4j_cpu_wino_taps(FloatPointer w, int cout, int cin, int data, FloatPointer taps, long from,
             long to);
 
     static native void gan4j_cpu_wino_input(FloatPointer src, int channels, int h, int w, int data, int tilesY,
             int tilesX, int cols, long stride, FloatPointer v, long from, long to);
 
-    static native void gan4j_cpu_wino_gemm(FloatPointer u, FloatPointer v, IntPointer roff, IntPointer ident, int k,
-            int m, int groups, long stride, int cols, FloatPointer mt, int blockTiles, long from, long to);
+    static native void gan4j_cpu_wino_gemm(FloatPointer taps, FloatPointer v, IntPointer roff, IntPointer ident,
+            int k, int m, long stride, int cols, FloatPointer mt, long from, long to);
 
     static native void gan4j_cpu_wino_output(FloatPointer mt, int m, int data, int tilesY, int tilesX, int cols,
             long stride, FloatPointer out, int oh, int ow, long from, long to);

@@ -21,24 +21,25 @@ import org.bytedeco.javacpp.IntPointer;
  * {@code d} per tile: 25 products per tile and channel pair instead of 64, 2.56 times fewer. Summed over channels,
  * each of the 25 points is a GEMM {@code mt[p] = u[p] v[p]} ({@code M = Cout}, reduction {@code 4 Cin} forward;
  * {@code M = Cin}, reduction {@code Cout} per parity for the data gradient) over the columns {@code (sample, tile)},
- * run by the 16x6 micro-kernel of {@code conv.cpp}. Per call: the weights are transformed once (in double, rounded
- * once); then per chunk of samples the input is transformed ({@code B^T d B}), the 25 (or 100) GEMMs run and the
- * output transform writes {@code y} (or {@code dx}).
+ * run by the 16x6 micro-kernel of {@code conv.cpp}. Per call: the weights' taps are regrouped by panel of 16 rows;
+ * then per chunk of samples the input is transformed ({@code B^T d B}), the 25 (or 100) GEMMs run, each panel's
+ * transformed weights {@code G g G^T} formed on the native stack right before its GEMM (so they never go to memory:
+ * D64 conv4's would be 50 MiB), and the output transform writes {@code y} (or {@code dx}).
  *
  * <p>Taken only where it fits and pays ({@link #fits}): the kernel, stride and padding above, even input sides with
- * output sides ({@code H/2}, {@code W/2}) multiples of 4, at least {@link #MIN_CHANNELS} channels on both sides, and
- * at least {@link #MIN_COLUMNS} columns (tiles x samples) to fill the micro-kernel's tile. That leaves DCGAN28 (7x7
+ * output sides ({@code H/2}, {@code W/2}) multiples of 4, at least {@link #MIN_CHANNELS} channels on both sides (and a
+ * reduction of at most {@link #MAX_K}), and at least {@link #MIN_COLUMNS} columns (tiles x samples) to fill the
+ * micro-kernel's tile. That leaves DCGAN28 (7x7
  * and 14x14 outputs) on the direct kernels. {@code -Dgan4j.cpu.winograd=false} ({@link #PROPERTY}) switches it off.
  *
  * <p>Winograd rounds differently from a direct sum: each output is a combination of the tile's 25 products per
  * channel pair with the transforms' coefficients (up to 8), so its rounding error is bounded by the dot-product bound
  * applied to the absolute values through the absolute transforms (WinogradConvTest derives the tolerance).
  *
- * <p>Threads: with at least {@link #MIN_SAMPLES_PER_PART} samples per thread, and transformed weights no larger than
- * a part's transformed data (each part streams them once per chunk: D64 conv4's are 50 MiB), the batch is split by
- * samples, one part per thread in its own workspace slot, each transforming and multiplying its own chunks: two
- * hand-offs per call (the weights, then the parts). Otherwise every stage of every chunk is split over the pool by
- * items (chunks as large as the transformed weights, so few: 4 hand-offs per call at D64 conv4). Each output
+ * <p>Threads: with at least {@link #MIN_SAMPLES_PER_PART} samples and {@link #MIN_CHUNK_COLUMNS} columns per thread,
+ * the batch is split by samples, one part per thread in its own workspace slot, each transforming and multiplying its
+ * own chunks: two hand-offs per call (the taps, then the parts). Otherwise every stage of every chunk is split over
+ * the pool by items (D64 conv4 at batch 64: one chunk, 4 hand-offs per call). Each output
  * element is computed by one item in a fixed order whatever the split (a column's GEMM sum and transforms do not
  * depend on the chunk or tile it falls in), so the results do not depend on the thread count.
  */
@@ -49,6 +50,13 @@ final class WinogradConv implements AutoCloseable {
     static final int MIN_CHANNELS = 16;
     /** Fewest columns (tiles x samples) of a call: the micro-kernel's tile width ({@code GAN4J_CPU_TILE}). */
     static final int MIN_COLUMNS = NativeConv.TILE;
+    /** Largest reduction ({@code 4 Cin} forward, {@code Cout} data): the native stack's panel buffer. */
+    static final int MAX_K = 2048;
+    /**
+     * Columns per chunk at least where the batch has them: each GEMM panel's weight transform (4 multiply-adds per
+     * weight) is then at most 1/16 of its GEMM (one multiply-add per weight and column).
+     */
+    private static final int MIN_CHUNK_COLUMNS = 64;
     /** Output tile side, interpolation points per tile and tiles per transform vector. */
     private static final int TILE_SIDE = 4;
     private static final int POINTS = 25;
@@ -57,16 +65,8 @@ final class WinogradConv implements AutoCloseable {
     private static final int SKEW = 16;
     /** Samples per thread from which the batch is split by samples (as {@link NativeConv}'s data gradient). */
     private static final int MIN_SAMPLES_PER_PART = 4;
-    /**
-     * Floats of transformed input and GEMM output per chunk at least (4 MiB, within L3): a chunk may grow to the size
-     * of the transformed weights, so that those are streamed once per chunk at most as often as the chunk's own data.
-     */
+    /** Floats of transformed input and GEMM output per chunk (4 MiB, within L3) unless that is under 64 columns. */
     private static final long CHUNK_FLOATS = 1 << 20;
-    /**
-     * Floats of transformed input one block of GEMM columns reads at most (384 KiB of a Zen 3 core's 512 KiB L2: D64
-     * conv4's 64 columns of 1024 in one block, so that each point's transformed weights are read once per chunk).
-     */
-    private static final long BLOCK_INPUT = 3 << 15;
     private static final int MAX_PLANS = 32;
 
     /** Whether the path is on in this JVM ({@link #PROPERTY}, default true). */
@@ -92,7 +92,7 @@ final class WinogradConv implements AutoCloseable {
     static boolean fits(NativeConv.Geometry g, int n) {
         return g.kh() == 4 && g.kw() == 4 && g.sh() == 2 && g.sw() == 2 && g.ph() == 1 && g.pw() == 1
                 && g.h() == 2 * g.ho() && g.w() == 2 * g.wo() && g.ho() % TILE_SIDE == 0 && g.wo() % TILE_SIDE == 0
-                && g.cin() >= MIN_CHANNELS && g.cout() >= MIN_CHANNELS
+                && g.cin() >= MIN_CHANNELS && g.cout() >= MIN_CHANNELS && 4 * g.cin() <= MAX_K && g.cout() <= MAX_K
                 && (long) n * (g.ho() / TILE_SIDE) * (g.wo() / TILE_SIDE) >= MIN_COLUMNS;
     }
 
@@ -119,27 +119,28 @@ final class WinogradConv implements AutoCloseable {
             return false;
         }
         Sizes s = Sizes.of(g, data);
+        int tiles = (g.ho() / TILE_SIDE) * (g.wo() / TILE_SIDE);
         int parts = threads > 1 && n >= MIN_SAMPLES_PER_PART * threads
-                && s.uSize <= (long) n / threads * s.perSample(g) ? threads : 1;
+                && (long) n / threads * tiles >= MIN_CHUNK_COLUMNS ? threads : 1;
         Plan plan = plan(g, (n + parts - 1) / parts, data, target, s);
         if (plan == null) {
             return false;
         }
-        CpuStorage ws = workspace(plan.uSize + parts * plan.slot);
-        FloatPointer u = at(ws, 0);
+        CpuStorage ws = workspace(plan.tapsSize + parts * plan.slot);
+        FloatPointer taps = at(ws, 0);
         FloatPointer wp = at(w, wOff);
         int data01 = data ? 1 : 0;
-        loop.run(plan.groups * plan.panels, (long) plan.k * PANEL * POINTS * 4,
-                (f, t) -> CpuKernels.gan4j_cpu_wino_weights(wp, g.cout(), g.cin(), data01, u, f, t));
+        loop.run(plan.groups * plan.panels, (long) plan.k * PANEL * 4,
+                (f, t) -> CpuKernels.gan4j_cpu_wino_taps(wp, g.cout(), g.cin(), data01, taps, f, t));
         if (parts == 1) {
             for (int n0 = 0; n0 < n; n0 += plan.nb) {
-                chunk(plan, ws, plan.uSize, in, inOff, out, outOff, n0, Math.min(plan.nb, n - n0), loop);
+                chunk(plan, ws, plan.tapsSize, in, inOff, out, outOff, n0, Math.min(plan.nb, n - n0), loop);
             }
         } else {
             loop.run(parts, Long.MAX_VALUE / (4L * parts), (f, t) -> {
                 for (int part = f; part < t; part++) {
                     int hi = (int) ((long) n * (part + 1) / parts);
-                    long slot = plan.uSize + part * plan.slot;
+                    long slot = plan.tapsSize + part * plan.slot;
                     for (int n0 = (int) ((long) n * part / parts); n0 < hi; n0 += plan.nb) {
                         chunk(plan, ws, slot, in, inOff, out, outOff, n0, Math.min(plan.nb, hi - n0), SERIAL);
                     }
@@ -156,7 +157,7 @@ final class WinogradConv implements AutoCloseable {
     /** Samples {@code [n0, n0 + cnt)}: input transform, the GEMMs, output transform, each split by {@code inner}. */
     private static void chunk(Plan p, CpuStorage ws, long slot, CpuStorage in, long inOff, CpuStorage out,
             long outOff, int n0, int cnt, NativeConv.Loop inner) {
-        FloatPointer u = at(ws, 0);
+        FloatPointer taps = at(ws, 0);
         FloatPointer v = at(ws, slot);
         FloatPointer mt = at(ws, slot + p.vSize);
         FloatPointer src = at(in, inOff + n0 * p.inSample);
@@ -167,10 +168,9 @@ final class WinogradConv implements AutoCloseable {
         inner.run(p.inChannels * blocks, 4L * POINTS * LANES * 8,
                 (f, t) -> CpuKernels.gan4j_cpu_wino_input(src, p.inChannels, p.inH, p.inW, data01, p.tilesY,
                         p.tilesX, cols, p.stride, v, f, t));
-        int items = p.groups * POINTS * p.panels * ((cols + NativeConv.TILE - 1) / NativeConv.TILE);
-        inner.run(items, 2L * p.k * PANEL * NativeConv.TILE,
-                (f, t) -> CpuKernels.gan4j_cpu_wino_gemm(u, v, p.roff, p.ident, p.k, p.m, p.groups, p.stride, cols,
-                        mt, p.blockTiles, f, t));
+        inner.run(p.groups * POINTS * p.panels, 2L * p.k * PANEL * cols,
+                (f, t) -> CpuKernels.gan4j_cpu_wino_gemm(taps, v, p.roff, p.ident, p.k, p.m, p.stride, cols, mt, f,
+                        t));
         inner.run(p.m * blocks, (long) p.groups * POINTS * LANES * 4,
                 (f, t) -> CpuKernels.gan4j_cpu_wino_output(mt, p.m, data01, p.tilesY, p.tilesX, cols, p.stride, dst,
                         p.outH, p.outW, f, t));
@@ -200,10 +200,9 @@ final class WinogradConv implements AutoCloseable {
         final int tilesX;
         final int nb;
         final int stride;
-        final long uSize;
+        final long tapsSize;
         final long vSize;
         final long slot;
-        final int blockTiles;
         final IntPointer roff;
         final IntPointer ident;
 
@@ -223,10 +222,9 @@ final class WinogradConv implements AutoCloseable {
             tilesX = g.wo() / TILE_SIDE;
             this.nb = nb;
             stride = nb * tilesY * tilesX;
-            uSize = s.uSize;
+            tapsSize = s.tapsSize;
             vSize = (long) groups * POINTS * ((long) k * stride + SKEW);
             slot = vSize + (long) groups * POINTS * ((long) m * stride + SKEW);
-            blockTiles = (int) Math.max(1, BLOCK_INPUT / ((long) k * NativeConv.TILE));
             int[] r = new int[k];
             for (int i = 0; i < k; i++) {
                 r[i] = i * stride;
@@ -246,14 +244,13 @@ final class WinogradConv implements AutoCloseable {
         }
     }
 
-    /** The GEMMs' shape: groups, rows, reduction, and the transformed weights' floats (each point's skewed). */
-    private record Sizes(int groups, int m, int k, long uSize) {
+    /** The GEMMs' shape: groups, rows, reduction, and the regrouped taps' floats (4 per row and reduction index). */
+    private record Sizes(int groups, int m, int k, long tapsSize) {
         static Sizes of(NativeConv.Geometry g, boolean data) {
             int groups = data ? 4 : 1;
             int m = data ? g.cin() : g.cout();
             int k = data ? g.cout() : 4 * g.cin();
-            long point = (long) (m + PANEL - 1) / PANEL * PANEL * k + SKEW;
-            return new Sizes(groups, m, k, groups * POINTS * point);
+            return new Sizes(groups, m, k, (long) groups * (m + PANEL - 1) / PANEL * PANEL * k * 4);
         }
 
         /** Floats of transformed input and GEMM output per sample. */
@@ -263,15 +260,17 @@ final class WinogradConv implements AutoCloseable {
     }
 
     /**
-     * The plan for chunks of at most {@code n} samples, as many as fit {@link #CHUNK_FLOATS} (or the transformed
-     * weights' size, if larger) and the backend's workspace target; null when an offset the kernels form as an int
-     * would overflow.
+     * The plan for chunks of at most {@code n} samples, as many as fit {@link #CHUNK_FLOATS} (or
+     * {@link #MIN_CHUNK_COLUMNS} columns, if more) and the backend's workspace target; null when an offset the kernels
+     * form as an int would overflow.
      */
     private Plan plan(NativeConv.Geometry g, int n, boolean data, long target, Sizes s) {
         long perSample = s.perSample(g);
-        long limit = Math.min(Math.max(CHUNK_FLOATS, s.uSize), target);
+        int tiles = (g.ho() / TILE_SIDE) * (g.wo() / TILE_SIDE);
+        long limit = Math.min(Math.max(CHUNK_FLOATS, (long) (MIN_CHUNK_COLUMNS + tiles - 1) / tiles * perSample),
+                target);
         int nb = (int) Math.max(1, Math.min(n, limit / perSample));
-        long stride = (long) nb * (g.ho() / TILE_SIDE) * (g.wo() / TILE_SIDE);
+        long stride = (long) nb * tiles;
         long inChunk = (long) nb * (data ? g.cout() * g.ho() * g.wo() : g.cin() * g.h() * g.w());
         if ((long) s.k * stride >= Integer.MAX_VALUE || (long) s.m * stride >= Integer.MAX_VALUE
                 || inChunk >= Integer.MAX_VALUE) {

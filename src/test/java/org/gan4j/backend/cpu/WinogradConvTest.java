@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Tolerance. Winograd evaluates each output as a sum, over the reduction's channels {@code k}, of the tile's 25
  * products {@code U[p] V[p]} combined by the output transform: {@code y = A^T [sum_k (G g_k G^T) . (B^T d_k B)] A}.
- * Each of its paths from one input and one weight to an output passes through at most {@code K + 20} roundings
- * (or relative errors of size u): at most 3 per stage of the weight transform (2 stages: an addition, a product, and
- * the coefficient 1/6 rounded to float), at most 4 per stage of the input transform (2 stages), the GEMM's {@code K}
- * multiply-adds, at most 3 per stage of the output transform (2 stages). By the standard forward error bound of such
- * sums of products, {@code |error| <= gamma_{K+20} * S} with {@code S} the same expression over the absolute values
+ * Each of its paths from one input and one weight to an output passes through at most {@code K + 18} roundings
+ * (or relative errors of size u): 4 in the weight transform ({@code sum_{j,i} (G[a][j] G[b][i]) g[j][i]}: the
+ * coefficient rounded to float, its product, a sum of 4 in two levels), at most 4 per stage of the input transform
+ * (2 stages), the GEMM's {@code K} multiply-adds, at most 3 per stage of the output transform (2 stages). By the
+ * standard forward error bound of such sums of products, {@code |error| <= gamma_{K+18} * S} with {@code S} the same expression over the absolute values
  * of inputs, weights and transform matrices ({@link #absWinograd}, in double). We allow
  * {@code (K + 21) u S + u |exact|} (u = 2^-24). S is up to 100 times (36 on average over a tile) the direct sum's
  * {@code sum |w x|} for the same output: larger than CpuF32FastPathTest's direct tolerance, and still about 1% of a
