@@ -260,16 +260,18 @@ final class WinogradConv implements AutoCloseable {
     }
 
     /**
-     * The plan for chunks of at most {@code n} samples, as many as fit {@link #CHUNK_FLOATS} (or
-     * {@link #MIN_CHUNK_COLUMNS} columns, if more) and the backend's workspace target; null when an offset the kernels
-     * form as an int would overflow.
+     * The plan for {@code n} samples in chunks of equal size (the last one shorter), as many samples each as fit
+     * {@link #CHUNK_FLOATS} and the backend's workspace target, but at least {@link #MIN_CHUNK_COLUMNS} columns' worth
+     * (a chunk of fewer columns repeats each panel's weight transform for too little GEMM work); null when an offset
+     * the kernels form as an int would overflow.
      */
     private Plan plan(NativeConv.Geometry g, int n, boolean data, long target, Sizes s) {
         long perSample = s.perSample(g);
         int tiles = (g.ho() / TILE_SIDE) * (g.wo() / TILE_SIDE);
-        long limit = Math.min(Math.max(CHUNK_FLOATS, (long) (MIN_CHUNK_COLUMNS + tiles - 1) / tiles * perSample),
-                target);
-        int nb = (int) Math.max(1, Math.min(n, limit / perSample));
+        long fewest = (MIN_CHUNK_COLUMNS + tiles - 1) / tiles;
+        long most = Math.max(fewest, Math.min(CHUNK_FLOATS, target) / perSample);
+        int chunks = (int) ((n + most - 1) / most);
+        int nb = (n + chunks - 1) / chunks;
         long stride = (long) nb * tiles;
         long inChunk = (long) nb * (data ? g.cout() * g.ho() * g.wo() : g.cin() * g.h() * g.w());
         if ((long) s.k * stride >= Integer.MAX_VALUE || (long) s.m * stride >= Integer.MAX_VALUE

@@ -78,9 +78,10 @@ class WinogradConvTest {
         check(3, 17, 16, 8, 20, 12, Long.MAX_VALUE / 4); // channels past a panel, 8 x 4 outputs: 2 tiles, 6 columns
         check(6, 33, 8, 8, 18, 13, Long.MAX_VALUE / 4); // one tile per sample: the fewest columns (6)
         check(4, 20, 8, 16, 35, 14, Long.MAX_VALUE / 4); // 4 x 8 outputs, 8 columns: one full transform vector
-        check(9, 24, 8, 8, 16, 15, 5_000); // chunks of 1 sample: columns shorter than a tile, parts of 4-5
-        check(5, 16, 16, 16, 24, 16, 20_000); // chunks of 2, 2, 1 (forward) and 1 (data gradient)
-        assertEquals(12, f32.winogradPasses() - before, "forward and data gradient of each shape by Winograd");
+        check(9, 24, 8, 8, 16, 15, 5_000); // one tile per sample: one chunk of 9 columns (64 or more make a chunk)
+        check(5, 16, 32, 32, 24, 16, 20_000); // chunks of 3 and 2 samples (48 and 32 columns)
+        check(9, 16, 32, 32, 16, 17, 20_000); // split by samples on 2 threads (4 + 5), each in chunks of 3 + rest
+        assertEquals(14, f32.winogradPasses() - before, "forward and data gradient of each shape by Winograd");
     }
 
     /** Shapes the path does not fit keep the direct kernels (and their own tests' tolerances). */
@@ -116,8 +117,8 @@ class WinogradConvTest {
     }
 
     /**
-     * 1, 2 and 3 threads (item splits; 2 threads split batch 9 by samples, 3 threads batch 13), with and without
-     * chunks of a few samples, give the same bits.
+     * 1, 2 and 3 threads (item splits; 2 threads split batch 9 by samples, 2 and 3 threads batch 13), with and
+     * without chunks of a few samples, give the same bits.
      */
     @Test
     void resultsDoNotDependOnTheThreadCountOrTheChunks() {
@@ -128,7 +129,7 @@ class WinogradConvTest {
                 for (long target : new long[] {Long.MAX_VALUE / 4, 40_000}) {
                     try (CpuBackend b = CpuBackend.create(threads)) {
                         b.convWorkspaceTarget = target;
-                        float[][] out = runPasses(b, new SplittableRandom(n), n, 24, 16, 16, 20);
+                        float[][] out = runPasses(b, new SplittableRandom(n), n, 24, 32, 32, 20);
                         assertEquals(2, b.winogradPasses());
                         if (first == null) {
                             first = out;
