@@ -101,6 +101,56 @@ extern "C" void gan4j_cpu_wino_taps(const float* w, int cout, int cin, int data,
     }
 }
 
+#if defined(__x86_64__)
+namespace {
+
+/**
+ * out[a * side + b] = src[at + (a * w + b) * step] per lane, zero where row ry + a * step or column rx + b * step is
+ * outside the h x w plane: a side x side window of 8 tiles by AVX2 gathers.
+ */
+GAN4J_AVX2 inline void gatherWindow(const float* src, __m256i at, __m256i ry, __m256i rx, int side, int step, int h,
+                                    int w, v8* out) {
+    const __m256i vh = _mm256_set1_epi32(h), vw = _mm256_set1_epi32(w), none = _mm256_set1_epi32(-1);
+    __m256i rowOk[6], colOk[6];
+    for (int a = 0; a < side; a++) {
+        const __m256i y = _mm256_add_epi32(ry, _mm256_set1_epi32(a * step));
+        const __m256i x = _mm256_add_epi32(rx, _mm256_set1_epi32(a * step));
+        rowOk[a] = _mm256_and_si256(_mm256_cmpgt_epi32(y, none), _mm256_cmpgt_epi32(vh, y));
+        colOk[a] = _mm256_and_si256(_mm256_cmpgt_epi32(x, none), _mm256_cmpgt_epi32(vw, x));
+    }
+    for (int a = 0; a < side; a++) {
+        for (int b = 0; b < side; b++) {
+            const __m256i e = _mm256_add_epi32(at, _mm256_set1_epi32((a * w + b) * step));
+            const __m256 ok = _mm256_castsi256_ps(_mm256_and_si256(rowOk[a], colOk[b]));
+            out[a * side + b] = (v8)_mm256_mask_i32gather_ps(_mm256_setzero_ps(), src, e, ok, 4);
+        }
+    }
+}
+
+/** B^T d B of the 5x5 window d (overwritten), stored as the 25 points' lanes of row `row` of v's group gi. */
+GAN4J_AVX2 inline void transformStore(v8* d, float* v, long gi, int K, long stride, long row, long col0, int nv) {
+    v8 t[NP];
+    for (int b = 0; b < 5; b++) {
+        inputTransform5(d + b, 5, t + b, 5);  // columns: t = B^T d
+    }
+    for (int a = 0; a < 5; a++) {
+        inputTransform5(t + a * 5, 1, d + a * 5, 1);  // rows: d = t B
+    }
+    for (int p = 0; p < NP; p++) {
+        float* dst = v + (gi * NP + p) * (K * stride + SKEW) + row * stride + col0;
+        if (nv == L) {
+            std::memcpy(dst, &d[p], sizeof(v8));  // one vector store, not a call
+        } else {
+            for (int k = 0; k < nv; k++) {
+                dst[k] = d[p][k];
+            }
+        }
+    }
+}
+
+}  // namespace
+#endif
+
 extern "C" GAN4J_AVX2 void gan4j_cpu_wino_input(const float* src, int channels, int h, int w, int data, int tilesY,
                                                 int tilesX, int cols, long stride, float* v, long from, long to) {
 #if defined(__x86_64__)
@@ -122,45 +172,34 @@ extern "C" GAN4J_AVX2 void gan4j_cpu_wino_input(const float* src, int channels, 
         const __m256i vbase = _mm256_load_si256((const __m256i*)base);
         const __m256i voy = _mm256_load_si256((const __m256i*)oy);
         const __m256i vox = _mm256_load_si256((const __m256i*)ox);
-        const __m256i vh = _mm256_set1_epi32(h), vw = _mm256_set1_epi32(w), none = _mm256_set1_epi32(-1);
-        for (int q = 0; q < 4; q++) {
-            // forward: phase q, rows 8ty + qh - 1 + 2a; data: parity q, rows 4ty - rh + a (zero outside the plane)
-            const __m256i ry = _mm256_add_epi32(voy, _mm256_set1_epi32(data ? -(q >> 1) : (q >> 1) - 1));
-            const __m256i rx = _mm256_add_epi32(vox, _mm256_set1_epi32(data ? -(q & 1) : (q & 1) - 1));
-            const __m256i at0 = _mm256_add_epi32(vbase, _mm256_add_epi32(_mm256_mullo_epi32(ry, vw), rx));
-            __m256i rowOk[5], colOk[5];
-            for (int a = 0; a < 5; a++) {
-                const __m256i y = _mm256_add_epi32(ry, _mm256_set1_epi32(a * step));
-                const __m256i x = _mm256_add_epi32(rx, _mm256_set1_epi32(a * step));
-                rowOk[a] = _mm256_and_si256(_mm256_cmpgt_epi32(y, none), _mm256_cmpgt_epi32(vh, y));
-                colOk[a] = _mm256_and_si256(_mm256_cmpgt_epi32(x, none), _mm256_cmpgt_epi32(vw, x));
-            }
-            v8 d[NP], t[NP];
-            for (int a = 0; a < 5; a++) {
-                for (int b = 0; b < 5; b++) {
-                    const __m256i at = _mm256_add_epi32(at0, _mm256_set1_epi32(a * step * w + b * step));
-                    const __m256 ok = _mm256_castsi256_ps(_mm256_and_si256(rowOk[a], colOk[b]));
-                    d[a * 5 + b] = (v8)_mm256_mask_i32gather_ps(_mm256_setzero_ps(), src, at, ok, 4);
-                }
-            }
-            for (int b = 0; b < 5; b++) {
-                inputTransform5(d + b, 5, t + b, 5);  // columns: t = B^T d
-            }
-            for (int a = 0; a < 5; a++) {
-                inputTransform5(t + a * 5, 1, d + a * 5, 1);  // rows: d = t B
-            }
-            const long row = data ? c : (long)q * channels + c;
-            const long gi = data ? q : 0;
-            for (int p = 0; p < NP; p++) {
-                float* dst = v + (gi * NP + p) * (K * stride + SKEW) + row * stride + col0;
-                if (nv == L) {
-                    std::memcpy(dst, &d[p], sizeof(v8));  // one vector store, not a call
-                } else {
-                    for (int k = 0; k < nv; k++) {
-                        dst[k] = d[p][k];
+        if (data) {
+            // parity q = (rh, rw) reads rows 4ty - rh + a, columns 4tx - rw + b: all four lie in the 6x6 window at
+            // (4ty - 1, 4tx - 1), gathered once
+            const __m256i one = _mm256_set1_epi32(1);
+            const __m256i ry = _mm256_sub_epi32(voy, one), rx = _mm256_sub_epi32(vox, one);
+            const __m256i rowStart = _mm256_mullo_epi32(ry, _mm256_set1_epi32(w));
+            const __m256i at = _mm256_add_epi32(vbase, _mm256_add_epi32(rowStart, rx));
+            v8 union6[36];
+            gatherWindow(src, at, ry, rx, 6, 1, h, w, union6);
+            for (int q = 0; q < 4; q++) {
+                v8 d[NP];
+                for (int a = 0; a < 5; a++) {
+                    for (int b = 0; b < 5; b++) {
+                        d[a * 5 + b] = union6[(a + 1 - (q >> 1)) * 6 + b + 1 - (q & 1)];
                     }
                 }
+                transformStore(d, v, q, K, stride, c, col0, nv);
             }
+            continue;
+        }
+        for (int q = 0; q < 4; q++) {  // phase q = (qh, qw): rows 8ty + qh - 1 + 2a, columns 8tx + qw - 1 + 2b
+            const __m256i ry = _mm256_add_epi32(voy, _mm256_set1_epi32((q >> 1) - 1));
+            const __m256i rx = _mm256_add_epi32(vox, _mm256_set1_epi32((q & 1) - 1));
+            const __m256i rowStart = _mm256_mullo_epi32(ry, _mm256_set1_epi32(w));
+            const __m256i at = _mm256_add_epi32(vbase, _mm256_add_epi32(rowStart, rx));
+            v8 d[NP];
+            gatherWindow(src, at, ry, rx, 5, step, h, w, d);
+            transformStore(d, v, 0, K, stride, (long)q * channels + c, col0, nv);
         }
     }
 #else
