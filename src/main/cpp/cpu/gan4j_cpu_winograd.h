@@ -11,16 +11,19 @@
 // the matrices are in winograd.cpp), a 5x5 input window d per tile. Summed over channels, every one of the 25 points
 // is a GEMM, run by gan4j_cpu_igemm (gan4j_cpu.h):
 //
-//   mt[g][p][l][col] = sum_{r < K} u[g][p][l][r] v[g][p][r][col]
+//   mt[g][p][l][col] = sum_{r < K} u[g][p][l][r] v[g][p][col][r]
 //
-// with groups g (1 forward; 4 data-gradient parities), rows l < M (forward: Cout; data: Cin), reduction r < K
-// (forward: r = q * Cin + ci, K = 4 Cin; data: r = co, K = Cout), columns col = the chunk's tiles (sample-major,
-// then tile row ty, then tile column tx). Layouts: u[g][p] packed in panels of 16 rows like gan4j_cpu_pack's
-// ([K][16] per panel, formed on the fly, see gan4j_cpu_wino_gemm); v[g][p][r][stride] and mt[g][p][l][stride] with a
-// row stride of `stride` columns. Each point's block of v and mt is followed by GAN4J_CPU_WINO_SKEW unused floats, so
-// that the 25 points' blocks (powers of two apart at the DCGAN shapes) do not fall in the same cache sets. Every
-// function computes items [from, to) and each output element is computed by one item, the same way whatever the
-// item's neighbours: the bits do not depend on how callers split the items.
+// with groups g (1 forward; 4 data-gradient parities), rows l < M (forward: Cout; data: Cin), reduction r < K over
+// the input side's channels padded to Cp, a multiple of 8 (forward: r = q * Cp + ci, K = 4 Cp; data: r = co, K = Cp;
+// the padding's taps are zero), columns col = the chunk's tiles (sample-major, then tile row ty, then tile column tx).
+// Layouts: the input blocked by 8 channels, xb[sample][Cp / 8][h][w][8]; u[g][p] in panels of 16 rows like
+// gan4j_cpu_pack's ([K][16] per panel, formed on the fly, see gan4j_cpu_wino_gemm); v[g][p][col][r] with colStride
+// floats per column (so the transform stores 8 channels at once and the GEMM reads each column's reduction
+// contiguously) and mt[g][p][l][col] with `stride` floats per row. Each point's block of v (stride * colStride floats)
+// and mt (M * stride) is followed by GAN4J_CPU_WINO_SKEW unused floats, so that the 25 points' blocks (powers of two
+// apart at the DCGAN shapes) do not fall in the same cache sets. Every function computes items [from, to) and each
+// output element is computed by one item, the same way whatever the item's neighbours: the bits do not depend on how
+// callers split the items.
 #ifndef GAN4J_CPU_WINOGRAD_H
 #define GAN4J_CPU_WINOGRAD_H
 
@@ -28,39 +31,45 @@
 extern "C" {
 #endif
 
-/** Interpolation points per tile (5 x 5) and tiles per vector of the transforms. */
+/** Interpolation points per tile (5 x 5) and tiles per vector of the output transform (channels of the input's). */
 #define GAN4J_CPU_WINO_POINTS 25
 #define GAN4J_CPU_WINO_LANES 8
-/** Floats after each point's block of u, v and mt. */
+/** Floats after each point's block of v and mt. */
 #define GAN4J_CPU_WINO_SKEW 16
-
 /** Largest reduction K of the GEMMs: the native stack holds one panel of transformed weights, 16 x K floats. */
 #define GAN4J_CPU_WINO_MAX_K 2048
 
 /**
  * The weights' taps regrouped for the GEMMs, items [from, to) = (group g, panel) pairs, g * panels + panel:
- * taps[g][panel][r][j * 2 + i][l] = the tap g[j][i] of row l and reduction index r (0 for rows past M), with
- * g[j][i] = w[co][ci][2j + qh][2i + qw] forward (row co, r = q * Cin + ci) and w[co][ci][qh + 2 - 2j][qw + 2 - 2i]
- * for the data gradient (row ci, r = co, q = g); data = 0 forward, 1 data gradient.
+ * taps[g][panel][r][j * 2 + i][l] = the tap g[j][i] of row l and reduction index r (0 for rows past M and padded
+ * channels), with g[j][i] = w[co][ci][2j + qh][2i + qw] forward (row co, r = q * Cp + ci) and
+ * w[co][ci][qh + 2 - 2j][qw + 2 - 2i] for the data gradient (row ci, r = co, q = g); data = 0 forward, 1 data
+ * gradient.
  */
 void gan4j_cpu_wino_taps(const float* w, int cout, int cin, int data, float* taps, long from, long to);
 
 /**
- * The transformed input v = B^T d B for items [from, to) = (channel c, block of 8 columns) pairs, c * blocks + b
- * (blocks = ceil(cols / 8)); `src` holds the chunk's samples of `c` channels of h x w (forward: x; data: dy), and the
- * chunk has cols = samples * tilesY * tilesX columns.
+ * The chunk's input (samples of `channels` planes of `plane` floats: x forward, dy for the data gradient) blocked by
+ * 8 channels into xb (zero past `channels`), items [from, to) = (sample, block) pairs, sample * ceil(channels / 8) +
+ * block.
  */
-void gan4j_cpu_wino_input(const float* src, int channels, int h, int w, int data, int tilesY, int tilesX, int cols,
-                          long stride, float* v, long from, long to);
+void gan4j_cpu_wino_block(const float* src, int channels, long plane, float* dst, long from, long to);
+
+/**
+ * The transformed input v = B^T d B from xb (planes h x w), items [from, to) = (column, block of 8 channels) pairs,
+ * col * ceil(channels / 8) + block, the chunk's columns being its samples' tilesY * tilesX tiles.
+ */
+void gan4j_cpu_wino_input(const float* xb, int channels, int h, int w, int data, int tilesY, int tilesX, long stride,
+                          long colStride, float* v, long from, long to);
 
 /**
  * The 25 * groups GEMMs above, items [from, to) = (GEMM, panel) pairs, GEMM * panels + panel: each transforms its
  * panel's weights u[g][p] = G g G^T from `taps` into a buffer on the native stack (K <= GAN4J_CPU_WINO_MAX_K), then
- * runs gan4j_cpu_igemm over all of the chunk's cols columns. `roff[r] = r * stride` (K entries), `ident[j] = j`
- * (cols entries).
+ * runs gan4j_cpu_igemm over all of the chunk's cols columns. Tables: rows[r] = r (K entries), colBase[j] =
+ * j * colStride and ident[j] = j (cols entries).
  */
-void gan4j_cpu_wino_gemm(const float* taps, const float* v, const int* roff, const int* ident, int K, int M,
-                         long stride, int cols, float* mt, long from, long to);
+void gan4j_cpu_wino_gemm(const float* taps, const float* v, const int* rows, const int* colBase, const int* ident,
+                         int K, int M, long stride, long colStride, int cols, float* mt, long from, long to);
 
 /**
  * The output transform Y = A^T mt A into `out` (the chunk's samples of M channels of oh x ow: forward y, data dx) for

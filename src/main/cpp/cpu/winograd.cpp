@@ -1,6 +1,6 @@
 // Winograd F(4x4, 2x2) for the forward pass and the data gradient of 4x4 / stride-2 / pad-1 convolutions: the
-// transforms, vectorised over 8 tiles with GCC's vector extensions (AVX2), and the per-point GEMMs through
-// gan4j_cpu_igemm (conv.cpp). The method and layouts are in gan4j_cpu_winograd.h. Interpolation points 0, 1, -1, 2
+// transforms, vectorised with GCC's vector extensions (AVX2) over 8 channels (input) or 8 tiles (output), and the
+// per-point GEMMs through gan4j_cpu_igemm (conv.cpp). The method and layouts are in gan4j_cpu_winograd.h. Interpolation points 0, 1, -1, 2
 // and infinity:
 //
 //   B^T = | 2 -1 -2  1  0 |    G = |  1/2    0  |    A^T = | 1  1  1  1  0 |
@@ -21,9 +21,6 @@
 #include <algorithm>
 #include <cstring>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 namespace {
 
@@ -77,23 +74,26 @@ inline TileAt tileAt(long col, int tilesY, int tilesX) {
 
 extern "C" void gan4j_cpu_wino_taps(const float* w, int cout, int cin, int data, float* taps, long from, long to) {
     const int M = data ? cin : cout;
-    const int K = data ? cout : 4 * cin;
+    const int C = data ? cout : cin;  // the reduction side's channels, padded to a multiple of 8 in r
+    const int Cp = (C + L - 1) / L * L;
+    const int K = data ? Cp : 4 * Cp;
     const long panels = (M + P - 1) / P;
     for (long item = from; item < to; item++) {
         const int gi = (int)(item / panels);
         const long panel = item % panels;
         float* d = taps + item * K * 4 * P;
         for (int r = 0; r < K; r++) {
-            const int q = data ? gi : r / cin;  // forward: r = q * cin + ci; data: r = co, parity gi
-            const int c = data ? r : r % cin;
+            const int q = data ? gi : r / Cp;  // forward: r = q * Cp + ci; data: r = co, parity gi
+            const int c = r % Cp;
             for (int l = 0; l < P; l++) {
                 const long row = panel * P + l;
+                const bool in = row < M && c < C;
                 const float* k = w + (data ? (long)c * cin + row : row * cin + c) * 16;
                 for (int j = 0; j < 2; j++) {
                     for (int i = 0; i < 2; i++) {
                         const int kh = data ? (q >> 1) + 2 - 2 * j : 2 * j + (q >> 1);
                         const int kw = data ? (q & 1) + 2 - 2 * i : 2 * i + (q & 1);
-                        d[(r * 4 + j * 2 + i) * P + l] = row < M ? k[kh * 4 + kw] : 0.0f;
+                        d[(r * 4 + j * 2 + i) * P + l] = in ? k[kh * 4 + kw] : 0.0f;
                     }
                 }
             }
@@ -101,34 +101,31 @@ extern "C" void gan4j_cpu_wino_taps(const float* w, int cout, int cin, int data,
     }
 }
 
-#if defined(__x86_64__)
-namespace {
-
-/**
- * out[a * side + b] = src[at + (a * w + b) * step] per lane, zero where row ry + a * step or column rx + b * step is
- * outside the h x w plane: a side x side window of 8 tiles by AVX2 gathers.
- */
-GAN4J_AVX2 inline void gatherWindow(const float* src, __m256i at, __m256i ry, __m256i rx, int side, int step, int h,
-                                    int w, v8* out) {
-    const __m256i vh = _mm256_set1_epi32(h), vw = _mm256_set1_epi32(w), none = _mm256_set1_epi32(-1);
-    __m256i rowOk[6], colOk[6];
-    for (int a = 0; a < side; a++) {
-        const __m256i y = _mm256_add_epi32(ry, _mm256_set1_epi32(a * step));
-        const __m256i x = _mm256_add_epi32(rx, _mm256_set1_epi32(a * step));
-        rowOk[a] = _mm256_and_si256(_mm256_cmpgt_epi32(y, none), _mm256_cmpgt_epi32(vh, y));
-        colOk[a] = _mm256_and_si256(_mm256_cmpgt_epi32(x, none), _mm256_cmpgt_epi32(vw, x));
-    }
-    for (int a = 0; a < side; a++) {
-        for (int b = 0; b < side; b++) {
-            const __m256i e = _mm256_add_epi32(at, _mm256_set1_epi32((a * w + b) * step));
-            const __m256 ok = _mm256_castsi256_ps(_mm256_and_si256(rowOk[a], colOk[b]));
-            out[a * side + b] = (v8)_mm256_mask_i32gather_ps(_mm256_setzero_ps(), src, e, ok, 4);
+extern "C" void gan4j_cpu_wino_block(const float* src, int channels, long plane, float* dst, long from, long to) {
+    const long blocks = (channels + L - 1) / L;
+    for (long item = from; item < to; item++) {  // item = (sample, block of 8 channels)
+        const long sample = item / blocks;
+        const int c0 = (int)(item % blocks) * L;
+        float* d = dst + item * plane * L;
+        for (int k = 0; k < L; k++) {
+            const float* s = src + (sample * channels + c0 + k) * plane;
+            if (c0 + k < channels) {
+                for (long i = 0; i < plane; i++) {
+                    d[i * L + k] = s[i];
+                }
+            } else {
+                for (long i = 0; i < plane; i++) {
+                    d[i * L + k] = 0.0f;
+                }
+            }
         }
     }
 }
 
-/** B^T d B of the 5x5 window d (overwritten), stored as the 25 points' lanes of row `row` of v's group gi. */
-GAN4J_AVX2 inline void transformStore(v8* d, float* v, long gi, int K, long stride, long row, long col0, int nv) {
+namespace {
+
+/** B^T d B of the 5x5 window d (overwritten), each point's 8 channels stored at dst + p * pointStride. */
+GAN4J_AVX2 inline void transformStore(v8* d, float* dst, long pointStride) {
     v8 t[NP];
     for (int b = 0; b < 5; b++) {
         inputTransform5(d + b, 5, t + b, 5);  // columns: t = B^T d
@@ -137,50 +134,45 @@ GAN4J_AVX2 inline void transformStore(v8* d, float* v, long gi, int K, long stri
         inputTransform5(t + a * 5, 1, d + a * 5, 1);  // rows: d = t B
     }
     for (int p = 0; p < NP; p++) {
-        float* dst = v + (gi * NP + p) * (K * stride + SKEW) + row * stride + col0;
-        if (nv == L) {
-            std::memcpy(dst, &d[p], sizeof(v8));  // one vector store, not a call
-        } else {
-            for (int k = 0; k < nv; k++) {
-                dst[k] = d[p][k];
+        std::memcpy(dst + p * pointStride, &d[p], sizeof(v8));
+    }
+}
+
+/** out[a * side + b] = the 8 channels of pixel (y0 + a * step, x0 + b * step) of xb's h x w plane, 0 outside it. */
+GAN4J_AVX2 inline void loadWindow(const float* xb, int y0, int x0, int side, int step, int h, int w, v8* out) {
+    for (int a = 0; a < side; a++) {
+        const int y = y0 + a * step;
+        for (int b = 0; b < side; b++) {
+            const int x = x0 + b * step;
+            if (y >= 0 && y < h && x >= 0 && x < w) {
+                std::memcpy(&out[a * side + b], xb + ((long)y * w + x) * L, sizeof(v8));
+            } else {
+                out[a * side + b] = v8{};
             }
         }
     }
 }
 
 }  // namespace
-#endif
 
-extern "C" GAN4J_AVX2 void gan4j_cpu_wino_input(const float* src, int channels, int h, int w, int data, int tilesY,
-                                                int tilesX, int cols, long stride, float* v, long from, long to) {
-#if defined(__x86_64__)
-    const int K = data ? channels : 4 * channels;
-    const long blocks = (cols + L - 1) / L;
+extern "C" GAN4J_AVX2 void gan4j_cpu_wino_input(const float* xb, int channels, int h, int w, int data, int tilesY,
+                                                int tilesX, long stride, long colStride, float* v, long from, long to) {
+    const int cblocks = (channels + L - 1) / L;
+    const long pointStride = stride * colStride + SKEW;
     const int step = data ? 1 : 2;
-    const int plane = h * w;  // the caller checks that the chunk's input offsets fit an int
-    for (long item = from; item < to; item++) {
-        const int c = (int)(item / blocks);
-        const long col0 = item % blocks * L;
-        const int nv = (int)std::min<long>(L, cols - col0);
-        alignas(32) int base[L], oy[L], ox[L];
-        for (int l = 0; l < L; l++) {  // lanes past the columns repeat the last one and are not stored
-            const TileAt at = tileAt(col0 + std::min(l, nv - 1), tilesY, tilesX);
-            base[l] = (int)(at.sample * channels + c) * plane;
-            oy[l] = at.ty * 4 * step;
-            ox[l] = at.tx * 4 * step;
-        }
-        const __m256i vbase = _mm256_load_si256((const __m256i*)base);
-        const __m256i voy = _mm256_load_si256((const __m256i*)oy);
-        const __m256i vox = _mm256_load_si256((const __m256i*)ox);
+    const long plane = (long)h * w;
+    for (long item = from; item < to; item++) {  // item = (column, block of 8 channels)
+        const long col = item / cblocks;
+        const int cb = (int)(item % cblocks);
+        const TileAt at = tileAt(col, tilesY, tilesX);
+        const float* src = xb + (at.sample * cblocks + cb) * plane * L;
+        const int oy = at.ty * 4 * step, ox = at.tx * 4 * step;
+        float* dst = v + col * colStride + cb * L;
         if (data) {
             // parity q = (rh, rw) reads rows 4ty - rh + a, columns 4tx - rw + b: all four lie in the 6x6 window at
-            // (4ty - 1, 4tx - 1), gathered once
-            const __m256i one = _mm256_set1_epi32(1);
-            const __m256i ry = _mm256_sub_epi32(voy, one), rx = _mm256_sub_epi32(vox, one);
-            const __m256i rowStart = _mm256_mullo_epi32(ry, _mm256_set1_epi32(w));
-            const __m256i at = _mm256_add_epi32(vbase, _mm256_add_epi32(rowStart, rx));
+            // (4ty - 1, 4tx - 1), loaded once; v's reduction index is co, one group per parity
             v8 union6[36];
-            gatherWindow(src, at, ry, rx, 6, 1, h, w, union6);
+            loadWindow(src, oy - 1, ox - 1, 6, 1, h, w, union6);
             for (int q = 0; q < 4; q++) {
                 v8 d[NP];
                 for (int a = 0; a < 5; a++) {
@@ -188,29 +180,21 @@ extern "C" GAN4J_AVX2 void gan4j_cpu_wino_input(const float* src, int channels, 
                         d[a * 5 + b] = union6[(a + 1 - (q >> 1)) * 6 + b + 1 - (q & 1)];
                     }
                 }
-                transformStore(d, v, q, K, stride, c, col0, nv);
+                transformStore(d, dst + q * NP * pointStride, pointStride);
             }
             continue;
         }
         for (int q = 0; q < 4; q++) {  // phase q = (qh, qw): rows 8ty + qh - 1 + 2a, columns 8tx + qw - 1 + 2b
-            const __m256i ry = _mm256_add_epi32(voy, _mm256_set1_epi32((q >> 1) - 1));
-            const __m256i rx = _mm256_add_epi32(vox, _mm256_set1_epi32((q & 1) - 1));
-            const __m256i rowStart = _mm256_mullo_epi32(ry, _mm256_set1_epi32(w));
-            const __m256i at = _mm256_add_epi32(vbase, _mm256_add_epi32(rowStart, rx));
             v8 d[NP];
-            gatherWindow(src, at, ry, rx, 5, step, h, w, d);
-            transformStore(d, v, 0, K, stride, (long)q * channels + c, col0, nv);
+            loadWindow(src, oy + (q >> 1) - 1, ox + (q & 1) - 1, 5, 2, h, w, d);
+            transformStore(d, dst + (long)q * cblocks * L, pointStride);  // reduction index q * Cp + c
         }
     }
-#else
-    (void)src, (void)channels, (void)h, (void)w, (void)data, (void)tilesY, (void)tilesX, (void)cols, (void)stride;
-    (void)v, (void)from, (void)to;
-#endif
 }
 
-extern "C" GAN4J_AVX2 void gan4j_cpu_wino_gemm(const float* taps, const float* v, const int* roff,
-                                               const int* ident, int K, int M, long stride, int cols, float* mt,
-                                               long from, long to) {
+extern "C" GAN4J_AVX2 void gan4j_cpu_wino_gemm(const float* taps, const float* v, const int* rows,
+                                               const int* colBase, const int* ident, int K, int M, long stride,
+                                               long colStride, int cols, float* mt, long from, long to) {
     static const double G[5][2] = {{0.5, 0.0}, {-0.5, -0.5}, {-1.0 / 6, 1.0 / 6}, {1.0 / 6, 1.0 / 3}, {0.0, 1.0}};
     const long panels = (M + P - 1) / P;
     const long tiles = (cols + GAN4J_CPU_TILE - 1) / GAN4J_CPU_TILE;
@@ -237,7 +221,7 @@ extern "C" GAN4J_AVX2 void gan4j_cpu_wino_gemm(const float* taps, const float* v
                 std::memcpy(u + r * P + half, &sum, sizeof(v8));
             }
         }
-        gan4j_cpu_igemm(u, v + gemm * (K * stride + SKEW), roff, K, ident, cols,
+        gan4j_cpu_igemm(u, v + gemm * (stride * colStride + SKEW), rows, K, colBase, cols,
                         mt + gemm * (M * stride + SKEW) + panel * P * stride, stride, ident,
                         (int)std::min<long>(P, M - panel * P), 0, (int)tiles, 0, tiles);
     }

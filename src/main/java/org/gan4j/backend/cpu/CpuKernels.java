@@ -83,11 +83,15 @@ final class CpuKernels {
     static native void gan4j_cpu_wino_taps(FloatPointer w, int cout, int cin, int data, FloatPointer taps, long from,
             long to);
 
-    static native void gan4j_cpu_wino_input(FloatPointer src, int channels, int h, int w, int data, int tilesY,
-            int tilesX, int cols, long stride, FloatPointer v, long from, long to);
+    static native void gan4j_cpu_wino_block(FloatPointer src, int channels, long plane, FloatPointer dst, long from,
+            long to);
 
-    static native void gan4j_cpu_wino_gemm(FloatPointer taps, FloatPointer v, IntPointer roff, IntPointer ident,
-            int k, int m, long stride, int cols, FloatPointer mt, long from, long to);
+    static native void gan4j_cpu_wino_input(FloatPointer xb, int channels, int h, int w, int data, int tilesY,
+            int tilesX, long stride, long colStride, FloatPointer v, long from, long to);
+
+    static native void gan4j_cpu_wino_gemm(FloatPointer taps, FloatPointer v, IntPointer rows, IntPointer colBase,
+            IntPointer ident, int k, int m, long stride, long colStride, int cols, FloatPointer mt, long from,
+            long to);
 
     static native void gan4j_cpu_wino_output(FloatPointer mt, int m, int data, int tilesY, int tilesX, int cols,
             long stride, FloatPointer out, int oh, int ow, long from, long to);

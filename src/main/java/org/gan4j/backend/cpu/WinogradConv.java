@@ -22,15 +22,17 @@ import org.bytedeco.javacpp.IntPointer;
  * each of the 25 points is a GEMM {@code mt[p] = u[p] v[p]} ({@code M = Cout}, reduction {@code 4 Cin} forward;
  * {@code M = Cin}, reduction {@code Cout} per parity for the data gradient) over the columns {@code (sample, tile)},
  * run by the 16x6 micro-kernel of {@code conv.cpp}. Per call: the weights' taps are regrouped by panel of 16 rows;
- * then per chunk of samples the input is transformed ({@code B^T d B}), the 25 (or 100) GEMMs run, each panel's
+ * then per chunk of samples the input is copied blocked by 8 channels and transformed ({@code B^T d B}, 8 channels
+ * per vector, stored column by column so that the GEMM reads each column's reduction contiguously), the 25 (or 100)
+ * GEMMs run, each panel's
  * transformed weights {@code G g G^T} formed on the native stack right before its GEMM (so they never go to memory:
  * D64 conv4's would be 50 MiB), and the output transform writes {@code y} (or {@code dx}).
  *
  * <p>Taken only where it fits and pays ({@link #fits}): the kernel, stride and padding above, even input sides with
  * output sides ({@code H/2}, {@code W/2}) multiples of 4, at least {@link #MIN_CHANNELS} channels on both sides (and a
  * reduction of at most {@link #MAX_K}), and at least {@link #MIN_COLUMNS} columns (tiles x samples) to fill the
- * micro-kernel's tile. That leaves DCGAN28 (7x7
- * and 14x14 outputs) on the direct kernels. {@code -Dgan4j.cpu.winograd=false} ({@link #PROPERTY}) switches it off.
+ * micro-kernel's tile. That leaves DCGAN28 (7x7 and 14x14 outputs) on the direct kernels.
+ * {@code -Dgan4j.cpu.winograd=false} ({@link #PROPERTY}) switches it off.
  *
  * <p>Winograd rounds differently from a direct sum: each output is a combination of the tile's 25 products per
  * channel pair with the transforms' coefficients (up to 8), so its rounding error is bounded by the dot-product bound
@@ -39,9 +41,9 @@ import org.bytedeco.javacpp.IntPointer;
  * <p>Threads: with at least {@link #MIN_SAMPLES_PER_PART} samples and {@link #MIN_CHUNK_COLUMNS} columns per thread,
  * the batch is split by samples, one part per thread in its own workspace slot, each transforming and multiplying its
  * own chunks: two hand-offs per call (the taps, then the parts). Otherwise every stage of every chunk is split over
- * the pool by items (D64 conv4 at batch 64: one chunk, 4 hand-offs per call). Each output
- * element is computed by one item in a fixed order whatever the split (a column's GEMM sum and transforms do not
- * depend on the chunk or tile it falls in), so the results do not depend on the thread count.
+ * the pool by items (D64 conv4 at batch 64: one chunk, 4 hand-offs per call). Each output element is computed by one
+ * item in a fixed order whatever the split (a column's GEMM sum and transforms do not depend on the chunk or tile it
+ * falls in), so the results do not depend on the thread count.
  */
 final class WinogradConv implements AutoCloseable {
     /** System property that switches the Winograd path off ({@code -Dgan4j.cpu.winograd=false}). */
@@ -68,6 +70,9 @@ final class WinogradConv implements AutoCloseable {
     /** Floats of transformed input and GEMM output per chunk (4 MiB, within L3) unless that is under 64 columns. */
     private static final long CHUNK_FLOATS = 1 << 20;
     private static final int MAX_PLANS = 32;
+    private static final int PANEL = NativeConv.PANEL;
+    /** A loop that runs every item on the calling thread (inside a part already split over the pool). */
+    private static final NativeConv.Loop SERIAL = (count, workPerItem, body) -> body.run(0, count);
 
     /** Whether the path is on in this JVM ({@link #PROPERTY}, default true). */
     static boolean enabledByProperty() {
@@ -92,8 +97,14 @@ final class WinogradConv implements AutoCloseable {
     static boolean fits(NativeConv.Geometry g, int n) {
         return g.kh() == 4 && g.kw() == 4 && g.sh() == 2 && g.sw() == 2 && g.ph() == 1 && g.pw() == 1
                 && g.h() == 2 * g.ho() && g.w() == 2 * g.wo() && g.ho() % TILE_SIDE == 0 && g.wo() % TILE_SIDE == 0
-                && g.cin() >= MIN_CHANNELS && g.cout() >= MIN_CHANNELS && 4 * g.cin() <= MAX_K && g.cout() <= MAX_K
+                && g.cin() >= MIN_CHANNELS && g.cout() >= MIN_CHANNELS && 4 * padded(g.cin()) <= MAX_K
+                && padded(g.cout()) <= MAX_K
                 && (long) n * (g.ho() / TILE_SIDE) * (g.wo() / TILE_SIDE) >= MIN_COLUMNS;
+    }
+
+    /** Channels rounded up to a multiple of 8 (the input's blocks; the padding's taps are zero). */
+    private static int padded(int channels) {
+        return (channels + LANES - 1) / LANES * LANES;
     }
 
     /** {@code y = conv(x, w)}, or false (nothing done) when this path does not fit. */
@@ -151,26 +162,31 @@ final class WinogradConv implements AutoCloseable {
         return true;
     }
 
-    private static final NativeConv.Loop SERIAL = (count, workPerItem, body) -> body.run(0, count);
-    private static final int PANEL = NativeConv.PANEL;
-
-    /** Samples {@code [n0, n0 + cnt)}: input transform, the GEMMs, output transform, each split by {@code inner}. */
+    /**
+     * Samples {@code [n0, n0 + cnt)}: the input blocked by 8 channels, its transform, the GEMMs, the output transform,
+     * each split by {@code inner}.
+     */
     private static void chunk(Plan p, CpuStorage ws, long slot, CpuStorage in, long inOff, CpuStorage out,
             long outOff, int n0, int cnt, NativeConv.Loop inner) {
         FloatPointer taps = at(ws, 0);
-        FloatPointer v = at(ws, slot);
-        FloatPointer mt = at(ws, slot + p.vSize);
+        FloatPointer xb = at(ws, slot);
+        FloatPointer v = at(ws, slot + p.xbSize);
+        FloatPointer mt = at(ws, slot + p.xbSize + p.vSize);
         FloatPointer src = at(in, inOff + n0 * p.inSample);
         FloatPointer dst = at(out, outOff + n0 * p.outSample);
         int cols = cnt * p.tilesY * p.tilesX;
         int blocks = (cols + LANES - 1) / LANES;
+        int cblocks = padded(p.inChannels) / LANES;
         int data01 = p.groups == 4 ? 1 : 0;
-        inner.run(p.inChannels * blocks, 4L * POINTS * LANES * 8,
-                (f, t) -> CpuKernels.gan4j_cpu_wino_input(src, p.inChannels, p.inH, p.inW, data01, p.tilesY,
-                        p.tilesX, cols, p.stride, v, f, t));
+        long plane = (long) p.inH * p.inW;
+        inner.run(cnt * cblocks, plane * LANES,
+                (f, t) -> CpuKernels.gan4j_cpu_wino_block(src, p.inChannels, plane, xb, f, t));
+        inner.run(cols * cblocks, 4L * POINTS * LANES * 8,
+                (f, t) -> CpuKernels.gan4j_cpu_wino_input(xb, p.inChannels, p.inH, p.inW, data01, p.tilesY,
+                        p.tilesX, p.stride, p.colStride, v, f, t));
         inner.run(p.groups * POINTS * p.panels, 2L * p.k * PANEL * cols,
-                (f, t) -> CpuKernels.gan4j_cpu_wino_gemm(taps, v, p.roff, p.ident, p.k, p.m, p.stride, cols, mt, f,
-                        t));
+                (f, t) -> CpuKernels.gan4j_cpu_wino_gemm(taps, v, p.rows, p.colBase, p.ident, p.k, p.m, p.stride,
+                        p.colStride, cols, mt, f, t));
         inner.run(p.m * blocks, (long) p.groups * POINTS * LANES * 4,
                 (f, t) -> CpuKernels.gan4j_cpu_wino_output(mt, p.m, data01, p.tilesY, p.tilesX, cols, p.stride, dst,
                         p.outH, p.outW, f, t));
@@ -180,9 +196,10 @@ final class WinogradConv implements AutoCloseable {
     }
 
     /**
-     * A pass's sizes over chunks of {@code nb} samples ({@code stride = nb * tiles} columns per row of the
-     * transformed input {@code v} and the GEMM output {@code mt}) and the GEMMs' tables: {@code roff[r] = r * stride}
-     * over the reduction, {@code ident[j] = j} over the columns.
+     * A pass's sizes over chunks of {@code nb} samples ({@code stride = nb * tiles} columns: of the transformed input
+     * {@code v}, {@code colStride} floats each, and per row of the GEMM output {@code mt}), its workspace slot (the
+     * blocked input, v, mt) and the GEMMs' tables: {@code rows[r] = r} over the reduction, {@code colBase[j] =
+     * j * colStride} and {@code ident[j] = j} over the columns.
      */
     private static final class Plan implements AutoCloseable {
         final int groups;
@@ -200,10 +217,13 @@ final class WinogradConv implements AutoCloseable {
         final int tilesX;
         final int nb;
         final int stride;
+        final long colStride;
         final long tapsSize;
+        final long xbSize;
         final long vSize;
         final long slot;
-        final IntPointer roff;
+        final IntPointer rows;
+        final IntPointer colBase;
         final IntPointer ident;
 
         Plan(NativeConv.Geometry g, boolean data, int nb, Sizes s) {
@@ -223,39 +243,54 @@ final class WinogradConv implements AutoCloseable {
             this.nb = nb;
             stride = nb * tilesY * tilesX;
             tapsSize = s.tapsSize;
-            vSize = (long) groups * POINTS * ((long) k * stride + SKEW);
-            slot = vSize + (long) groups * POINTS * ((long) m * stride + SKEW);
+            colStride = s.colStride();
+            xbSize = (long) nb * padded(inChannels) * inH * inW;
+            vSize = (long) groups * POINTS * (stride * colStride + SKEW);
+            slot = xbSize + vSize + (long) groups * POINTS * ((long) m * stride + SKEW);
             int[] r = new int[k];
             for (int i = 0; i < k; i++) {
-                r[i] = i * stride;
+                r[i] = i;
             }
+            int[] base = new int[stride];
             int[] j = new int[stride];
             for (int i = 0; i < stride; i++) {
+                base[i] = (int) (i * colStride);
                 j[i] = i;
             }
-            roff = new IntPointer(r);
+            rows = new IntPointer(r);
+            colBase = new IntPointer(base);
             ident = new IntPointer(j);
         }
 
         @Override
         public void close() {
-            roff.close();
+            rows.close();
+            colBase.close();
             ident.close();
         }
     }
 
-    /** The GEMMs' shape: groups, rows, reduction, and the regrouped taps' floats (4 per row and reduction index). */
+    /**
+     * The GEMMs' shape: groups, rows, reduction (over the input side's channels padded to a multiple of 8), and the
+     * regrouped taps' floats (4 per row and reduction index).
+     */
     private record Sizes(int groups, int m, int k, long tapsSize) {
         static Sizes of(NativeConv.Geometry g, boolean data) {
             int groups = data ? 4 : 1;
             int m = data ? g.cin() : g.cout();
-            int k = data ? g.cout() : 4 * g.cin();
+            int k = data ? padded(g.cout()) : 4 * padded(g.cin());
             return new Sizes(groups, m, k, (long) groups * (m + PANEL - 1) / PANEL * PANEL * k * 4);
         }
 
-        /** Floats of transformed input and GEMM output per sample. */
-        long perSample(NativeConv.Geometry g) {
-            return (long) groups * POINTS * (k + m) * (g.ho() / TILE_SIDE) * (g.wo() / TILE_SIDE);
+        /** Floats per column of the transformed input: the reduction and a cache line, apart in the cache sets. */
+        long colStride() {
+            return k + SKEW;
+        }
+
+        /** Floats of blocked input, transformed input and GEMM output per sample. */
+        long perSample(NativeConv.Geometry g, boolean data) {
+            long in = data ? (long) padded(g.cout()) * g.ho() * g.wo() : (long) padded(g.cin()) * g.h() * g.w();
+            return in + (long) groups * POINTS * (colStride() + m) * (g.ho() / TILE_SIDE) * (g.wo() / TILE_SIDE);
         }
     }
 
@@ -266,16 +301,14 @@ final class WinogradConv implements AutoCloseable {
      * the kernels form as an int would overflow.
      */
     private Plan plan(NativeConv.Geometry g, int n, boolean data, long target, Sizes s) {
-        long perSample = s.perSample(g);
+        long perSample = s.perSample(g, data);
         int tiles = (g.ho() / TILE_SIDE) * (g.wo() / TILE_SIDE);
         long fewest = (MIN_CHUNK_COLUMNS + tiles - 1) / tiles;
         long most = Math.max(fewest, Math.min(CHUNK_FLOATS, target) / perSample);
         int chunks = (int) ((n + most - 1) / most);
         int nb = (n + chunks - 1) / chunks;
         long stride = (long) nb * tiles;
-        long inChunk = (long) nb * (data ? g.cout() * g.ho() * g.wo() : g.cin() * g.h() * g.w());
-        if ((long) s.k * stride >= Integer.MAX_VALUE || (long) s.m * stride >= Integer.MAX_VALUE
-                || inChunk >= Integer.MAX_VALUE) {
+        if (s.colStride() * stride >= Integer.MAX_VALUE || (long) s.m * stride >= Integer.MAX_VALUE) {
             return null;
         }
         PlanKey key = new PlanKey(g, data, nb);
