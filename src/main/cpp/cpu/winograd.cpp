@@ -1,7 +1,7 @@
 // Winograd F(4x4, 2x2) for the forward pass and the data gradient of 4x4 / stride-2 / pad-1 convolutions: the
 // transforms, vectorised with GCC's vector extensions (AVX2) over 8 channels (input) or 8 tiles (output), and the
-// per-point GEMMs through gan4j_cpu_igemm (conv.cpp). The method and layouts are in gan4j_cpu_winograd.h. Interpolation points 0, 1, -1, 2
-// and infinity:
+// per-point GEMMs through gan4j_cpu_igemm (conv.cpp). The method and layouts are in gan4j_cpu_winograd.h.
+// Interpolation points 0, 1, -1, 2 and infinity:
 //
 //   B^T = | 2 -1 -2  1  0 |    G = |  1/2    0  |    A^T = | 1  1  1  1  0 |
 //         | 0 -2 -1  1  0 |        | -1/2  -1/2 |          | 0  1 -1  2  0 |

@@ -25,12 +25,13 @@ import org.junit.jupiter.api.Test;
  * (or relative errors of size u): 4 in the weight transform ({@code sum_{j,i} (G[a][j] G[b][i]) g[j][i]}: the
  * coefficient rounded to float, its product, a sum of 4 in two levels), at most 4 per stage of the input transform
  * (2 stages), the GEMM's {@code K} multiply-adds, at most 3 per stage of the output transform (2 stages). By the
- * standard forward error bound of such sums of products, {@code |error| <= gamma_{K+18} * S} with {@code S} the same expression over the absolute values
- * of inputs, weights and transform matrices ({@link #absWinograd}, in double). We allow
- * {@code (K + 21) u S + u |exact|} (u = 2^-24). S is up to 100 times (36 on average over a tile) the direct sum's
- * {@code sum |w x|} for the same output: larger than CpuF32FastPathTest's direct tolerance, and still about 1% of a
- * typical output at K = 256 and 9% at K = 1024 ({@link #compare} checks it stays below 10%, so that a wrong index, a
- * wrong transform coefficient or a lost channel, errors of the size of the outputs, fail it).
+ * standard forward error bound of such sums of products, {@code |error| <= gamma_{K+18} * S} with {@code S} the
+ * same expression over the absolute values of inputs, weights and transform matrices ({@link #absWinograd}, in
+ * double). We allow {@code (K + 21) u S + u |exact|} (u = 2^-24; the reduction's zero padding to 8 channels adds
+ * no rounding). S is up to 100 times (36 on average over a tile) the direct sum's {@code sum |w x|} for the same
+ * output: larger than CpuF32FastPathTest's direct tolerance, and still about 1% of a typical output at K = 256 and 9%
+ * at K = 1024 ({@link #compare} checks it stays below 10%, so that a wrong index, a wrong transform coefficient or a
+ * lost channel, errors of the size of the outputs, fail it; a coefficient off by 0.1% fails it too).
  */
 class WinogradConvTest {
     private static final double U = Math.scalb(1.0, -24);
