@@ -46,8 +46,8 @@ import org.bytedeco.javacpp.IntPointer;
  * falls in), so the results do not depend on the thread count.
  */
 final class WinogradConv implements AutoCloseable {
-    /** System property that switches the Winograd path off ({@code -Dgan4j.cpu.winograd=false}). */
-    static final String PROPERTY = "gan4j.cpu.winograd";
+    /** System property that switches the Winograd paths off ({@code -Dgan4j.cpu.winograd=false}; WinogradFilter's). */
+    static final String PROPERTY = WinogradFilter.PROPERTY;
     /** Fewest channels on either side (a choice: below one 16-row panel most of the micro-kernel is zeros). */
     static final int MIN_CHANNELS = 16;
     /** Fewest columns (tiles x samples) of a call: the micro-kernel's tile width ({@code GAN4J_CPU_TILE}). */
@@ -74,9 +74,9 @@ final class WinogradConv implements AutoCloseable {
     /** A loop that runs every item on the calling thread (inside a part already split over the pool). */
     private static final NativeConv.Loop SERIAL = (count, workPerItem, body) -> body.run(0, count);
 
-    /** Whether the path is on in this JVM ({@link #PROPERTY}, default true). */
+    /** Whether {@link #PROPERTY} leaves the path on now (read when a backend is created; default on). */
     static boolean enabledByProperty() {
-        return !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true"));
+        return WinogradFilter.switchedOn(System.getProperty(PROPERTY));
     }
 
     private final NativeConv.Loop loop;
