@@ -391,8 +391,9 @@ class CpuF32FastPathTest {
     }
 
     /**
-     * Batch norm, bias + activation and Adam give the same bits on 1, 2 and 3 threads (each channel's sums, and each
-     * element, are computed by one range in a fixed order, whatever the split).
+     * Batch norm, bias + activation, Adam and the sum of squares give the same bits on 1, 2 and 3 threads (each
+     * channel's sums, each element and each block of squares are computed by one range in a fixed order, whatever the
+     * split).
      */
     @Test
     void memoryBoundOpsGiveTheSameBitsForAnyThreadCount() {
@@ -423,14 +424,15 @@ class CpuF32FastPathTest {
             b.batchNormTrainForward(in[0], in[3], in[4], 1e-5f, 0.1f, act, out[3], out[4], out[5], out[6], out[7]);
             b.batchNormTrainBackward(in[0], in[1], in[2], in[3], out[6], out[7], act, out[8], out[9], out[10]);
             b.adamStep(in[5], 2e-4f, 0.5f, 0.999f, 1e-8f, 0.01f, out[11], out[12], out[13], out[14]);
+            b.sumOfSquares(in[5], out[15]);
         };
         Shape[] inShapes = {xs, xs, xs, cs, cs, ps};
         float[][] inValues = {x, y, dy, gamma, beta, g};
-        Shape[] outShapes = {xs, xs, cs, cs, cs, xs, cs, cs, xs, cs, cs, ps, ps, ps, Shape.of(1)};
+        Shape[] outShapes = {xs, xs, cs, cs, cs, xs, cs, cs, xs, cs, cs, ps, ps, ps, Shape.of(1), Shape.of(1)};
         float[][] outStart = {new float[xs.size()], new float[xs.size()], new float[channels],
             new float[channels], positive(r, channels), new float[xs.size()], new float[channels],
             new float[channels], new float[xs.size()], new float[channels], new float[channels], p, m, v,
-            new float[] {2}};
+            new float[] {2}, new float[1]};
         double[][] one;
         try (CpuBackend b = CpuBackend.create(1)) {
             one = runMany(b, all, inShapes, inValues, outShapes, outStart);
@@ -446,6 +448,34 @@ class CpuF32FastPathTest {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * The sum of squares, split over threads in blocks, against the sum in double of the same floats: the blocked
+     * double sum differs from it by rounding in double only (relative 1e-16 per add, n = 70,001), so the float result
+     * is the exact sum rounded to float, or its neighbour where the exact sum lies that close to a rounding boundary:
+     * within one float ulp.
+     */
+    @Test
+    void sumOfSquaresSplitOverThreadsMatchesTheDoubleSum() {
+        SplittableRandom r = new SplittableRandom(25);
+        for (int n : new int[] {1, 16_384, 70_001}) {
+            float[] x = floats(r, n);
+            double exact = 0;
+            for (float v : x) {
+                exact += (double) v * v;
+            }
+            try (CpuBackend b = CpuBackend.create(3)) {
+                Tensor t = b.allocate(Shape.of(n));
+                Tensor out = b.allocate(Shape.of(1));
+                b.copyFromHost(x, t);
+                b.sumOfSquares(t, out);
+                float[] got1 = new float[1];
+                b.copyToHost(out, got1);
+                float got = got1[0];
+                assertTrue(Math.abs(got - exact) <= Math.ulp((float) exact), "n " + n + ": " + got + " vs " + exact);
             }
         }
     }
