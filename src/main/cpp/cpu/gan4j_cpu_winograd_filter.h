@@ -50,7 +50,9 @@ void gan4j_cpu_wf_transform(const float* x, const float* dy, int cnt, int cin, i
 
 /**
  * dw += the inverse transform of the point GEMMs over the chunk's r < R reductions (R <= rmax), items
- * [itemFrom, itemTo) of (block of GAN4J_CPU_WF_BLOCK / 4 input channels, panel of 16 output channels), block-major:
+ * [itemFrom, itemTo) of (block of GAN4J_CPU_WF_BLOCK / 4 input channels, panel of 16 output channels), panel-major
+ * (the last block is short where Cin is not a multiple of 12: panel-major, each half of the items holds the same
+ * channels, so an even number of panels splits evenly over 2 threads, and consecutive items reuse the panel's dyh):
  * each item's columns are its channels' 4 phases, so it writes all 16 taps of its (co, ci). Each item runs
  * gan4j_cpu_igemm for its 25 points with `roff` (rmax entries, roff[r] = 8 r), `base` (J entries, base[j] =
  * (j / 8) * rmax * 8 + j % 8) and `ident` (GAN4J_CPU_WF_BLOCK entries, ident[j] = j), then adds its taps to dw;

@@ -287,9 +287,10 @@ extern "C" void gan4j_cpu_wf_gemm(const float* xh, const float* dyh, int cin, in
     const long J = 4L * cin;
     const long ptStride = (J + 7) / 8 * rmax * 8;
     const int panels = (cout + P - 1) / P;
+    const int blocks = (cin + JB / 4 - 1) / (JB / 4);
     for (long item = itemFrom; item < itemTo; item++) {
-        const int panel = (int)(item % panels);
-        const int ci0 = (int)(item / panels) * (JB / 4);
+        const int panel = (int)(item / blocks);
+        const int ci0 = (int)(item % blocks) * (JB / 4);
         const int nci = std::min(JB / 4, cin - ci0);
         const int jb = 4 * nci;
         const int nl = std::min(P, cout - panel * P);
