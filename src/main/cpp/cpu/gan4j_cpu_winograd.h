@@ -57,7 +57,9 @@ void gan4j_cpu_wino_block(const float* src, int channels, long plane, float* dst
 
 /**
  * The transformed input v = B^T d B from xb (planes h x w), items [from, to) = (column, block of 8 channels) pairs,
- * col * ceil(channels / 8) + block, the chunk's columns being its samples' tilesY * tilesX tiles.
+ * col * ceil(channels / 8) + block, forward (all 4 phases per item), and (parity, column, block) triples,
+ * (q * stride + col) * ceil(channels / 8) + block, for the data gradient (so that a parity's group can be transformed
+ * right before its GEMMs); the chunk's columns are its samples' tilesY * tilesX tiles.
  */
 void gan4j_cpu_wino_input(const float* xb, int channels, int h, int w, int data, int tilesY, int tilesX, long stride,
                           long colStride, float* v, long from, long to);
@@ -73,7 +75,9 @@ void gan4j_cpu_wino_gemm(const float* taps, const float* v, const int* rows, con
 
 /**
  * The output transform Y = A^T mt A into `out` (the chunk's samples of M channels of oh x ow: forward y, data dx) for
- * items [from, to) = (row l, block of 8 columns) pairs, l * blocks + b.
+ * items [from, to) = (row l, block of 8 columns) pairs, l * blocks + b. The data gradient's four parities of the 8
+ * tiles are transformed together and each row of a tile's 8 x 8 pixels is stored as one vector after an 8 x 8
+ * transpose (the forward pass: a pair of 4-pixel rows per vector).
  */
 void gan4j_cpu_wino_output(const float* mt, int M, int data, int tilesY, int tilesX, int cols, long stride,
                            float* out, int oh, int ow, long from, long to);

@@ -57,6 +57,27 @@ GAN4J_AVX2 inline void outputTransform5(const v8* m, int ms, v8* y, int ys) {
     y[3 * ys] = d + m3 * 8.0f + m4;
 }
 
+typedef int v8i __attribute__((vector_size(32)));
+
+/** r[i][k] becomes r[k][i]: the 8 x 8 transpose by AVX's unpack, 2-float shuffle and 128-bit permute steps. */
+GAN4J_AVX2 inline void transpose8(v8* r) {
+    v8 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {  // t[i], t[i + 1]: rows i and i + 1 interleaved, low then high pairs per half
+        t[i] = __builtin_shuffle(r[i], r[i + 1], v8i{0, 8, 1, 9, 4, 12, 5, 13});
+        t[i + 1] = __builtin_shuffle(r[i], r[i + 1], v8i{2, 10, 3, 11, 6, 14, 7, 15});
+    }
+    for (int i = 0; i < 8; i += 4) {  // u[i + c]: columns c and c + 4 of rows i..i+3
+        for (int h = 0; h < 2; h++) {
+            u[i + 2 * h] = __builtin_shuffle(t[i + h], t[i + h + 2], v8i{0, 1, 8, 9, 4, 5, 12, 13});
+            u[i + 2 * h + 1] = __builtin_shuffle(t[i + h], t[i + h + 2], v8i{2, 3, 10, 11, 6, 7, 14, 15});
+        }
+    }
+    for (int c = 0; c < 4; c++) {
+        r[c] = __builtin_shuffle(u[c], u[c + 4], v8i{0, 1, 2, 3, 8, 9, 10, 11});
+        r[c + 4] = __builtin_shuffle(u[c], u[c + 4], v8i{4, 5, 6, 7, 12, 13, 14, 15});
+    }
+}
+
 /** A column's sample, tile row and tile column. */
 struct TileAt {
     long sample;
@@ -161,27 +182,21 @@ extern "C" GAN4J_AVX2 void gan4j_cpu_wino_input(const float* xb, int channels, i
     const long pointStride = stride * colStride + SKEW;
     const int step = data ? 1 : 2;
     const long plane = (long)h * w;
-    for (long item = from; item < to; item++) {  // item = (column, block of 8 channels)
-        const long col = item / cblocks;
+    for (long item = from; item < to; item++) {  // item = (data: parity q, column, block of 8 channels)
+        const long qcol = item / cblocks;
+        const int q = data ? (int)(qcol / stride) : 0;
+        const long col = data ? qcol % stride : qcol;
         const int cb = (int)(item % cblocks);
         const TileAt at = tileAt(col, tilesY, tilesX);
         const float* src = xb + (at.sample * cblocks + cb) * plane * L;
         const int oy = at.ty * 4 * step, ox = at.tx * 4 * step;
         float* dst = v + col * colStride + cb * L;
         if (data) {
-            // parity q = (rh, rw) reads rows 4ty - rh + a, columns 4tx - rw + b: all four lie in the 6x6 window at
-            // (4ty - 1, 4tx - 1), loaded once; v's reduction index is co, one group per parity
-            v8 union6[36];
-            loadWindow(src, oy - 1, ox - 1, 6, 1, h, w, union6);
-            for (int q = 0; q < 4; q++) {
-                v8 d[NP];
-                for (int a = 0; a < 5; a++) {
-                    for (int b = 0; b < 5; b++) {
-                        d[a * 5 + b] = union6[(a + 1 - (q >> 1)) * 6 + b + 1 - (q & 1)];
-                    }
-                }
-                transformStore(d, dst + q * NP * pointStride, pointStride);
-            }
+            // parity q = (rh, rw) reads rows 4ty - rh + a, columns 4tx - rw + b; v's reduction index is co, one group
+            // per parity
+            v8 d[NP];
+            loadWindow(src, oy - (q >> 1), ox - (q & 1), 5, 1, h, w, d);
+            transformStore(d, dst + q * NP * pointStride, pointStride);
             continue;
         }
         for (int q = 0; q < 4; q++) {  // phase q = (qh, qw): rows 8ty + qh - 1 + 2a, columns 8tx + qw - 1 + 2b
@@ -231,25 +246,20 @@ extern "C" GAN4J_AVX2 void gan4j_cpu_wino_output(const float* mt, int M, int dat
                                                  long stride, float* out, int oh, int ow, long from, long to) {
     const int groups = data ? 4 : 1;
     const long blocks = (cols + L - 1) / L;
-    const int step = data ? 2 : 1;
+    const int side = data ? 8 : 4;  // output pixels per tile side
     const long plane = (long)oh * ow;
     for (long item = from; item < to; item++) {
         const long l = item / blocks;
         const long col0 = item % blocks * L;
         const int nv = (int)std::min<long>(L, cols - col0);
-        float* pl[L];
-        int oy[L], ox[L];
+        float* corner[L];  // lane k's tile's top left pixel
         for (int k = 0; k < nv; k++) {
             const TileAt at = tileAt(col0 + k, tilesY, tilesX);
-            pl[k] = out + (at.sample * M + l) * plane;
-            oy[k] = at.ty * 4 * step;
-            ox[k] = at.tx * 4 * step;
+            corner[k] = out + (at.sample * M + l) * plane + (long)at.ty * side * ow + at.tx * side;
         }
+        v8 y[4][16];  // per group, the 4 x 4 outputs of the lanes' tiles
         for (int gi = 0; gi < groups; gi++) {
-            // forward: rows 4ty + i; data, parity gi = (rh, rw): rows 8ty + 1 - rh + 2i
-            const int y0 = data ? 1 - (gi >> 1) : 0;
-            const int x0 = data ? 1 - (gi & 1) : 0;
-            v8 m[NP], t[20], y[16];
+            v8 m[NP], t[20];
             for (int p = 0; p < NP; p++) {
                 const float* s = mt + (long)(gi * NP + p) * (M * stride + SKEW) + l * stride + col0;
                 if (nv == L) {
@@ -265,14 +275,25 @@ extern "C" GAN4J_AVX2 void gan4j_cpu_wino_output(const float* mt, int M, int dat
                 outputTransform5(m + b, 5, t + b, 5);  // columns: t (4 x 5) = A^T m
             }
             for (int i = 0; i < 4; i++) {
-                outputTransform5(t + i * 5, 1, y + i * 4, 1);  // rows: y (4 x 4) = t A
+                outputTransform5(t + i * 5, 1, y[gi] + i * 4, 1);  // rows: y (4 x 4) = t A
             }
+        }
+        // each output row of the lanes' tiles (forward: each pair of rows) as 8 vectors over the lanes, transposed so
+        // that each lane's row is one vector, stored contiguously
+        for (int row = 0; row < (data ? 8 : 2); row++) {
+            v8 r[L];
+            for (int c = 0; c < 8; c++) {
+                // data: parity gi = (rh, rw) holds pixel (1 - rh + 2i, 1 - rw + 2j) of the 8 x 8 tile at
+                // y[gi][i * 4 + j]; forward: rows 2 row and 2 row + 1 of the 4 x 4 tile
+                r[c] = data ? y[(1 - (row & 1)) * 2 + 1 - (c & 1)][(row >> 1) * 4 + (c >> 1)] : y[0][row * 8 + c];
+            }
+            transpose8(r);
             for (int k = 0; k < nv; k++) {
-                for (int i = 0; i < 4; i++) {
-                    float* row = pl[k] + (long)(oy[k] + y0 + step * i) * ow + ox[k] + x0;
-                    for (int j = 0; j < 4; j++) {
-                        row[j * step] = y[i * 4 + j][k];
-                    }
+                if (data) {
+                    std::memcpy(corner[k] + (long)row * ow, &r[k], sizeof(v8));
+                } else {
+                    std::memcpy(corner[k] + (long)(2 * row) * ow, &r[k], sizeof(v8) / 2);
+                    std::memcpy(corner[k] + (long)(2 * row + 1) * ow, (const float*)&r[k] + 4, sizeof(v8) / 2);
                 }
             }
         }

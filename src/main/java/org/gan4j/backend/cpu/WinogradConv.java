@@ -23,10 +23,13 @@ import org.bytedeco.javacpp.IntPointer;
  * {@code M = Cin}, reduction {@code Cout} per parity for the data gradient) over the columns {@code (sample, tile)},
  * run by the 16x6 micro-kernel of {@code conv.cpp}. Per call: the weights' taps are regrouped by panel of 16 rows;
  * then per chunk of samples the input is copied blocked by 8 channels and transformed ({@code B^T d B}, 8 channels
- * per vector, stored column by column so that the GEMM reads each column's reduction contiguously), the 25 (or 100)
- * GEMMs run, each panel's
- * transformed weights {@code G g G^T} formed on the native stack right before its GEMM (so they never go to memory:
- * D64 conv4's would be 50 MiB), and the output transform writes {@code y} (or {@code dx}).
+ * per vector, stored column by column so that the GEMM reads each column's reduction contiguously) and the 25 GEMMs
+ * run (the data gradient: parity by parity, its input transform then its 25 GEMMs, so that its quarter of the
+ * transformed input is still in the L2 when they read it), each panel's transformed weights {@code G g G^T} formed on
+ * the native stack right before its GEMM (so they never go to memory: D64 conv4's would be 50 MiB); then the output
+ * transform writes {@code y} (or {@code dx}: a tile's four parities transformed together, so that after an 8x8
+ * transpose over the 8 tiles of a vector each of its rows is stored as one contiguous vector, not scattered at
+ * stride 2).
  *
  * <p>Taken only where it fits and pays ({@link #fits}): the kernel, stride and padding above, even input sides with
  * output sides ({@code H/2}, {@code W/2}) multiples of 4, at least {@link #MIN_CHANNELS} channels on both sides (and a
@@ -41,9 +44,10 @@ import org.bytedeco.javacpp.IntPointer;
  * <p>Threads: with at least {@link #MIN_SAMPLES_PER_PART} samples and {@link #MIN_CHUNK_COLUMNS} columns per thread,
  * the batch is split by samples, one part per thread in its own workspace slot, each transforming and multiplying its
  * own chunks: two hand-offs per call (the taps, then the parts). Otherwise every stage of every chunk is split over
- * the pool by items (D64 conv4 at batch 64: one chunk, 4 hand-offs per call). Each output element is computed by one
- * item in a fixed order whatever the split (a column's GEMM sum and transforms do not depend on the chunk or tile it
- * falls in), so the results do not depend on the thread count.
+ * the pool by items (D64 conv4 at batch 64: one chunk, 4 hand-offs per call; 10 for the data gradient, which
+ * transforms and multiplies parity by parity). Each output element is computed by one item in a fixed order whatever
+ * the split (a column's GEMM sum and transforms do not depend on the chunk or tile it falls in), so the results do
+ * not depend on the thread count.
  */
 final class WinogradConv implements AutoCloseable {
     /** System property that switches the Winograd paths off ({@code -Dgan4j.cpu.winograd=false}; WinogradFilter's). */
@@ -181,12 +185,19 @@ final class WinogradConv implements AutoCloseable {
         long plane = (long) p.inH * p.inW;
         inner.run(cnt * cblocks, plane * LANES,
                 (f, t) -> CpuKernels.gan4j_cpu_wino_block(src, p.inChannels, plane, xb, f, t));
-        inner.run(cols * cblocks, 4L * POINTS * LANES * 8,
-                (f, t) -> CpuKernels.gan4j_cpu_wino_input(xb, p.inChannels, p.inH, p.inW, data01, p.tilesY,
-                        p.tilesX, p.stride, p.colStride, v, f, t));
-        inner.run(p.groups * POINTS * p.panels, 2L * p.k * PANEL * cols,
-                (f, t) -> CpuKernels.gan4j_cpu_wino_gemm(taps, v, p.rows, p.colBase, p.ident, p.k, p.m, p.stride,
-                        p.colStride, cols, mt, f, t));
+        // one group at a time: each data-gradient parity's transformed input (a quarter of v, 0.9 MiB at D64 conv2)
+        // is read by its GEMMs while it is still in the L2, rather than all four's (3.7 MiB) from the L3
+        int gemms = POINTS * p.panels;
+        for (int q = 0; q < p.groups; q++) {
+            long firstInput = (long) q * p.stride * cblocks;  // the input transform's items (q, column, block)
+            long firstGemm = (long) q * gemms;
+            inner.run(cols * cblocks, POINTS * LANES * 8L * (data01 == 1 ? 1 : 4),
+                    (f, t) -> CpuKernels.gan4j_cpu_wino_input(xb, p.inChannels, p.inH, p.inW, data01, p.tilesY,
+                            p.tilesX, p.stride, p.colStride, v, firstInput + f, firstInput + t));
+            inner.run(gemms, 2L * p.k * PANEL * cols,
+                    (f, t) -> CpuKernels.gan4j_cpu_wino_gemm(taps, v, p.rows, p.colBase, p.ident, p.k, p.m,
+                            p.stride, p.colStride, cols, mt, firstGemm + f, firstGemm + t));
+        }
         inner.run(p.m * blocks, (long) p.groups * POINTS * LANES * 4,
                 (f, t) -> CpuKernels.gan4j_cpu_wino_output(mt, p.m, data01, p.tilesY, p.tilesX, cols, p.stride, dst,
                         p.outH, p.outW, f, t));
