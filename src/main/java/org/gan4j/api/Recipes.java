@@ -16,8 +16,9 @@ import org.gan4j.gan.TrainerConfig;
  *     over the second half of the run; the grid also the R1 penalty with gamma {@value #GRID_R1_GAMMA}</td>
  *     <td>{@link #RING_STEPS} steps (ring), {@link #GRID_STEPS} (grid)</td></tr>
  * <tr><td>28x28 images (Fashion-MNIST, other IDX data, synthetic shapes)</td><td>dcgan28</td>
- *     <td>pytorch/examples dcgan's (non-saturating loss, batch 64, Adam (0.5, 0.999), D's learning rate 2e-4) but
- *     G's learning rate {@value #DCGAN28_LR_G}</td><td>1 epoch</td></tr>
+ *     <td>pytorch/examples dcgan's (non-saturating loss, Adam (0.5, 0.999), D's learning rate 2e-4) but batch
+ *     {@value #DCGAN28_BATCH}, G's learning rate {@value #DCGAN28_LR_G} and G's weights averaged with decay
+ *     {@value #DCGAN28_EMA}</td><td>1 epoch</td></tr>
  * <tr><td>image folders</td><td>dcgan64</td>
  *     <td>pytorch/examples dcgan's: non-saturating loss, batch 64, both learning rates 2e-4, Adam (0.5, 0.999)</td>
  *     <td>1 epoch</td></tr>
@@ -41,6 +42,17 @@ public final class Recipes {
      * "Fashion-MNIST: gan4j's recipe against PyTorch's").
      */
     public static final float DCGAN28_LR_G = 4e-4f;
+    /**
+     * Batch size of the dcgan28 recipe, half pytorch/examples dcgan's 64: twice the updates per epoch at about the
+     * same cost per image on the CPU; with {@link #DCGAN28_EMA} it gave a markedly lower Frechet distance than batch
+     * 64 after one and after five epochs (README, "Fashion-MNIST: gan4j's recipe against PyTorch's").
+     */
+    public static final int DCGAN28_BATCH = 32;
+    /**
+     * Decay of the dcgan28 recipe's average of G's weights (about the last 100 steps), which samples, evaluation and
+     * checkpoints use; it scored below the trained G itself at every epoch measured (README, same section).
+     */
+    public static final float DCGAN28_EMA = 0.99f;
 
     private Recipes() {
     }
@@ -60,7 +72,8 @@ public final class Recipes {
         if (data.kind() == DatasetConfig.Kind.IMAGE_FOLDER) {
             return b.model(ModelConfig.of("dcgan64")).trainer(TrainerConfig.builder().build()).epochs(1);
         }
-        return b.model(ModelConfig.of("dcgan28")).trainer(TrainerConfig.builder().lrG(DCGAN28_LR_G).build()).epochs(1);
+        return b.model(ModelConfig.of("dcgan28")).trainer(TrainerConfig.builder().batchSize(DCGAN28_BATCH)
+                .lrG(DCGAN28_LR_G).emaDecay(DCGAN28_EMA).build()).epochs(1);
     }
 
     /** The mixture recipe's trainer settings for the ring or the grid (seed 0; the CLI sets its own). */

@@ -81,8 +81,9 @@ public record TrainingConfig(ModelConfig model, DatasetConfig dataset, TrainerCo
 
     /**
      * A builder with the defaults: dcgan28 on Fashion-MNIST, 1 epoch, pytorch/examples hyper-parameters (both learning
-     * rates 2e-4). {@code gan4j train}'s recipes ({@link Recipes#forDataset}) differ: the dcgan28 one trains G at
-     * {@value Recipes#DCGAN28_LR_G}.
+     * rates 2e-4, batch 64, no average of G). {@code gan4j train}'s recipes ({@link Recipes#forDataset}) differ: the
+     * dcgan28 one trains G at {@value Recipes#DCGAN28_LR_G} with batch {@value Recipes#DCGAN28_BATCH} and averages G's
+     * weights (decay {@value Recipes#DCGAN28_EMA}).
      */
     public static Builder builder() {
         return new Builder();

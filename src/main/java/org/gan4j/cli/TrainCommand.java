@@ -80,7 +80,8 @@ final class TrainCommand implements Callable<Integer> {
             + " ring/grid, non-saturating otherwise.")
     String loss;
 
-    @Option(names = {"-b", "--batch-size"}, description = "Samples per step. Default: 128 for ring/grid, 64 otherwise.")
+    @Option(names = {"-b", "--batch-size"}, description = "Samples per step. Default: 128 for ring/grid, 32 for 28x28"
+            + " data (Fashion-MNIST, IDX, synthetic: the dcgan28 recipe), 64 for image folders.")
     Integer batchSize;
 
     @Option(names = "--epochs", description = "Passes over the data. Default: 1 (images); the ring trains"
@@ -127,8 +128,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--ema", paramLabel = "DECAY", description = "Keep an exponential moving average of the"
             + " generator's weights with this decay (e.g. 0.999) and use it for samples, evaluation and checkpoints"
-            + " (saved as ema.* beside the trained weights). 0: off. Default: 0.99 for ring/grid, 0"
-            + " otherwise.")
+            + " (saved as ema.* beside the trained weights). 0: off. Default: 0.99 for ring/grid and 28x28"
+            + " data (the dcgan28 recipe), 0 for image folders.")
     Float ema;
 
     @Option(names = "--r1", paramLabel = "GAMMA", description = "R1 gradient penalty (Mescheder et al. 2018):"

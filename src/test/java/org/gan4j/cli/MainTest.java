@@ -37,6 +37,7 @@ import org.gan4j.backend.Precision;
 import org.gan4j.data.IdxDataset;
 import org.gan4j.gan.GanLoss;
 import org.gan4j.gan.LrSchedule;
+import org.gan4j.gan.TrainerConfig;
 import org.gan4j.io.Checkpoint;
 import org.gan4j.io.MetricsLog;
 import org.gan4j.io.Safetensors;
@@ -94,16 +95,26 @@ class MainTest {
     }
 
     @Test
-    void onlyThe28x28RecipeTrainsGFasterAndAnOptionOverridesIt() throws Exception {
-        // an image folder keeps pytorch/examples dcgan's rates (not measured with another), as does the Java default
+    void onlyThe28x28RecipeDiffersFromPyTorchsAndOptionsOverrideIt() throws Exception {
+        // an image folder keeps pytorch/examples dcgan's recipe (not measured with another), as does the Java default
         Path images = Files.createDirectories(tmp.resolve("images"));
-        assertEquals(2e-4f, Recipes.forDataset(DatasetConfig.parse(images.toString(), 0)).build().trainer().lrG(),
-                "image folder");
-        assertEquals(4e-4f, Recipes.forDataset(DatasetConfig.synthetic(64)).build().trainer().lrG(), "synthetic");
-        assertEquals(2e-4f, TrainingConfig.builder().build().trainer().lrG(), "TrainingConfig.builder()");
+        for (TrainerConfig pytorch : List.of(
+                Recipes.forDataset(DatasetConfig.parse(images.toString(), 0)).build().trainer(),
+                TrainingConfig.builder().build().trainer())) {
+            assertEquals(2e-4f, pytorch.lrG());
+            assertEquals(64, pytorch.batchSize());
+            assertEquals(0f, pytorch.emaDecay());
+        }
+        TrainerConfig synthetic = Recipes.forDataset(DatasetConfig.synthetic(64)).build().trainer();
+        assertEquals(4e-4f, synthetic.lrG(), "synthetic");
+        assertEquals(32, synthetic.batchSize(), "synthetic");
+        assertEquals(0.99f, synthetic.emaDecay(), "synthetic");
         TrainCommand cmd = new TrainCommand();
-        new CommandLine(cmd).parseArgs("--lr-g", "2e-4");
-        assertEquals(2e-4f, cmd.config(new PrintWriter(new StringWriter())).trainer().lrG());
+        new CommandLine(cmd).parseArgs("--lr-g", "2e-4", "--batch-size", "64", "--ema", "0");
+        TrainerConfig given = cmd.config(new PrintWriter(new StringWriter())).trainer();
+        assertEquals(2e-4f, given.lrG());
+        assertEquals(64, given.batchSize());
+        assertEquals(0f, given.emaDecay());
     }
 
     @Test
@@ -193,7 +204,7 @@ class MainTest {
     void imageTrainSampleSingleAndExport() throws Exception {
         Path run = tmp.resolve("shapes");
         ok(run("train", "--dataset", "synthetic", "--dataset-size", "64", "--model", "dcgan28", "-b", "8",
-                "--steps", "3", "--threads", "1", "--backend", "cpu", "--out", run.toString()));
+                "--ema", "0", "--steps", "3", "--threads", "1", "--backend", "cpu", "--out", run.toString()));
         BufferedImage grid = png(run.resolve("samples/epoch_001.png"));
         assertEquals(8 * (28 + 2) + 2, grid.getWidth());
         assertEquals(3, MetricsLog.read(run.resolve("metrics.csv")).rows().size());
@@ -227,7 +238,7 @@ class MainTest {
         ok(run("export", "--checkpoint", run.toString(), "--pytorch", "--out", exp.toString()));
         assertTrue(Files.size(exp.resolve("netG.safetensors")) > 0);
         assertTrue(Files.size(exp.resolve("netD.safetensors")) > 0);
-        assertFalse(Files.exists(exp.resolve("netG_ema.safetensors")), "no --ema: no average to export");
+        assertFalse(Files.exists(exp.resolve("netG_ema.safetensors")), "--ema 0: no average to export");
     }
 
     @Test
@@ -280,9 +291,9 @@ class MainTest {
             ok(h);
             assertTrue(h.out().contains("Usage: gan4j " + sub), h.out());
         }
-        // With no options, train uses dcgan28, 1 epoch, Adam (0.5, 0.999) with D at 2e-4 and G at 4e-4 (the measured
-        // Fashion-MNIST default, README), and Fashion-MNIST when installed, else synthetic shapes with a message
-        // saying how to get it.
+        // With no options, train uses dcgan28, 1 epoch, Adam (0.5, 0.999) with D at 2e-4 and G at 4e-4, batch 32 and
+        // G's weights averaged with decay 0.99 (the measured Fashion-MNIST default, README), and Fashion-MNIST when
+        // installed, else synthetic shapes with a message saying how to get it.
         TrainCommand cmd = CommandLine.populateCommand(new TrainCommand());
         StringWriter err = new StringWriter();
         TrainingConfig c = cmd.config(new PrintWriter(err, true));
@@ -294,9 +305,11 @@ class MainTest {
         assertEquals(Recipes.DCGAN28_LR_G, c.trainer().lrG());
         assertEquals(0.5f, c.trainer().beta1());
         assertEquals(0.999f, c.trainer().beta2());
-        assertEquals(64, c.trainer().batchSize());
+        assertEquals(32, c.trainer().batchSize());
+        assertEquals(Recipes.DCGAN28_BATCH, c.trainer().batchSize());
         assertEquals(GanLoss.NON_SATURATING, c.trainer().loss());
-        assertEquals(0f, c.trainer().emaDecay());
+        assertEquals(0.99f, c.trainer().emaDecay());
+        assertEquals(Recipes.DCGAN28_EMA, c.trainer().emaDecay());
         assertEquals(LrSchedule.CONSTANT, c.lrSchedule());
         if (Files.isDirectory(IdxDataset.FASHION_MNIST_DIR)) {
             assertEquals(DatasetConfig.Kind.FASHION_MNIST, c.dataset().kind());

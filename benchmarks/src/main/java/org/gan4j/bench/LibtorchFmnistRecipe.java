@@ -40,7 +40,8 @@ import org.gan4j.io.TensorData;
  * average. Usage (the benchmarks jar holds gan4j and libtorch):
  *
  * <pre>
- * bin/gan4j train --steps 1 --out /tmp/template      # any unconditional dcgan28 checkpoint
+ * bin/gan4j train --steps 1 --lr-g 2e-4 --batch-size 64 --ema 0 --out /tmp/template   # any unconditional dcgan28
+ *                                                    # checkpoint; with these options its settings are PyTorch's
  * java -cp benchmarks/target/benchmarks.jar org.gan4j.bench.LibtorchFmnistRecipe \
  *     --template /tmp/template/checkpoints/step_00000001.safetensors --out /tmp/torch --epochs 1 --threads 2
  * </pre>
