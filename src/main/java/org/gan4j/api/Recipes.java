@@ -50,7 +50,8 @@ public final class Recipes {
     public static final int DCGAN28_BATCH = 32;
     /**
      * Decay of the dcgan28 recipe's average of G's weights (about the last 100 steps), which samples, evaluation and
-     * checkpoints use; it scored below the trained G itself at every epoch measured (README, same section).
+     * checkpoints use; its Frechet distance was below the trained G's own on 12 of the 15 checkpoints measured (seeds
+     * 1 to 3, epochs 1 to 5; README, same section).
      */
     public static final float DCGAN28_EMA = 0.99f;
 
