@@ -171,7 +171,7 @@ final class NativeConv implements AutoCloseable {
         this.loop = loop;
         this.threads = threads;
         this.winogradFilter = new WinogradFilter(loop);
-        winograd = new WinogradConv(loop, threads);
+        winograd = new WinogradConv(loop, threads, this::workspace);
     }
 
     /** {@code y = conv(x, w)} natively, or false (nothing done) when this pass is left to im2col + OpenBLAS. */
@@ -392,7 +392,7 @@ final class NativeConv implements AutoCloseable {
         return fitsInt(nb * padded) && fitsInt(nb * out) ? nb : 0;
     }
 
-    private static FloatPointer at(CpuStorage s, long offset) {
+    static FloatPointer at(CpuStorage s, long offset) {
         return (FloatPointer) s.pointerAt(offset);
     }
 

@@ -2,6 +2,7 @@ package org.gan4j.backend.cpu;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.LongFunction;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 
@@ -86,15 +87,17 @@ final class WinogradConv implements AutoCloseable {
     private final NativeConv.Loop loop;
     private final int threads;
     private final Map<PlanKey, Plan> plans = new HashMap<>();
-    private CpuStorage workspace;
+    /** NativeConv's grow-only scratch buffer: at least the floats asked for, valid until the next request. */
+    private final LongFunction<CpuStorage> workspace;
     /** Whether calls take this path (tests switch it off to check the direct kernels). */
     boolean enabled = enabledByProperty();
     /** Passes run by this path; a test checks it is the one taken. */
     long passes;
 
-    WinogradConv(NativeConv.Loop loop, int threads) {
+    WinogradConv(NativeConv.Loop loop, int threads, LongFunction<CpuStorage> workspace) {
         this.loop = loop;
         this.threads = threads;
+        this.workspace = workspace;
     }
 
     /** Whether the Winograd path fits this convolution of {@code n} samples (see the class comment). */
@@ -141,7 +144,7 @@ final class WinogradConv implements AutoCloseable {
         if (plan == null) {
             return false;
         }
-        CpuStorage ws = workspace(plan.tapsSize + parts * plan.slot);
+        CpuStorage ws = workspace.apply(plan.tapsSize + parts * plan.slot);
         FloatPointer taps = at(ws, 0);
         FloatPointer wp = at(w, wOff);
         int data01 = data ? 1 : 0;
@@ -336,27 +339,12 @@ final class WinogradConv implements AutoCloseable {
     }
 
     private static FloatPointer at(CpuStorage s, long offset) {
-        return (FloatPointer) s.pointerAt(offset);
-    }
-
-    private CpuStorage workspace(long elements) {
-        if (workspace == null || workspace.capacity() < elements) {
-            if (workspace != null) {
-                workspace.close();
-                workspace = null;
-            }
-            workspace = new CpuStorage(org.gan4j.tensor.DType.F32, elements);
-        }
-        return workspace;
+        return NativeConv.at(s, offset);
     }
 
     @Override
     public void close() {
         plans.values().forEach(Plan::close);
         plans.clear();
-        if (workspace != null) {
-            workspace.close();
-            workspace = null;
-        }
     }
 }
