@@ -182,10 +182,14 @@ public final class CpuBackend extends Backend {
         return nativeConv == null ? 0 : nativeConv.winograd.passes;
     }
 
-    /** Switches the Winograd path on or off for this backend (default: {@link WinogradConv#PROPERTY}); for tests. */
+    /**
+     * Switches the Winograd paths (forward, data and filter gradients) on or off for this backend (default:
+     * {@link WinogradFilter#PROPERTY}); for tests.
+     */
     void winograd(boolean on) {
         if (nativeConv != null) {
             nativeConv.winograd.enabled = on;
+            nativeConv.winogradFilter.enabled = on;
         }
     }
 

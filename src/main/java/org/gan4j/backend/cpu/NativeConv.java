@@ -219,7 +219,7 @@ final class NativeConv implements AutoCloseable {
         if (small(g) && smallFilter(g, n, x, xOff, dy, dyOff, dw, dwOff, target)) {
             return true;
         }
-        if (WinogradFilter.applies(g, n)
+        if (winogradFilter.enabled && WinogradFilter.applies(g, n)
                 && winogradFilter.backwardFilter(g, n, x, xOff, dy, dyOff, dw, dwOff, target, this::workspace)) {
             passes++;
             return true;

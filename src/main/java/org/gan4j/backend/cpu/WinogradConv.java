@@ -79,10 +79,6 @@ final class WinogradConv implements AutoCloseable {
     /** A loop that runs every item on the calling thread (inside a part already split over the pool). */
     private static final NativeConv.Loop SERIAL = (count, workPerItem, body) -> body.run(0, count);
 
-    /** Whether {@link #PROPERTY} leaves the path on now (read when a backend is created; default on). */
-    static boolean enabledByProperty() {
-        return WinogradFilter.switchedOn(System.getProperty(PROPERTY));
-    }
 
     private final NativeConv.Loop loop;
     private final int threads;
@@ -90,7 +86,7 @@ final class WinogradConv implements AutoCloseable {
     /** NativeConv's grow-only scratch buffer: at least the floats asked for, valid until the next request. */
     private final LongFunction<CpuStorage> workspace;
     /** Whether calls take this path (tests switch it off to check the direct kernels). */
-    boolean enabled = enabledByProperty();
+    boolean enabled = WinogradFilter.enabledByProperty();
     /** Passes run by this path; a test checks it is the one taken. */
     long passes;
 

@@ -64,6 +64,8 @@ final class WinogradFilter implements AutoCloseable {
     private long tableColumns;
     /** Passes run by this instance; a test checks the path is the one taken where it applies. */
     long passes;
+    /** Whether calls take this path ({@link #PROPERTY} when the backend is created; tests switch it). */
+    boolean enabled = enabledByProperty();
 
     WinogradFilter(NativeConv.Loop loop) {
         this.loop = loop;
@@ -74,9 +76,9 @@ final class WinogradFilter implements AutoCloseable {
         ident = new IntPointer(id);
     }
 
-    /** Whether {@code -Dgan4j.cpu.winograd} leaves the Winograd kernels on (read once per JVM). */
-    static boolean enabled() {
-        return Switch.ON;
+    /** Whether {@code -Dgan4j.cpu.winograd} leaves the Winograd kernels on now (default on). */
+    static boolean enabledByProperty() {
+        return switchedOn(System.getProperty(PROPERTY));
     }
 
     /** Whether {@code value}, the property's value (null when unset), leaves the kernels on: all but "false". */
@@ -84,18 +86,14 @@ final class WinogradFilter implements AutoCloseable {
         return !"false".equalsIgnoreCase(value);
     }
 
-    private static final class Switch {
-        static final boolean ON = switchedOn(System.getProperty(PROPERTY));
-    }
-
     /**
      * Whether this filter gradient takes the Winograd path: a 4x4 kernel, stride 2, padding 1, output sides multiples
      * of {@link #TILE}, at least {@link #MIN_CHANNELS} channels on each side, {@link #MIN_REDUCTION} samples x tiles,
-     * input planes of at most {@link #MAX_PLANE} pixels, and the switch on. (Leaves DCGAN28, whose 7x7 outputs are no
+     * input planes of at most {@link #MAX_PLANE} pixels. (Leaves DCGAN28, whose 7x7 outputs are no
      * multiple of 4, on the direct kernels.)
      */
     static boolean applies(NativeConv.Geometry g, int n) {
-        return enabled() && g.kh() == 4 && g.kw() == 4 && g.sh() == 2 && g.sw() == 2 && g.ph() == 1 && g.pw() == 1
+        return g.kh() == 4 && g.kw() == 4 && g.sh() == 2 && g.sw() == 2 && g.ph() == 1 && g.pw() == 1
                 && g.ho() % TILE == 0 && g.wo() % TILE == 0 && g.ho() > 0 && g.wo() > 0
                 && g.cin() >= MIN_CHANNELS && g.cout() >= MIN_CHANNELS && (long) g.h() * g.w() <= MAX_PLANE
                 && (long) n * tiles(g) >= MIN_REDUCTION;

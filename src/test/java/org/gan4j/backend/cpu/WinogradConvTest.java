@@ -58,7 +58,7 @@ class WinogradConvTest {
 
     private static void assumeNative() {
         assumeTrue(f32.nativeConvolutions(), "native kernels not loaded here");
-        assumeTrue(WinogradConv.enabledByProperty(), "switched off by -D" + WinogradConv.PROPERTY + "=false");
+        assumeTrue(WinogradFilter.enabledByProperty(), "switched off by -D" + WinogradConv.PROPERTY + "=false");
     }
 
     @Test

@@ -79,6 +79,10 @@ class WinogradFilterTest {
             assertFalse(taken(b, 4, 8, 32, 32, 16)); // 8 input channels
             assertFalse(taken(b, 4, 16, 32, 32, 8)); // 8 output channels
             assertEquals(1, b.winogradFilterPasses());
+            b.winograd(false); // the backend's switch covers the filter gradient too
+            assertFalse(taken(b, 2, 16, 32, 32, 16));
+            b.winograd(true);
+            assertTrue(taken(b, 2, 16, 32, 32, 16));
         }
     }
 
@@ -112,7 +116,7 @@ class WinogradFilterTest {
 
     private static void assumeNative() {
         assumeTrue(NativeConv.status().usable(), NativeConv.status().reason());
-        assumeTrue(WinogradFilter.enabled(), "switched off by -D" + WinogradFilter.PROPERTY + "=false");
+        assumeTrue(WinogradFilter.enabledByProperty(), "switched off by -D" + WinogradFilter.PROPERTY + "=false");
     }
 
     private static boolean taken(CpuBackend b, int n, int cin, int h, int w, int cout) {
