@@ -1,0 +1,186 @@
+package org.gan4j.backend.cpu;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The CPU backend's threads: the calling thread and {@code threads - 1} parked workers run one loop at a time,
+ * each claiming chunks of it from a shared counter until none is left.
+ *
+ * <p>Why chunks claimed, not one fixed range per thread: waking a parked worker takes tens of microseconds on a
+ * virtual machine, longer than many ops of a small batch last. With fixed ranges the calling thread finished its
+ * half and then waited for the worker to wake and do the other half, so a second thread made small batches slower.
+ * Here the calling thread never waits for a worker to wake: it starts on the first chunk at once and takes whatever
+ * the worker has not claimed yet, so a late worker costs nothing but the wake-up call, and it waits only for chunks a
+ * worker has already started (at most one chunk each). A loop's result does not depend on which thread ran which
+ * chunk: every body handles each item exactly once, whatever range it falls in (see {@link CpuBackend}).
+ *
+ * <p>Workers park between loops and never spin. The calling thread spins at most {@link #WAIT_SPIN_NANOS} for the
+ * chunks in flight at the end of a loop, then parks until the last one is done. A worker wakes the next one when
+ * chunks are left unclaimed, so the calling thread pays one wake-up call per loop whatever the thread count.
+ */
+final class WorkPool {
+    /** How long the calling thread spins for the last chunks in flight before it parks (a few chunks' time). */
+    private static final long WAIT_SPIN_NANOS = 50_000;
+
+    private final Worker[] workers;
+    /** The loop being run, or null between loops. */
+    private volatile Job job;
+    private volatile boolean closed;
+    /** Whether the owning thread is inside {@link #run}: a loop started from a body runs on its own thread. */
+    private boolean running;
+
+    /** A pool of {@code workers} parked threads named {@code gan4j-cpu-1 ...} (daemons: they never keep a JVM up). */
+    WorkPool(int workers) {
+        this.workers = new Worker[workers];
+        for (int i = 0; i < workers; i++) {
+            this.workers[i] = new Worker(i);
+        }
+        for (Worker w : this.workers) {
+            w.start();
+        }
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} cut into {@code chunks} contiguous ranges (chunk {@code c} is
+     * {@code [n c / chunks, n (c + 1) / chunks)}), on the calling thread and whichever workers wake in time; returns
+     * when every chunk has run. The first exception a chunk threw is rethrown after all chunks ran (an error as it
+     * is; a body throws no checked exception).
+     */
+    void run(int n, int chunks, CpuBackend.RangeBody body) {
+        if (chunks < 1 || chunks > n) {
+            throw new IllegalArgumentException("chunks must be in [1, " + n + "], got " + chunks);
+        }
+        if (running || Thread.currentThread() instanceof Worker || workers.length == 0 || chunks == 1) {
+            body.run(0, n);
+            return;
+        }
+        if (closed) {
+            throw new IllegalStateException("the CPU backend's threads were stopped (close() was called)");
+        }
+        Job j = new Job(body, n, chunks);
+        running = true;
+        try {
+            job = j;
+            LockSupport.unpark(workers[0]);
+            j.work();
+            j.await();
+        } finally {
+            job = null;
+            running = false;
+        }
+        j.rethrow();
+    }
+
+    /** Stops the workers (they exit when they next wake; none is running a loop between ops). */
+    void close() {
+        closed = true;
+        for (Worker w : workers) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    /** Wakes worker {@code index} when there is one (the chain of wake-ups from the first worker). */
+    private void wake(int index) {
+        if (index < workers.length) {
+            LockSupport.unpark(workers[index]);
+        }
+    }
+
+    /** One loop: its chunks, the counters that hand them out and count them done, and the first failure. */
+    private static final class Job {
+        private final CpuBackend.RangeBody body;
+        private final int n;
+        private final int chunks;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger done = new AtomicInteger();
+        /** The calling thread once it parks for the last chunks, so the thread finishing them can wake it. */
+        private volatile Thread waiter;
+        private volatile Throwable failure;
+
+        Job(CpuBackend.RangeBody body, int n, int chunks) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+        }
+
+        /** Whether chunks are left to claim. */
+        boolean open() {
+            return next.get() < chunks;
+        }
+
+        /** Claims and runs chunks until none is left. */
+        void work() {
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                try {
+                    body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+                } catch (Throwable t) {
+                    synchronized (this) {
+                        if (failure == null) {
+                            failure = t;
+                        }
+                    }
+                }
+                if (done.incrementAndGet() == chunks) {
+                    Thread w = waiter;
+                    if (w != null) {
+                        LockSupport.unpark(w);
+                    }
+                }
+            }
+        }
+
+        /** Waits until every chunk has run: spins a little (they are short), then parks. */
+        void await() {
+            long start = System.nanoTime();
+            while (done.get() < chunks) {
+                if (System.nanoTime() - start < WAIT_SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    waiter = Thread.currentThread();
+                    if (done.get() < chunks) {
+                        LockSupport.park(this);
+                    }
+                }
+            }
+        }
+
+        void rethrow() {
+            Throwable t = failure;
+            if (t instanceof RuntimeException r) {
+                throw r;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+        }
+    }
+
+    /** A worker: parks until a loop it has not seen is posted, works on it, wakes the next worker if useful. */
+    private final class Worker extends Thread {
+        private final int index;
+
+        Worker(int index) {
+            super("gan4j-cpu-" + (index + 1));
+            this.index = index;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            Job seen = null;
+            while (!closed) {
+                Job j = job;
+                if (j == null || j == seen) {
+                    LockSupport.park(WorkPool.this);
+                    continue;
+                }
+                seen = j;
+                if (j.open()) {
+                    wake(index + 1);
+                    j.work();
+                }
+            }
+        }
+    }
+}
