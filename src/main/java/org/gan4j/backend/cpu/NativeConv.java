@@ -148,6 +148,16 @@ final class NativeConv implements AutoCloseable {
         int p() {
             return ho * wo;
         }
+
+        /** Whether this is DCGAN's resampling convolution: a 4x4 kernel, stride 2, padding 1. */
+        boolean k4s2p1() {
+            return kh == 4 && kw == 4 && sh == 2 && sw == 2 && ph == 1 && pw == 1;
+        }
+
+        /** Whether the input's sides are exactly twice the output's (even inputs of a {@link #k4s2p1} one). */
+        boolean halves() {
+            return h == 2 * ho && w == 2 * wo;
+        }
     }
 
     /** A loop that runs every item on the calling thread (inside a part already split over the pool). */
@@ -715,8 +725,7 @@ final class NativeConv implements AutoCloseable {
      * {@link #SMALL_DATA_S2_COUT} output channels, or has rows too long for the buffer.
      */
     private static int dataBlockRows(Geometry g) {
-        if (g.kh != 4 || g.kw != 4 || g.sh != 2 || g.sw != 2 || g.ph != 1 || g.pw != 1 || g.h != 2 * g.ho
-                || g.w != 2 * g.wo || g.cout > SMALL_DATA_S2_COUT || !fitsInt((long) g.cin * g.h * g.w)) {
+        if (!g.k4s2p1() || !g.halves() || g.cout > SMALL_DATA_S2_COUT || !fitsInt((long) g.cin * g.h * g.w)) {
             return 0;
         }
         int rows = Math.max(1, Math.min(g.ho, SMALL_BLOCK_PIXELS / g.wo));

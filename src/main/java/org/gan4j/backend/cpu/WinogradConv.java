@@ -98,8 +98,7 @@ final class WinogradConv implements AutoCloseable {
 
     /** Whether the Winograd path fits this convolution of {@code n} samples (see the class comment). */
     static boolean fits(NativeConv.Geometry g, int n) {
-        return g.kh() == 4 && g.kw() == 4 && g.sh() == 2 && g.sw() == 2 && g.ph() == 1 && g.pw() == 1
-                && g.h() == 2 * g.ho() && g.w() == 2 * g.wo() && g.ho() % TILE_SIDE == 0 && g.wo() % TILE_SIDE == 0
+        return g.k4s2p1() && g.halves() && g.ho() % TILE_SIDE == 0 && g.wo() % TILE_SIDE == 0
                 && g.cin() >= MIN_CHANNELS && g.cout() >= MIN_CHANNELS && 4 * padded(g.cin()) <= MAX_K
                 && padded(g.cout()) <= MAX_K
                 && (long) n * (g.ho() / TILE_SIDE) * (g.wo() / TILE_SIDE) >= MIN_COLUMNS;

@@ -93,8 +93,7 @@ final class WinogradFilter implements AutoCloseable {
      * multiple of 4, on the direct kernels.)
      */
     static boolean applies(NativeConv.Geometry g, int n) {
-        return g.kh() == 4 && g.kw() == 4 && g.sh() == 2 && g.sw() == 2 && g.ph() == 1 && g.pw() == 1
-                && g.ho() % TILE == 0 && g.wo() % TILE == 0 && g.ho() > 0 && g.wo() > 0
+        return g.k4s2p1() && g.ho() % TILE == 0 && g.wo() % TILE == 0 && g.ho() > 0 && g.wo() > 0
                 && g.cin() >= MIN_CHANNELS && g.cout() >= MIN_CHANNELS && (long) g.h() * g.w() <= MAX_PLANE
                 && (long) n * tiles(g) >= MIN_REDUCTION;
     }
