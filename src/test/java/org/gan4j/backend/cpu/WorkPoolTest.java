@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,8 +21,7 @@ class WorkPoolTest {
     /** Every index of every loop runs exactly once, for chunk counts from 1 to n, loops large and tiny. */
     @Test
     void everyItemRunsExactlyOnce() {
-        WorkPool pool = new WorkPool(3);
-        try {
+        withPool(3, pool -> {
             for (int n : new int[] {1, 2, 3, 7, 64, 1000}) {
                 for (int chunks = 1; chunks <= Math.min(n, 17); chunks++) {
                     AtomicIntegerArray hits = new AtomicIntegerArray(n);
@@ -36,9 +36,7 @@ class WorkPoolTest {
                     }
                 }
             }
-        } finally {
-            pool.close();
-        }
+        });
     }
 
     /**
@@ -47,8 +45,7 @@ class WorkPoolTest {
      */
     @Test
     void shortLoopsBackToBackNeitherHangNorRepeat() {
-        WorkPool pool = new WorkPool(2);
-        try {
+        withPool(2, pool -> {
             for (int loop = 0; loop < 20_000; loop++) {
                 int n = 1 + loop % 9;
                 AtomicInteger sum = new AtomicInteger();
@@ -59,16 +56,13 @@ class WorkPoolTest {
                 });
                 assertEquals(n * (n + 1) / 2, sum.get(), "loop " + loop);
             }
-        } finally {
-            pool.close();
-        }
+        });
     }
 
     /** A chunk that takes a while gives the parked workers time to wake: they take part (the loop is shared). */
     @Test
     void workersTakePart() {
-        WorkPool pool = new WorkPool(2);
-        try {
+        withPool(2, pool -> {
             Set<String> names = ConcurrentHashMap.newKeySet();
             pool.run(12, 12, (from, to) -> {
                 names.add(Thread.currentThread().getName());
@@ -76,16 +70,13 @@ class WorkPoolTest {
             });
             assertTrue(names.contains(Thread.currentThread().getName()), "the calling thread runs chunks: " + names);
             assertTrue(names.stream().anyMatch(s -> s.startsWith("gan4j-cpu-")), "a worker ran chunks: " + names);
-        } finally {
-            pool.close();
-        }
+        });
     }
 
     /** The first failure is rethrown after every chunk ran, as it was thrown (an error too); the pool goes on. */
     @Test
     void failuresComeBackAfterAllChunksRan() {
-        WorkPool pool = new WorkPool(2);
-        try {
+        withPool(2, pool -> {
             AtomicInteger ran = new AtomicInteger();
             IllegalArgumentException thrown = new IllegalArgumentException("chunk 5");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pool.run(8, 8, (f, t) -> {
@@ -102,16 +93,13 @@ class WorkPoolTest {
             AtomicInteger after = new AtomicInteger();
             pool.run(100, 4, (f, t) -> after.addAndGet(t - f));
             assertEquals(100, after.get());
-        } finally {
-            pool.close();
-        }
+        });
     }
 
     /** A loop started from inside a chunk runs on that chunk's thread (no deadlock, every item once). */
     @Test
     void nestedLoopsRunInline() {
-        WorkPool pool = new WorkPool(2);
-        try {
+        withPool(2, pool -> {
             AtomicIntegerArray hits = new AtomicIntegerArray(40);
             pool.run(4, 4, (f, t) -> {
                 for (int c = f; c < t; c++) {
@@ -126,9 +114,7 @@ class WorkPoolTest {
             for (int i = 0; i < 40; i++) {
                 assertEquals(1, hits.get(i), "item " + i);
             }
-        } finally {
-            pool.close();
-        }
+        });
     }
 
     @Test
@@ -139,6 +125,16 @@ class WorkPoolTest {
         pool.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.run(4, 2, (f, t) -> { }));
         assertTrue(e.getMessage().contains("close()"), e.getMessage());
+    }
+
+    /** Runs {@code test} on a fresh pool of {@code workers} workers and closes the pool after it. */
+    private static void withPool(int workers, Consumer<WorkPool> test) {
+        WorkPool pool = new WorkPool(workers);
+        try {
+            test.accept(pool);
+        } finally {
+            pool.close();
+        }
     }
 
     private static void busy(long nanos) {
