@@ -19,8 +19,9 @@ import java.util.concurrent.locks.LockSupport;
  * {@link CpuBackend}).
  *
  * <p>Workers park between loops and never spin. The calling thread spins at most {@link #WAIT_SPIN_NANOS} for the
- * chunks in flight at the end of a loop, then parks until the last one is done. A worker wakes the next one when
- * chunks are left unclaimed, so the calling thread pays one wake-up call per loop whatever the thread count.
+ * chunks in flight at the end of a loop, then parks until the last one is done. Workers wake each other in a tree
+ * when chunks are left unclaimed, so the calling thread pays at most two wake-up calls per loop whatever the thread
+ * count.
  */
 final class WorkPool {
     /** How long the calling thread spins for the last chunks in flight before it parks (a few chunks' time). */
@@ -65,7 +66,7 @@ final class WorkPool {
         running = true;
         try {
             job = j;
-            LockSupport.unpark(workers[0]);
+            wakeChildren(0);
             j.work(0);
             j.await();
         } finally {
@@ -83,10 +84,14 @@ final class WorkPool {
         }
     }
 
-    /** Wakes worker {@code index} when there is one (the chain of wake-ups from the first worker). */
-    private void wake(int index) {
-        if (index < workers.length) {
-            LockSupport.unpark(workers[index]);
+    /**
+     * Wakes the two threads below thread {@code node} in the tree of wake-ups (thread 0 is the calling one, thread
+     * {@code t > 0} worker {@code t - 1}; thread {@code t} wakes {@code 2t + 1} and {@code 2t + 2}): every worker is
+     * awake after about log2(threads) wake-up latencies, and no thread pays more than two wake-up calls per loop.
+     */
+    private void wakeChildren(int node) {
+        for (int child = 2 * node + 1; child <= 2 * node + 2 && child <= workers.length; child++) {
+            LockSupport.unpark(workers[child - 1]);
         }
     }
 
@@ -189,7 +194,7 @@ final class WorkPool {
         }
     }
 
-    /** A worker: parks until a loop it has not seen is posted, works on it, wakes the next worker if useful. */
+    /** A worker: parks until a loop it has not seen is posted, wakes its children if chunks are left, works on it. */
     private final class Worker extends Thread {
         private final int index;
 
@@ -210,7 +215,7 @@ final class WorkPool {
                 }
                 seen = j;
                 if (j.open()) {
-                    wake(index + 1);
+                    wakeChildren(index + 1);
                     j.work(index + 1);
                 }
             }

@@ -59,17 +59,22 @@ class WorkPoolTest {
         });
     }
 
-    /** A chunk that takes a while gives the parked workers time to wake: they take part (the loop is shared). */
+    /**
+     * Chunks that take a while give the parked workers time to wake: every thread takes part, the calling thread and
+     * all seven workers (woken in a tree: the calling thread wakes two, each of them two more).
+     */
     @Test
-    void workersTakePart() {
-        withPool(2, pool -> {
+    void everyWorkerTakesPart() {
+        withPool(7, pool -> {
             Set<String> names = ConcurrentHashMap.newKeySet();
-            pool.run(12, 12, (from, to) -> {
+            pool.run(64, 64, (from, to) -> {
                 names.add(Thread.currentThread().getName());
-                sleep(Duration.ofMillis(20));
+                sleep(Duration.ofMillis(30)); // 8 chunks per thread: 240 ms for each worker to wake and claim its own
             });
             assertTrue(names.contains(Thread.currentThread().getName()), "the calling thread runs chunks: " + names);
-            assertTrue(names.stream().anyMatch(s -> s.startsWith("gan4j-cpu-")), "a worker ran chunks: " + names);
+            for (int w = 1; w <= 7; w++) {
+                assertTrue(names.contains("gan4j-cpu-" + w), "worker " + w + " ran chunks: " + names);
+            }
         });
     }
 
