@@ -1,6 +1,6 @@
 package org.gan4j.backend.cpu;
 
-import static org.gan4j.backend.cpu.TestSupport.gaussian;
+import static org.gan4j.backend.cpu.TestSupport.floats;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -53,15 +53,6 @@ class CpuF32FastPathTest {
 
     private interface ConvOp {
         void run(Backend b, Tensor in1, Tensor in2, Tensor out);
-    }
-
-    private static float[] floats(SplittableRandom r, int n) {
-        double[] g = gaussian(r, n);
-        float[] f = new float[n];
-        for (int i = 0; i < n; i++) {
-            f[i] = (float) g[i];
-        }
-        return f;
     }
 
     private static float[] abs(float[] v) {

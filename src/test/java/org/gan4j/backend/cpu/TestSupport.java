@@ -19,6 +19,13 @@ final class TestSupport {
         return t;
     }
 
+    /** A tensor of {@code shape} holding {@code values}. */
+    static Tensor tensor(Backend b, Shape shape, float[] values) {
+        Tensor t = b.allocate(shape);
+        b.copyFromHost(values, t);
+        return t;
+    }
+
     static Tensor tensor(Backend b, int[] dims, double... values) {
         return tensor(b, Shape.of(dims), values);
     }
@@ -41,6 +48,16 @@ final class TestSupport {
             }
         }
         return v;
+    }
+
+    /** {@code n} standard normal draws rounded to float (see {@link #gaussian}). */
+    static float[] floats(SplittableRandom r, int n) {
+        double[] g = gaussian(r, n);
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = (float) g[i];
+        }
+        return f;
     }
 
     /** Element-wise {@code |actual - expected| <= tol}, reporting the first mismatch with its index. */

@@ -1,5 +1,7 @@
 package org.gan4j.backend.cpu;
 
+import static org.gan4j.backend.cpu.TestSupport.floats;
+import static org.gan4j.backend.cpu.TestSupport.tensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.gan4j.backend.Backend;
 import org.gan4j.backend.ConvParams;
 import org.gan4j.tensor.Shape;
 import org.gan4j.tensor.Tensor;
@@ -159,6 +162,19 @@ class WinogradConvTest {
         }
     }
 
+    /** {@code y = conv(x, w)} ({@code data} false) or {@code dx = conv_transpose(dy, w)} (true) on {@code b}. */
+    private static double[] pass(Backend b, boolean data, Shape inShape, float[] in, Shape ws, float[] w,
+            Shape outShape) {
+        try (Tensor a = tensor(b, inShape, in); Tensor c = tensor(b, ws, w); Tensor o = b.allocate(outShape)) {
+            if (data) {
+                b.convBackwardData(a, c, P, o);
+            } else {
+                b.convForward(a, c, P, o);
+            }
+            return o.toDoubleArray();
+        }
+    }
+
     private static void check(int n, int cin, int h, int w, int cout, long seed, long workspace) {
         SplittableRandom r = new SplittableRandom(seed);
         Shape xs = Shape.of(n, cin, h, w);
@@ -171,26 +187,10 @@ class WinogradConvTest {
         long saved = f32.convWorkspaceTarget;
         f32.convWorkspaceTarget = workspace;
         try {
-            double[] lo;
-            double[] hi;
-            try (Tensor a = tensor(f32, xs, x); Tensor c = tensor(f32, ws, wv); Tensor o = f32.allocate(ys)) {
-                f32.convForward(a, c, P, o);
-                lo = o.toDoubleArray();
-            }
-            try (Tensor a = tensor(f64, xs, x); Tensor c = tensor(f64, ws, wv); Tensor o = f64.allocate(ys)) {
-                f64.convForward(a, c, P, o);
-                hi = o.toDoubleArray();
-            }
-            compare("forward " + what, lo, hi, absWinograd(false, n, cin, h, w, cout, x, wv), 4 * cin + 21);
-            try (Tensor a = tensor(f32, ys, dy); Tensor c = tensor(f32, ws, wv); Tensor o = f32.allocate(xs)) {
-                f32.convBackwardData(a, c, P, o);
-                lo = o.toDoubleArray();
-            }
-            try (Tensor a = tensor(f64, ys, dy); Tensor c = tensor(f64, ws, wv); Tensor o = f64.allocate(xs)) {
-                f64.convBackwardData(a, c, P, o);
-                hi = o.toDoubleArray();
-            }
-            compare("backward data " + what, lo, hi, absWinograd(true, n, cin, h, w, cout, dy, wv), cout + 21);
+            compare("forward " + what, pass(f32, false, xs, x, ws, wv, ys), pass(f64, false, xs, x, ws, wv, ys),
+                    absWinograd(false, n, cin, h, w, cout, x, wv), 4 * cin + 21);
+            compare("backward data " + what, pass(f32, true, ys, dy, ws, wv, xs), pass(f64, true, ys, dy, ws, wv, xs),
+                    absWinograd(true, n, cin, h, w, cout, dy, wv), cout + 21);
         } finally {
             f32.convWorkspaceTarget = saved;
         }
@@ -313,20 +313,5 @@ class WinogradConvTest {
                 out[a * r + b] = sum;
             }
         }
-    }
-
-    private static float[] floats(SplittableRandom r, int n) {
-        double[] g = TestSupport.gaussian(r, n);
-        float[] f = new float[n];
-        for (int i = 0; i < n; i++) {
-            f[i] = (float) g[i];
-        }
-        return f;
-    }
-
-    private static Tensor tensor(org.gan4j.backend.Backend b, Shape s, float[] v) {
-        Tensor t = b.allocate(s);
-        b.copyFromHost(v, t);
-        return t;
     }
 }

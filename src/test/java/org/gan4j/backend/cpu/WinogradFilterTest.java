@@ -1,6 +1,6 @@
 package org.gan4j.backend.cpu;
 
-import static org.gan4j.backend.cpu.TestSupport.gaussian;
+import static org.gan4j.backend.cpu.TestSupport.floats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -351,14 +351,5 @@ class WinogradFilterTest {
             }
         }
         return r;
-    }
-
-    private static float[] floats(SplittableRandom r, int n) {
-        double[] g = gaussian(r, n);
-        float[] f = new float[n];
-        for (int i = 0; i < n; i++) {
-            f[i] = (float) g[i];
-        }
-        return f;
     }
 }
