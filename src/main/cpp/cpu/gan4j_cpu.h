@@ -15,6 +15,16 @@
 #ifndef GAN4J_CPU_H
 #define GAN4J_CPU_H
 
+/**
+ * Compiles a function for AVX2 + FMA on x86-64, whatever the file's flags (nothing elsewhere): the kernels' one
+ * target attribute. Such a function runs only where gan4j_cpu_supported() returned 1.
+ */
+#if defined(__x86_64__)
+#define GAN4J_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define GAN4J_AVX2
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -27,15 +27,11 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#define GAN4J_CPU_TARGET __attribute__((target("avx2,fma")))
-#else
-#define GAN4J_CPU_TARGET
 #endif
 
 namespace {
 
 #if defined(__x86_64__)
-#define GAN4J_AVX2 __attribute__((target("avx2,fma")))
 
 /** Lanes [0, n) set, for masked loads and stores of a partial vector (0 < n < 8). */
 GAN4J_AVX2 inline __m256i laneMask(int n) {
@@ -562,7 +558,7 @@ namespace {
 
 /** d[u] = row[u * S + c] for u in [u0, u1), zero elsewhere in [0, wu); S a constant where it lets g++ vectorise. */
 template <int S>
-GAN4J_CPU_TARGET void stridedRow(float* d, const float* row, long c, int s, int u0, int u1, int wu) {
+GAN4J_AVX2 void stridedRow(float* d, const float* row, long c, int s, int u0, int u1, int wu) {
     const int step = S > 0 ? S : s;
     for (int u = 0; u < u0; u++) {
         d[u] = 0.0f;
@@ -592,7 +588,7 @@ GAN4J_CPU_TARGET void stridedRow(float* d, const float* row, long c, int s, int 
 
 }  // namespace
 
-extern "C" GAN4J_CPU_TARGET void gan4j_cpu_pad_columns(const float* src, float* dst, int h, int w, int hp, int top,
+extern "C" GAN4J_AVX2 void gan4j_cpu_pad_columns(const float* src, float* dst, int h, int w, int hp, int top,
                                                       int left, int s, int wu, long from, long to) {
     const long rowPitch = (long)s * wu;
     for (long plane = from; plane < to; plane++) {

@@ -29,12 +29,6 @@ constexpr int L = GAN4J_CPU_WINO_LANES;
 constexpr int P = GAN4J_CPU_PANEL;
 constexpr long SKEW = GAN4J_CPU_WINO_SKEW;
 
-#if defined(__x86_64__)
-#define GAN4J_AVX2 __attribute__((target("avx2,fma")))
-#else
-#define GAN4J_AVX2
-#endif
-
 typedef float v8 __attribute__((vector_size(32)));
 
 /** t[k * ts] = (B^T d)[k] for the 5 values d[k * ds]. */

@@ -21,7 +21,6 @@ constexpr int P = GAN4J_CPU_PANEL;
 constexpr int T = GAN4J_CPU_TILE;
 
 #if defined(__x86_64__)
-#define GAN4J_AVX2 __attribute__((target("avx2,fma")))
 
 /**
  * B^T d for one line of 5 (rows of B^T: [1 -2 -1 2 0], [0 -1 1 2 0], [0 -1 3 -2 0], [0 1 0 -1 0], [0 1 -2 -1 2]: the
