@@ -28,11 +28,9 @@ final class WorkPool {
     private static final long WAIT_SPIN_NANOS = 50_000;
 
     private final Worker[] workers;
-    /** The loop being run, or null between loops. */
+    /** The loop being run, or null between loops (a loop started from a chunk meanwhile runs inline). */
     private volatile Job job;
     private volatile boolean closed;
-    /** Whether the owning thread is inside {@link #run}: a loop started from a body runs on its own thread. */
-    private boolean running;
 
     /** A pool of {@code workers} parked threads named {@code gan4j-cpu-1 ...} (daemons: they never keep a JVM up). */
     WorkPool(int workers) {
@@ -55,7 +53,7 @@ final class WorkPool {
         if (chunks < 1 || chunks > n) {
             throw new IllegalArgumentException("chunks must be in [1, " + n + "], got " + chunks);
         }
-        if (running || Thread.currentThread() instanceof Worker || workers.length == 0 || chunks == 1) {
+        if (job != null || Thread.currentThread() instanceof Worker || workers.length == 0 || chunks == 1) {
             body.run(0, n);
             return;
         }
@@ -63,7 +61,6 @@ final class WorkPool {
             throw new IllegalStateException("the CPU backend's threads were stopped (close() was called)");
         }
         Job j = new Job(body, n, chunks, workers.length + 1);
-        running = true;
         try {
             job = j;
             wakeChildren(0);
@@ -71,7 +68,6 @@ final class WorkPool {
             j.await();
         } finally {
             job = null;
-            running = false;
         }
         j.rethrow();
     }
